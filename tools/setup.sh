@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs exactly the Debian 12 packages that hpsweep's build, tests, runs and
+# benchmarks need. Idempotent: packages already present are left alone, and
+# nothing is fetched from anywhere but Debian's archive.
+set -euo pipefail
+
+PACKAGES=(
+  # Build toolchain.
+  bazel-bootstrap bazel-rules-cc bazel-rules-java g++ git
+  # Libraries hpsweep links.
+  libtorch-dev libopenmpi-dev openmpi-bin librocksdb-dev libboost-dev
+  nlohmann-json3-dev libgtest-dev libgmock-dev
+  # Debian's libtorch links the reference BLAS; OpenBLAS takes over libblas.so.3.
+  libopenblas0-pthread
+  # Anchors run on Debian's system python3 (benchmarks compare against them).
+  python3 python3-torch python3-optuna
+  # Used by tests and tools.
+  curl procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# OpenBLAS must be the provider of libblas.so.3 (the reference BLAS is ~15x slower).
+blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 || true)
+case "$blas" in
+  *openblas*) ;;
+  *) echo "setup: libblas.so.3 resolves to '$blas', not OpenBLAS" >&2; exit 1 ;;
+esac
