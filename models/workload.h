@@ -1,0 +1,129 @@
+// Workload: one trainable model with its data, loss, optimizer and validation
+// metric, built by name from a trial's hyperparameters. This is the contract
+// between models/ (which implements it) and worker/ (which trains it
+// data-parallel without knowing which model it is).
+//
+// The worker drives a Workload like this, on every rank of a gang:
+//
+//   auto w = CreateWorkload("mlp", params, ctx);       // same params/seed on all ranks
+//   broadcast(w->Parameters(), w->Buffers());          // from the gang leader
+//   for epoch: for step:
+//     indices = sampler.LocalIndices(...)              // this rank's shard of the
+//                                                      // global batch, into [0, TrainSize())
+//     w->optimizer().zero_grad();
+//     loss = w->TrainLoss(indices);                    // mean over the local samples
+//     loss.backward();                                 // hooks allreduce gradients
+//     w->optimizer().step();
+//     w->EndStep();
+//   metrics = w->Evaluate();                           // on the gang leader
+//
+// Thread safety: a Workload is used from one thread at a time.
+#ifndef HPSWEEP_MODELS_WORKLOAD_H_
+#define HPSWEEP_MODELS_WORKLOAD_H_
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace hpsweep::models {
+
+// Everything a workload needs that is not a hyperparameter.
+struct WorkloadContext {
+  // Where tensors live; chosen once by the caller (CUDA when present, else CPU).
+  torch::Device device = torch::kCPU;
+  // Seeds parameter initialisation and the synthetic data generator. Every rank
+  // of a gang passes the same seed, so every rank sees the same data set.
+  uint64_t seed = 0;
+  // Folder that relative file paths in hyperparameters (TorchScript modules,
+  // CSV/tensor data files) are resolved against. Default: working directory.
+  std::string base_dir;
+};
+
+// Validation metrics of one evaluation, by name (e.g. {"val_mse": 0.013}).
+using Metrics = std::map<std::string, double>;
+
+class Workload {
+ public:
+  virtual ~Workload() = default;
+
+  // Trainable parameters in registration order (what the optimizer updates
+  // and the worker allreduces). Tensors alias the model's own storage.
+  virtual std::vector<torch::Tensor> Parameters() = 0;
+  // Non-trainable state that must agree across ranks (e.g. batch-norm running
+  // statistics); broadcast from the gang leader at start. May be empty.
+  virtual std::vector<torch::Tensor> Buffers() = 0;
+  // The optimizer over Parameters(), built from the hyperparameters.
+  virtual torch::optim::Optimizer& optimizer() = 0;
+
+  // Number of training samples; sample indices are in [0, TrainSize()).
+  virtual int64_t TrainSize() const = 0;
+  // Global batch size per optimizer step (a hyperparameter); the worker splits
+  // it across ranks.
+  virtual int64_t BatchSize() const = 0;
+  // Training length in epochs (a hyperparameter).
+  virtual int64_t Epochs() const = 0;
+
+  // Forward pass on the given training samples (int64 CPU tensor of indices),
+  // returning the scalar mean loss, attached to the autograd graph. Puts the
+  // model in training mode. Errors (bad shapes in a user's TorchScript module,
+  // a LibTorch exception) come back as a Status.
+  virtual StatusOr<torch::Tensor> TrainLoss(const torch::Tensor& indices) = 0;
+  // Called after each optimizer step (schedulers, EMA weights, carried state).
+  virtual void EndStep() {}
+
+  // Validation metrics on the held-out set, in eval mode, without gradients.
+  // Always contains the entry named by ModelInfo::metric.
+  virtual StatusOr<Metrics> Evaluate() = 0;
+
+  // Model and optimizer state, for checkpoints. Load restores exactly what Save
+  // wrote (same hyperparameters assumed) so resumed training is bit-identical.
+  virtual Status Save(torch::serialize::OutputArchive& archive) = 0;
+  virtual Status Load(torch::serialize::InputArchive& archive) = 0;
+};
+
+// One hyperparameter a model accepts, for validation messages and `hpsweep
+// models` listings.
+struct HyperparamInfo {
+  std::string name;
+  // "float", "int", "string" (one of `choices`), "bool", "int_list".
+  std::string type;
+  nlohmann::json default_value;
+  // Inclusive range for numbers (null when unbounded).
+  nlohmann::json min;
+  nlohmann::json max;
+  std::vector<std::string> choices;
+  std::string help;
+};
+
+struct ModelInfo {
+  std::string name;
+  std::string description;
+  // Primary validation metric and whether larger is better.
+  std::string metric;
+  bool maximize = false;
+  std::vector<HyperparamInfo> hyperparams;
+};
+
+// All registered models, sorted by name.
+std::vector<ModelInfo> ListModels();
+// NOT_FOUND naming the known models when `name` is not registered.
+StatusOr<ModelInfo> FindModel(const std::string& name);
+
+// Builds a workload. `params` is a JSON object of hyperparameters; missing ones
+// take their defaults. A wrong type, an out-of-range value or an unknown key is
+// INVALID_ARGUMENT naming the parameter and its allowed range (field
+// "/<name>"). An unknown model name is NOT_FOUND listing the known ones.
+StatusOr<std::unique_ptr<Workload>> CreateWorkload(const std::string& name,
+                                                   const nlohmann::json& params,
+                                                   const WorkloadContext& context);
+
+}  // namespace hpsweep::models
+
+#endif  // HPSWEEP_MODELS_WORKLOAD_H_
