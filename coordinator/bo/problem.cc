@@ -1,0 +1,172 @@
+#include "coordinator/bo/problem.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace hpsweep::coordinator::bo {
+
+int CoordinateCount(const std::vector<Dimension>& dims) {
+  int n = 0;
+  for (const Dimension& d : dims) n += d.kind == Dimension::Kind::kCategorical ? d.num_levels : 1;
+  return n;
+}
+
+namespace {
+
+Status ValidatePoint(const std::vector<Dimension>& dims, int coords, const std::vector<double>& x,
+                     const std::vector<bool>& active, const std::string& where) {
+  if (static_cast<int>(x.size()) != coords) {
+    return InvalidArgumentError("expected " + std::to_string(coords) + " coordinates, found " +
+                                    std::to_string(x.size()),
+                                where + "/x");
+  }
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!(x[i] >= 0.0 && x[i] <= 1.0)) {
+      return InvalidArgumentError("coordinate must be in [0,1], found " + std::to_string(x[i]),
+                                  where + "/x/" + std::to_string(i));
+    }
+  }
+  if (!active.empty() && active.size() != dims.size()) {
+    return InvalidArgumentError("active mask needs one entry per dimension (" +
+                                    std::to_string(dims.size()) + "), found " +
+                                    std::to_string(active.size()),
+                                where + "/active");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ValidateProblem(const Problem& problem) {
+  if (problem.dims.empty()) return InvalidArgumentError("no dimensions", "/dims");
+  for (size_t i = 0; i < problem.dims.size(); ++i) {
+    const Dimension& d = problem.dims[i];
+    const std::string where = "/dims/" + std::to_string(i);
+    switch (d.kind) {
+      case Dimension::Kind::kContinuous:
+        break;
+      case Dimension::Kind::kCategorical:
+        if (d.num_levels < 1) return InvalidArgumentError("categorical needs >= 1 choice", where);
+        break;
+      case Dimension::Kind::kInteger:
+        if (d.num_levels < 1) return InvalidArgumentError("integer needs >= 1 level", where);
+        if (!d.levels.empty()) {
+          if (static_cast<int>(d.levels.size()) != d.num_levels) {
+            return InvalidArgumentError("levels.size() must equal num_levels", where + "/levels");
+          }
+          for (size_t k = 0; k < d.levels.size(); ++k) {
+            if (!(d.levels[k] >= 0 && d.levels[k] <= 1) || (k > 0 && d.levels[k] <= d.levels[k - 1])) {
+              return InvalidArgumentError("levels must be strictly increasing in [0,1]",
+                                          where + "/levels/" + std::to_string(k));
+            }
+          }
+        }
+        break;
+    }
+  }
+  const int coords = CoordinateCount(problem.dims);
+  for (size_t i = 0; i < problem.completed.size(); ++i) {
+    const Observation& o = problem.completed[i];
+    const std::string where = "/completed/" + std::to_string(i);
+    HPS_RETURN_IF_ERROR(ValidatePoint(problem.dims, coords, o.x, o.active, where));
+    if (!std::isfinite(o.y)) return InvalidArgumentError("y must be finite", where + "/y");
+  }
+  for (size_t i = 0; i < problem.failed.size(); ++i) {
+    HPS_RETURN_IF_ERROR(ValidatePoint(problem.dims, coords, problem.failed[i].x,
+                                      problem.failed[i].active, "/failed/" + std::to_string(i)));
+  }
+  for (size_t i = 0; i < problem.pending.size(); ++i) {
+    HPS_RETURN_IF_ERROR(ValidatePoint(problem.dims, coords, problem.pending[i].x,
+                                      problem.pending[i].active, "/pending/" + std::to_string(i)));
+  }
+  return Status::Ok();
+}
+
+void SnapToSpace(const std::vector<Dimension>& dims, std::vector<double>* x) {
+  std::vector<double>& v = *x;
+  size_t c = 0;
+  for (const Dimension& d : dims) {
+    switch (d.kind) {
+      case Dimension::Kind::kContinuous:
+        v[c] = std::clamp(v[c], 0.0, 1.0);
+        ++c;
+        break;
+      case Dimension::Kind::kInteger: {
+        const double t = std::clamp(v[c], 0.0, 1.0);
+        if (!d.levels.empty()) {
+          double best = d.levels[0];
+          for (double l : d.levels) {
+            if (std::abs(l - t) < std::abs(best - t)) best = l;
+          }
+          v[c] = best;
+        } else if (d.num_levels <= 1) {
+          v[c] = 0.5;
+        } else {
+          const double steps = d.num_levels - 1;
+          v[c] = std::round(t * steps) / steps;
+        }
+        ++c;
+        break;
+      }
+      case Dimension::Kind::kCategorical: {
+        size_t best = c;
+        for (size_t k = c; k < c + d.num_levels; ++k) {
+          if (v[k] > v[best]) best = k;
+        }
+        for (size_t k = c; k < c + d.num_levels; ++k) v[k] = k == best ? 1.0 : 0.0;
+        c += d.num_levels;
+        break;
+      }
+    }
+  }
+}
+
+std::vector<double> NeutralizeInactive(const std::vector<Dimension>& dims,
+                                       const std::vector<double>& x,
+                                       const std::vector<bool>& active) {
+  std::vector<double> out = x;
+  if (active.empty()) return out;
+  size_t c = 0;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const int width = dims[i].kind == Dimension::Kind::kCategorical ? dims[i].num_levels : 1;
+    if (!active[i]) {
+      const double neutral = dims[i].kind == Dimension::Kind::kCategorical ? 1.0 / width : 0.5;
+      for (int k = 0; k < width; ++k) out[c + k] = neutral;
+    }
+    c += width;
+  }
+  return out;
+}
+
+double MaxAbsDistance(const std::vector<double>& a, const std::vector<double>& b) {
+  double d = 0;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) d = std::max(d, std::abs(a[i] - b[i]));
+  return d;
+}
+
+uint64_t Rng::NextU64() {
+  uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+double Rng::Uniform() { return (NextU64() >> 11) * 0x1.0p-53; }
+
+double Rng::Normal() {
+  // Box-Muller; u1 in (0,1] so the log is finite.
+  const double u1 = 1.0 - Uniform();
+  const double u2 = Uniform();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+}
+
+uint64_t Rng::Below(uint64_t n) { return NextU64() % n; }
+
+uint64_t MixSeed(uint64_t a, uint64_t b) {
+  Rng r(a ^ (b * 0xD1B54A32D192ED03ULL + 0x8CB92BA72F3D8DD7ULL));
+  r.NextU64();
+  return r.NextU64();
+}
+
+}  // namespace hpsweep::coordinator::bo
