@@ -1,0 +1,202 @@
+// The coordinator's data model and every HTTP/JSON message of API v1.
+//
+// Each struct has `Json ToJson(const T&)` and `Status FromJson(const Json&,
+// T*)`; FromJson validates types and names the offending field. Nothing outside
+// proto/ builds API JSON by hand. proto/openapi.yaml documents the endpoints.
+#ifndef HPSWEEP_PROTO_MESSAGES_H_
+#define HPSWEEP_PROTO_MESSAGES_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "proto/json_reader.h"
+#include "proto/sweep_spec.h"
+
+namespace hpsweep::proto {
+
+// Trial lifecycle:
+//
+//   pending ──ask──▶ leased ──report──▶ running ──complete──▶ completed
+//      ▲               │                  │ │
+//      └─lease expired─┴──────────────────┘ ├──fail──▶ failed
+//        (attempt < max_restarts;           ├──stop answered──▶ pruned
+//         else failed)                      └──sweep cancelled──▶ cancelled
+enum class TrialState { kPending, kLeased, kRunning, kCompleted, kFailed, kPruned, kCancelled };
+// Sweep lifecycle: pending ─▶ running ─▶ completed | cancelled | failed.
+enum class SweepState { kPending, kRunning, kCompleted, kCancelled, kFailed };
+
+std::string_view TrialStateName(TrialState state);
+std::optional<TrialState> TrialStateFromName(std::string_view name);
+std::string_view SweepStateName(SweepState state);
+bool IsTerminal(TrialState state);
+bool IsTerminal(SweepState state);
+
+// Metric values by name.
+using Values = std::map<std::string, double>;
+
+struct Trial {
+  uint64_t id = 0;
+  uint64_t sweep_id = 0;
+  // 0-based index of the trial within its sweep, in creation order.
+  uint64_t number = 0;
+  Json params = Json::object();
+  TrialState state = TrialState::kPending;
+  // 0 for the first run; incremented each time an expired lease requeues it.
+  int64_t attempt = 0;
+  std::string lease_owner;     // client id while leased/running
+  int64_t lease_deadline_us = 0;
+  int64_t last_step = -1;      // highest reported step
+  int64_t checkpoint_step = -1;  // latest stored checkpoint, -1 when none
+  std::optional<double> objective;  // the sweep metric's final value
+  Values final_values;
+  std::string error;
+  int64_t created_us = 0;
+  int64_t updated_us = 0;
+};
+
+struct SweepCounters {
+  int64_t created = 0;
+  int64_t pending = 0;
+  int64_t running = 0;  // leased or running
+  int64_t completed = 0;
+  int64_t failed = 0;
+  int64_t pruned = 0;
+  int64_t cancelled = 0;
+};
+
+struct Sweep {
+  uint64_t id = 0;
+  SweepSpec spec;
+  SweepState state = SweepState::kPending;
+  SweepCounters counters;
+  uint64_t best_trial_id = 0;  // 0 when no trial completed yet
+  std::optional<double> best_value;
+  int64_t created_us = 0;
+  int64_t updated_us = 0;
+};
+
+struct MetricPoint {
+  int64_t step = 0;
+  Values values;
+  int64_t time_us = 0;
+};
+
+struct Event {
+  uint64_t seq = 0;
+  int64_t time_us = 0;
+  std::string type;  // "sweep_created", "trial_leased", "trial_completed", ...
+  uint64_t sweep_id = 0;
+  uint64_t trial_id = 0;
+  std::string detail;
+};
+
+// --- API requests and responses -------------------------------------------
+
+// POST /api/v1/ask
+struct AskRequest {
+  std::string client_id;        // required; stable per worker gang or client
+  int64_t count = 1;            // trials wanted, 1..64
+  uint64_t sweep_id = 0;        // 0: any sweep that fits `kind`
+  std::string kind = "client";  // "worker" (runs models) or "client" (external ask/tell)
+  int64_t lease_seconds = 60;   // heartbeat within this, 1..3600
+  int64_t ranks = 1;            // ranks the asker trains with (workers)
+};
+
+struct LeasedTrial {
+  Trial trial;
+  MetricSpec metric;
+  ProgramSpec program;
+};
+
+struct AskResponse {
+  std::vector<LeasedTrial> trials;
+  // True when no trial will ever be available for this request again (all
+  // matching sweeps finished); false means "ask again later".
+  bool done = false;
+  double retry_after_seconds = 0;
+};
+
+// POST /api/v1/trials/{id}/heartbeat
+struct HeartbeatRequest {
+  std::string client_id;
+};
+
+// POST /api/v1/trials/{id}/report
+struct ReportRequest {
+  std::string client_id;
+  int64_t step = 0;
+  Values values;
+};
+
+// Answer to a report or heartbeat: keep going, or stop (pruned, cancelled).
+struct Decision {
+  bool stop = false;
+  std::string reason;
+  int64_t lease_deadline_us = 0;
+};
+
+// POST /api/v1/trials/{id}/complete
+struct CompleteRequest {
+  std::string client_id;
+  Values values;  // final metrics; when the sweep metric is absent, the last reported value is used
+};
+
+// POST /api/v1/trials/{id}/fail
+struct FailRequest {
+  std::string client_id;
+  std::string error;
+};
+
+struct TrialPage {
+  std::vector<Trial> trials;
+  std::string next_page_token;  // empty on the last page
+};
+
+struct ClientInfo {
+  std::string client_id;
+  std::string kind;
+  int64_t last_seen_us = 0;
+  std::vector<uint64_t> active_trials;
+};
+
+// {"error": {"code": "...", "message": "...", "field": "/json/pointer"}}
+Json ErrorJson(const Status& status);
+// The Status an error body describes; INTERNAL if `json` is not an error body.
+Status StatusFromErrorJson(const Json& json, int http_status);
+
+Json ToJson(const Trial& v);
+Status FromJson(const Json& j, Trial* v);
+Json ToJson(const SweepCounters& v);
+Json ToJson(const Sweep& v);
+Status FromJson(const Json& j, Sweep* v);
+Json ToJson(const MetricPoint& v);
+Status FromJson(const Json& j, MetricPoint* v);
+Json ToJson(const Event& v);
+Status FromJson(const Json& j, Event* v);
+
+Json ToJson(const AskRequest& v);
+Status FromJson(const Json& j, AskRequest* v);
+Json ToJson(const LeasedTrial& v);
+Json ToJson(const AskResponse& v);
+Status FromJson(const Json& j, AskResponse* v);
+Json ToJson(const HeartbeatRequest& v);
+Status FromJson(const Json& j, HeartbeatRequest* v);
+Json ToJson(const ReportRequest& v);
+Status FromJson(const Json& j, ReportRequest* v);
+Json ToJson(const Decision& v);
+Status FromJson(const Json& j, Decision* v);
+Json ToJson(const CompleteRequest& v);
+Status FromJson(const Json& j, CompleteRequest* v);
+Json ToJson(const FailRequest& v);
+Status FromJson(const Json& j, FailRequest* v);
+Json ToJson(const TrialPage& v);
+Status FromJson(const Json& j, TrialPage* v);
+Json ToJson(const ClientInfo& v);
+
+}  // namespace hpsweep::proto
+
+#endif  // HPSWEEP_PROTO_MESSAGES_H_

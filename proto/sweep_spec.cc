@@ -1,0 +1,425 @@
+#include "proto/sweep_spec.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace hpsweep::proto {
+namespace {
+
+constexpr int64_t kDefaultMaxTrials = 50;
+constexpr int64_t kMaxParameters = 256;
+constexpr int64_t kMaxCategoricalValues = 1024;
+
+template <typename E>
+struct Named {
+  E value;
+  std::string_view name;
+};
+
+constexpr Named<Goal> kGoals[] = {{Goal::kMinimize, "minimize"}, {Goal::kMaximize, "maximize"}};
+constexpr Named<Method> kMethods[] = {{Method::kGrid, "grid"},
+                                      {Method::kRandom, "random"},
+                                      {Method::kSobol, "sobol"},
+                                      {Method::kBayes, "bayes"},
+                                      {Method::kTpe, "tpe"}};
+constexpr Named<ParamKind> kKinds[] = {{ParamKind::kUniform, "uniform"},
+                                       {ParamKind::kLogUniform, "log_uniform"},
+                                       {ParamKind::kIntUniform, "int_uniform"},
+                                       {ParamKind::kIntLogUniform, "int_log_uniform"},
+                                       {ParamKind::kCategorical, "categorical"},
+                                       {ParamKind::kConstant, "constant"}};
+
+template <typename E, size_t N>
+std::string_view NameOf(const Named<E> (&table)[N], E value) {
+  for (const auto& entry : table) {
+    if (entry.value == value) return entry.name;
+  }
+  return "?";
+}
+
+template <typename E, size_t N>
+std::string Choices(const Named<E> (&table)[N]) {
+  std::string out;
+  for (const auto& entry : table) {
+    if (!out.empty()) out += ", ";
+    out += entry.name;
+  }
+  return out;
+}
+
+// Parses an enum-valued string field; `fallback` applies when absent.
+template <typename E, size_t N>
+Status ParseEnum(JsonReader& r, std::string_view key, const Named<E> (&table)[N], bool required,
+                 E* out) {
+  std::string text;
+  if (required) {
+    HPS_RETURN_IF_ERROR(r.String(key, &text));
+  } else {
+    HPS_RETURN_IF_ERROR(r.OptionalString(key, &text));
+    if (text.empty()) return Status();
+  }
+  for (const auto& entry : table) {
+    if (entry.name == text) {
+      *out = entry.value;
+      return Status();
+    }
+  }
+  return r.Error(key, "expected one of " + Choices(table) + ", found " + DescribeJson(text));
+}
+
+bool IsScalar(const Json& v) { return v.is_string() || v.is_number() || v.is_boolean(); }
+
+bool IsWholeNumber(double v) { return std::isfinite(v) && std::floor(v) == v; }
+
+Status ParseCondition(const Json& json, const std::string& pointer, Condition* out) {
+  JsonReader r(json, pointer);
+  HPS_RETURN_IF_ERROR(r.RequireObject());
+  HPS_RETURN_IF_ERROR(r.String("parent", &out->parent));
+  const Json* values = r.Find("values");
+  if (values == nullptr) return r.Error("values", "required field is missing");
+  if (!values->is_array() || values->empty()) {
+    return r.Error("values", "expected a non-empty array of parent values, found " +
+                                 DescribeJson(*values));
+  }
+  out->values.assign(values->begin(), values->end());
+  return r.NoOtherKeys();
+}
+
+Status ParseParameter(const std::string& name, const Json& json, const std::string& pointer,
+                      ParameterSpec* out) {
+  out->name = name;
+  JsonReader r(json, pointer);
+  HPS_RETURN_IF_ERROR(r.RequireObject());
+  std::string distribution;
+  HPS_RETURN_IF_ERROR(r.OptionalString("distribution", &distribution));
+  if (distribution == "log_uniform_values") distribution = "log_uniform";  // W&B spelling
+  if (distribution == "int_log_uniform_values") distribution = "int_log_uniform";
+  const bool has_values = r.Has("values"), has_value = r.Has("value");
+  const bool has_range = r.Has("min") || r.Has("max");
+  if (distribution.empty()) {
+    if (has_values) distribution = "categorical";
+    else if (has_value) distribution = "constant";
+    else if (has_range) {
+      const Json* lo = r.Find("min");
+      const Json* hi = r.Find("max");
+      const bool ints = lo && hi && lo->is_number_integer() && hi->is_number_integer();
+      distribution = ints ? "int_uniform" : "uniform";
+    } else {
+      return r.Error("", "a parameter needs \"values\", \"value\", or \"min\"/\"max\" (with an "
+                         "optional \"distribution\")");
+    }
+  }
+  bool known = false;
+  for (const auto& entry : kKinds) {
+    if (entry.name == distribution) {
+      out->kind = entry.value;
+      known = true;
+    }
+  }
+  if (!known) {
+    return r.Error("distribution", "expected one of " + Choices(kKinds) +
+                                       ", found " + DescribeJson(distribution));
+  }
+  r.Find("distribution");
+
+  switch (out->kind) {
+    case ParamKind::kCategorical: {
+      const Json* values = r.Find("values");
+      if (values == nullptr) return r.Error("values", "required field is missing");
+      if (!values->is_array() || values->empty()) {
+        return r.Error("values", "expected a non-empty array, found " + DescribeJson(*values));
+      }
+      if (values->size() > kMaxCategoricalValues) {
+        return r.Error("values", "at most " + std::to_string(kMaxCategoricalValues) +
+                                     " values are allowed, found " +
+                                     std::to_string(values->size()));
+      }
+      std::set<std::string> seen;
+      for (size_t i = 0; i < values->size(); ++i) {
+        const Json& v = (*values)[i];
+        const std::string at = "values/" + std::to_string(i);
+        if (!IsScalar(v)) {
+          return InvalidArgumentError(
+              "expected a string, number or boolean, found " + DescribeJson(v),
+              r.PathOf("values") + "/" + std::to_string(i));
+        }
+        if (!seen.insert(v.dump()).second) {
+          return InvalidArgumentError("duplicate value " + v.dump(),
+                                      r.PathOf("values") + "/" + std::to_string(i));
+        }
+        out->values.push_back(v);
+      }
+      break;
+    }
+    case ParamKind::kConstant: {
+      const Json* value = r.Find("value");
+      if (value == nullptr) return r.Error("value", "required field is missing");
+      out->value = *value;
+      break;
+    }
+    default: {
+      HPS_RETURN_IF_ERROR(r.Double("min", &out->min));
+      HPS_RETURN_IF_ERROR(r.Double("max", &out->max));
+      if (!(out->min < out->max)) {
+        return r.Error("max", "expected max > min (" + Json(out->min).dump() + "), found " +
+                                  Json(out->max).dump());
+      }
+      if (out->IsInteger()) {
+        if (!IsWholeNumber(out->min)) {
+          return r.Error("min", "expected an integer, found " + Json(out->min).dump());
+        }
+        if (!IsWholeNumber(out->max)) {
+          return r.Error("max", "expected an integer, found " + Json(out->max).dump());
+        }
+      }
+      const bool log = out->kind == ParamKind::kLogUniform || out->kind == ParamKind::kIntLogUniform;
+      if (log && !(out->min > 0)) {
+        return r.Error("min", "expected min > 0 for a log-scaled parameter, found " +
+                                  Json(out->min).dump());
+      }
+      int64_t grid_points = out->grid_points;
+      HPS_RETURN_IF_ERROR(r.OptionalInt("grid_points", &grid_points));
+      if (grid_points < 2 || grid_points > 1000) {
+        return r.Error("grid_points",
+                       "expected an integer in [2, 1000], found " + std::to_string(grid_points));
+      }
+      out->grid_points = static_cast<int>(grid_points);
+      break;
+    }
+  }
+  if (const Json* cond = r.Find("condition")) {
+    Condition condition;
+    HPS_RETURN_IF_ERROR(ParseCondition(*cond, r.PathOf("condition"), &condition));
+    out->condition = std::move(condition);
+  }
+  return r.NoOtherKeys();
+}
+
+// Checks conditions refer to categorical/constant parents with matching values
+// and have no cycles; returns parameters ordered parents-first.
+Status OrderParameters(std::vector<ParameterSpec>* params) {
+  std::map<std::string, const ParameterSpec*> by_name;
+  for (const auto& p : *params) by_name[p.name] = &p;
+  for (const auto& p : *params) {
+    if (!p.condition) continue;
+    const std::string at = "/parameters/" + PointerToken(p.name) + "/condition";
+    auto parent = by_name.find(p.condition->parent);
+    if (parent == by_name.end()) {
+      return InvalidArgumentError("unknown parent parameter \"" + p.condition->parent + "\"",
+                                  at + "/parent");
+    }
+    if (parent->second->name == p.name) {
+      return InvalidArgumentError("a parameter cannot be conditional on itself", at + "/parent");
+    }
+    const ParameterSpec& pp = *parent->second;
+    if (pp.kind != ParamKind::kCategorical && pp.kind != ParamKind::kConstant) {
+      return InvalidArgumentError("expected the parent to be categorical or constant, found " +
+                                      std::string(ParamKindName(pp.kind)),
+                                  at + "/parent");
+    }
+    for (size_t i = 0; i < p.condition->values.size(); ++i) {
+      const Json& v = p.condition->values[i];
+      const bool ok = pp.kind == ParamKind::kConstant
+                          ? v == pp.value
+                          : std::find(pp.values.begin(), pp.values.end(), v) != pp.values.end();
+      if (!ok) {
+        return InvalidArgumentError(
+            "value " + v.dump() + " is not a value of parent \"" + pp.name + "\"",
+            at + "/values/" + std::to_string(i));
+      }
+    }
+  }
+  // Topological order, stable by name; detects cycles.
+  std::vector<ParameterSpec> ordered;
+  std::set<std::string> placed;
+  while (ordered.size() < params->size()) {
+    bool progress = false;
+    for (const auto& p : *params) {
+      if (placed.count(p.name)) continue;
+      if (p.condition && !placed.count(p.condition->parent)) continue;
+      ordered.push_back(p);
+      placed.insert(p.name);
+      progress = true;
+    }
+    if (!progress) {
+      for (const auto& p : *params) {
+        if (!placed.count(p.name)) {
+          return InvalidArgumentError("conditions form a cycle through \"" + p.name + "\"",
+                                      "/parameters/" + PointerToken(p.name) + "/condition");
+        }
+      }
+    }
+  }
+  *params = std::move(ordered);
+  return Status();
+}
+
+Status ParseProgram(const Json& json, ProgramSpec* out) {
+  JsonReader r(json, "/program");
+  HPS_RETURN_IF_ERROR(r.RequireObject());
+  HPS_RETURN_IF_ERROR(r.OptionalBool("external", &out->external));
+  HPS_RETURN_IF_ERROR(r.OptionalString("model", &out->model));
+  if (out->external && !out->model.empty()) {
+    return r.Error("model", "an external program has no model; remove \"model\" or \"external\"");
+  }
+  if (!out->external && out->model.empty()) {
+    return r.Error("model", "required field is missing (or set \"external\": true for ask/tell "
+                            "clients)");
+  }
+  if (const Json* args = r.Find("args")) {
+    if (!args->is_object()) {
+      return r.Error("args", "expected an object, found " + DescribeJson(*args));
+    }
+    out->args = *args;
+  }
+  return r.NoOtherKeys();
+}
+
+}  // namespace
+
+std::string_view GoalName(Goal goal) { return NameOf(kGoals, goal); }
+std::string_view MethodName(Method method) { return NameOf(kMethods, method); }
+std::string_view ParamKindName(ParamKind kind) { return NameOf(kKinds, kind); }
+
+StatusOr<SweepSpec> ParseSweepSpec(const Json& json) {
+  SweepSpec spec;
+  JsonReader r(json, "");
+  HPS_RETURN_IF_ERROR(r.RequireObject());
+  HPS_RETURN_IF_ERROR(r.String("name", &spec.name));
+  if (spec.name.empty() || spec.name.size() > 200) {
+    return r.Error("name", "expected 1 to 200 characters, found " + std::to_string(spec.name.size()));
+  }
+
+  const Json* metric = r.Find("metric");
+  if (metric == nullptr) return r.Error("metric", "required field is missing");
+  {
+    JsonReader m(*metric, "/metric");
+    HPS_RETURN_IF_ERROR(m.RequireObject());
+    HPS_RETURN_IF_ERROR(m.String("name", &spec.metric.name));
+    if (spec.metric.name.empty()) return m.Error("name", "expected a non-empty metric name");
+    HPS_RETURN_IF_ERROR(ParseEnum(m, "goal", kGoals, /*required=*/false, &spec.metric.goal));
+    HPS_RETURN_IF_ERROR(m.NoOtherKeys());
+  }
+
+  HPS_RETURN_IF_ERROR(ParseEnum(r, "method", kMethods, /*required=*/true, &spec.method));
+
+  const Json* params = r.Find("parameters");
+  if (params == nullptr) return r.Error("parameters", "required field is missing");
+  if (!params->is_object() || params->empty()) {
+    return r.Error("parameters", "expected a non-empty object of parameters, found " +
+                                     DescribeJson(*params));
+  }
+  if (static_cast<int64_t>(params->size()) > kMaxParameters) {
+    return r.Error("parameters", "at most " + std::to_string(kMaxParameters) + " are allowed");
+  }
+  for (auto it = params->begin(); it != params->end(); ++it) {
+    if (it.key().empty()) return r.Error("parameters", "parameter names must not be empty");
+    ParameterSpec p;
+    HPS_RETURN_IF_ERROR(
+        ParseParameter(it.key(), it.value(), "/parameters/" + PointerToken(it.key()), &p));
+    spec.parameters.push_back(std::move(p));
+  }
+  HPS_RETURN_IF_ERROR(OrderParameters(&spec.parameters));
+
+  HPS_RETURN_IF_ERROR(r.OptionalInt("max_trials", &spec.max_trials));
+  if (!r.Has("max_trials")) spec.max_trials = spec.method == Method::kGrid ? 0 : kDefaultMaxTrials;
+  else if ((spec.max_trials < 1 && !(spec.method == Method::kGrid && spec.max_trials == 0)) ||
+           spec.max_trials > 100000000) {
+    return r.Error("max_trials",
+                   "expected an integer in [1, 100000000], found " + std::to_string(spec.max_trials));
+  }
+  HPS_RETURN_IF_ERROR(r.OptionalInt("max_concurrent_trials", &spec.max_concurrent_trials));
+  if (spec.max_concurrent_trials < 0) {
+    return r.Error("max_concurrent_trials", "expected an integer >= 0 (0: no limit), found " +
+                                                std::to_string(spec.max_concurrent_trials));
+  }
+  HPS_RETURN_IF_ERROR(r.OptionalInt("max_restarts", &spec.max_restarts));
+  if (spec.max_restarts < 0 || spec.max_restarts > 1000) {
+    return r.Error("max_restarts",
+                   "expected an integer in [0, 1000], found " + std::to_string(spec.max_restarts));
+  }
+  HPS_RETURN_IF_ERROR(r.OptionalUint("seed", &spec.seed));
+
+  const Json* program = r.Find("program");
+  if (program == nullptr) return r.Error("program", "required field is missing");
+  HPS_RETURN_IF_ERROR(ParseProgram(*program, &spec.program));
+
+  if (const Json* resources = r.Find("resources")) {
+    JsonReader rr(*resources, "/resources");
+    HPS_RETURN_IF_ERROR(rr.RequireObject());
+    HPS_RETURN_IF_ERROR(rr.OptionalInt("ranks_per_trial", &spec.ranks_per_trial));
+    if (spec.ranks_per_trial < 1 || spec.ranks_per_trial > 65536) {
+      return rr.Error("ranks_per_trial", "expected an integer in [1, 65536], found " +
+                                             std::to_string(spec.ranks_per_trial));
+    }
+    HPS_RETURN_IF_ERROR(rr.NoOtherKeys());
+  }
+  if (const Json* et = r.Find("early_terminate")) {
+    if (!et->is_object()) {
+      return r.Error("early_terminate", "expected an object, found " + DescribeJson(*et));
+    }
+    spec.early_terminate = *et;
+  }
+  if (const Json* mo = r.Find("method_options")) {
+    if (!mo->is_object()) {
+      return r.Error("method_options", "expected an object, found " + DescribeJson(*mo));
+    }
+    spec.method_options = *mo;
+  }
+  HPS_RETURN_IF_ERROR(r.NoOtherKeys());
+  return spec;
+}
+
+Json ToJson(const SweepSpec& spec) {
+  Json params = Json::object();
+  for (const auto& p : spec.parameters) {
+    Json j = {{"distribution", ParamKindName(p.kind)}};
+    if (p.kind == ParamKind::kCategorical) {
+      j["values"] = p.values;
+    } else if (p.kind == ParamKind::kConstant) {
+      j["value"] = p.value;
+    } else {
+      if (p.IsInteger()) {
+        j["min"] = static_cast<int64_t>(p.min);
+        j["max"] = static_cast<int64_t>(p.max);
+      } else {
+        j["min"] = p.min;
+        j["max"] = p.max;
+      }
+      j["grid_points"] = p.grid_points;
+    }
+    if (p.condition) j["condition"] = {{"parent", p.condition->parent}, {"values", p.condition->values}};
+    params[p.name] = std::move(j);
+  }
+  Json program = Json::object();
+  if (spec.program.external) {
+    program["external"] = true;
+  } else {
+    program["model"] = spec.program.model;
+  }
+  program["args"] = spec.program.args;
+  Json out = {{"name", spec.name},
+              {"metric", {{"name", spec.metric.name}, {"goal", GoalName(spec.metric.goal)}}},
+              {"method", MethodName(spec.method)},
+              {"parameters", std::move(params)},
+              {"max_trials", spec.max_trials},
+              {"max_concurrent_trials", spec.max_concurrent_trials},
+              {"max_restarts", spec.max_restarts},
+              {"seed", spec.seed},
+              {"program", std::move(program)},
+              {"resources", {{"ranks_per_trial", spec.ranks_per_trial}}},
+              {"method_options", spec.method_options}};
+  if (!spec.early_terminate.is_null()) out["early_terminate"] = spec.early_terminate;
+  return out;
+}
+
+const ParameterSpec* FindParameter(const SweepSpec& spec, const std::string& name) {
+  for (const auto& p : spec.parameters) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+}  // namespace hpsweep::proto

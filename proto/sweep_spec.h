@@ -1,0 +1,103 @@
+// SweepSpec: a validated sweep definition, as submitted by a user.
+//
+// The JSON vocabulary follows W&B Sweeps / Determined / Optuna; the schema is
+// documented in proto/sweep_schema.md. Parsing validates everything that can be
+// checked without the model zoo and reports the first problem with the JSON
+// pointer of the offending field, what was expected and what was found.
+#ifndef HPSWEEP_PROTO_SWEEP_SPEC_H_
+#define HPSWEEP_PROTO_SWEEP_SPEC_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "proto/json_reader.h"
+
+namespace hpsweep::proto {
+
+enum class Goal { kMinimize, kMaximize };
+enum class Method { kGrid, kRandom, kSobol, kBayes, kTpe };
+enum class ParamKind {
+  kUniform,        // float in [min, max]
+  kLogUniform,     // float in [min, max], sampled uniformly in log space; min > 0
+  kIntUniform,     // integer in [min, max]
+  kIntLogUniform,  // integer in [min, max], log-spaced; min >= 1
+  kCategorical,    // one of `values` (strings, numbers or booleans)
+  kConstant,       // always `value`
+};
+
+std::string_view GoalName(Goal goal);
+std::string_view MethodName(Method method);
+std::string_view ParamKindName(ParamKind kind);
+
+// A parameter that exists only when `parent` takes one of `values`.
+struct Condition {
+  std::string parent;
+  std::vector<Json> values;
+};
+
+struct ParameterSpec {
+  std::string name;
+  ParamKind kind = ParamKind::kUniform;
+  double min = 0;  // numeric kinds
+  double max = 0;  // numeric kinds
+  std::vector<Json> values;  // kCategorical
+  Json value;                // kConstant
+  // Points per continuous axis when the method is grid. Default: 5.
+  int grid_points = 5;
+  std::optional<Condition> condition;
+
+  bool IsNumeric() const { return kind != ParamKind::kCategorical && kind != ParamKind::kConstant; }
+  bool IsInteger() const { return kind == ParamKind::kIntUniform || kind == ParamKind::kIntLogUniform; }
+};
+
+struct MetricSpec {
+  std::string name;
+  Goal goal = Goal::kMinimize;
+};
+
+// What runs a trial: a model from models/ with fixed arguments (trained by
+// hpsweep workers), or an external program that asks/tells over HTTP.
+struct ProgramSpec {
+  bool external = false;
+  std::string model;            // when !external
+  Json args = Json::object();   // fixed hyperparameters merged under the sampled ones
+};
+
+struct SweepSpec {
+  std::string name;
+  MetricSpec metric;
+  Method method = Method::kRandom;
+  // Sorted so that a parent precedes its conditional children.
+  std::vector<ParameterSpec> parameters;
+  // Default: 50 for sampling methods; 0 (the whole grid) for grid.
+  int64_t max_trials = 0;
+  // 0 means no limit. Default: 0.
+  int64_t max_concurrent_trials = 0;
+  // How many times a trial whose lease expired is re-run. Default: 3.
+  int64_t max_restarts = 3;
+  // Default: 0.
+  uint64_t seed = 0;
+  ProgramSpec program;
+  // Default: 1.
+  int64_t ranks_per_trial = 1;
+  // Accepted and stored; early-stopping schedulers read it. Default: null.
+  Json early_terminate;
+  // Searcher-specific settings (e.g. {"n_initial": 10} for bayes). Default: {}.
+  Json method_options = Json::object();
+};
+
+// Validates and parses a sweep definition. Errors are INVALID_ARGUMENT with the
+// field's JSON pointer.
+StatusOr<SweepSpec> ParseSweepSpec(const Json& json);
+// The canonical JSON form; ParseSweepSpec(ToJson(s)) == s.
+Json ToJson(const SweepSpec& spec);
+
+// The parameter named `name`, or nullptr.
+const ParameterSpec* FindParameter(const SweepSpec& spec, const std::string& name);
+
+}  // namespace hpsweep::proto
+
+#endif  // HPSWEEP_PROTO_SWEEP_SPEC_H_
