@@ -1,0 +1,56 @@
+// Searcher: decides the parameters of the next trial of a sweep.
+//
+// A searcher sees every trial of its sweep created so far — completed ones
+// with their objective, pending/running ones, failed ones — so that parallel
+// suggestions do not pile onto one point. Suggest must be a deterministic
+// function of (spec, history, number): after a coordinator restart the
+// searcher is rebuilt from the stored trials and proposes the same points.
+//
+// Thread safety: not thread-safe; the coordinator calls one searcher from one
+// thread at a time.
+#ifndef HPSWEEP_COORDINATOR_SEARCHER_H_
+#define HPSWEEP_COORDINATOR_SEARCHER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "common/status.h"
+#include "coordinator/search_space.h"
+#include "proto/messages.h"
+
+namespace hpsweep::coordinator {
+
+// What a searcher may know about one trial.
+struct TrialView {
+  uint64_t number = 0;
+  proto::Json params;
+  proto::TrialState state = proto::TrialState::kPending;
+  // The sweep metric's final value, in the user's direction (see spec goal).
+  std::optional<double> objective;
+};
+
+class Searcher {
+ public:
+  virtual ~Searcher() = default;
+  // Parameters for trial `number` (0-based, creation order), given `history`
+  // (every earlier trial of the sweep, ordered by number). nullopt when the
+  // searcher has nothing more to propose (a finished grid).
+  virtual StatusOr<std::optional<proto::Json>> Suggest(const std::vector<TrialView>& history,
+                                                       uint64_t number) = 0;
+  // True when Suggest may take long enough (model fits) that it should run off
+  // the lease path, from a queue refilled in the background.
+  virtual bool IsSlow() const { return false; }
+};
+
+// The searcher for spec.method. grid, random and sobol here; bayes and tpe
+// come from coordinator/bo.
+StatusOr<std::unique_ptr<Searcher>> CreateSearcher(const SearchSpace& space);
+
+// Seed for trial `number` of a sweep seeded `seed`; independent streams.
+uint64_t TrialSeed(uint64_t seed, uint64_t number);
+
+}  // namespace hpsweep::coordinator
+
+#endif  // HPSWEEP_COORDINATOR_SEARCHER_H_

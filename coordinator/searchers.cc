@@ -1,0 +1,77 @@
+// grid, random and sobol searchers. Each proposes trial `number` from the seed
+// and the number alone, which makes them restart-safe by construction.
+#include <random>
+
+#include "coordinator/searcher.h"
+
+namespace hpsweep::coordinator {
+namespace {
+
+class GridSearcher final : public Searcher {
+ public:
+  explicit GridSearcher(const SearchSpace& space)
+      : space_(space), size_(space.GridSize(kMaxGrid)) {}
+
+  StatusOr<std::optional<proto::Json>> Suggest(const std::vector<TrialView>&,
+                                               uint64_t number) override {
+    if (static_cast<int64_t>(number) >= size_) return std::optional<proto::Json>();
+    return std::optional<proto::Json>(space_.GridPoint(static_cast<int64_t>(number)));
+  }
+
+  static constexpr int64_t kMaxGrid = 10'000'000;
+
+ private:
+  const SearchSpace& space_;
+  int64_t size_;
+};
+
+class RandomSearcher final : public Searcher {
+ public:
+  explicit RandomSearcher(const SearchSpace& space) : space_(space) {}
+
+  StatusOr<std::optional<proto::Json>> Suggest(const std::vector<TrialView>&,
+                                               uint64_t number) override {
+    std::mt19937_64 rng(TrialSeed(space_.spec().seed, number));
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+    std::vector<double> u(space_.dimensions());
+    for (double& x : u) x = uniform(rng);
+    return std::optional<proto::Json>(space_.Decode(u));
+  }
+
+ private:
+  const SearchSpace& space_;
+};
+
+}  // namespace
+
+uint64_t TrialSeed(uint64_t seed, uint64_t number) {
+  // splitmix64 of a combination: well-mixed, distinct streams per trial.
+  uint64_t z = seed * 0x9E3779B97F4A7C15ULL + number + 0x632BE59BD9B4E019ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+std::unique_ptr<Searcher> NewSobolSearcher(const SearchSpace& space);
+
+StatusOr<std::unique_ptr<Searcher>> CreateSearcher(const SearchSpace& space) {
+  switch (space.spec().method) {
+    case proto::Method::kGrid: {
+      if (space.GridSize(GridSearcher::kMaxGrid) > GridSearcher::kMaxGrid) {
+        return InvalidArgumentError("the grid has more than 10,000,000 points; use fewer "
+                                    "grid_points or a sampling method",
+                                    "/method");
+      }
+      return std::unique_ptr<Searcher>(new GridSearcher(space));
+    }
+    case proto::Method::kRandom:
+      return std::unique_ptr<Searcher>(new RandomSearcher(space));
+    case proto::Method::kSobol:
+      return NewSobolSearcher(space);
+    default:
+      return UnimplementedError("method \"" + std::string(proto::MethodName(space.spec().method)) +
+                                "\" is not available in this build");
+  }
+}
+
+}  // namespace hpsweep::coordinator
