@@ -1,0 +1,583 @@
+// RocksStore: the Store on an embedded RocksDB, one column family per table
+// (store_codec.h has the key layout).
+//
+// Durability: Commit is one WriteBatch across column families written with
+// WriteOptions::sync, so it is atomic and its WAL record is fsynced before
+// OK; RocksDB's write thread makes concurrent synced writers a group that
+// shares one WAL write and one fsync. Checkpoint chunks are written unsynced:
+// they sit in the WAL before the manifest, so the manifest's synced write
+// persists them too, and until then they are unreachable.
+//
+// Checkpoint lifecycle (per writer, generation g):
+//
+//   BeginCheckpoint ──▶ pending marker 'p'+g written
+//        │
+//        ▼ Append (a chunk 'c'+trial+step+g+index each time the buffer fills)
+//        │
+//        ├── Finish ──▶ one synced batch: manifest 'm'+trial+step -> g,
+//        │              delete marker, delete the replaced generation's chunks
+//        ├── destroyed ──▶ delete own chunks and marker
+//        └── crash ──▶ next open finds the marker, deletes its chunks
+//
+// Generations are (open epoch << 32 | counter): the epoch is persisted and
+// bumped, synced, at every open, so a generation is never reused.
+//
+// Thread safety: every Store method is thread-safe. Writers and readers are
+// used by one thread each; they share ownership of the open database, so the
+// directory stays locked until the last of them is destroyed.
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <system_error>
+#include <utility>
+
+#include "common/clock.h"
+#include "common/logging.h"
+#include "coordinator/store.h"
+#include "coordinator/store_codec.h"
+
+namespace hpsweep::coordinator {
+namespace {
+
+using internal::Table;
+
+// The only place RocksDB statuses become hpsweep statuses. Codes follow what
+// the caller should do: transient I/O is worth a retry, corruption is not.
+Status FromRocks(const rocksdb::Status& s, std::string_view context) {
+  if (s.ok()) return Status::Ok();
+  std::string message = std::string(context) + ": " + s.ToString();
+  switch (s.code()) {
+    case rocksdb::Status::kNotFound: return NotFoundError(std::move(message));
+    case rocksdb::Status::kCorruption: return DataLossError(std::move(message));
+    case rocksdb::Status::kNotSupported: return UnimplementedError(std::move(message));
+    case rocksdb::Status::kInvalidArgument: return InvalidArgumentError(std::move(message));
+    case rocksdb::Status::kIOError:
+      if (s.IsNoSpace()) return ResourceExhaustedError(std::move(message));
+      return UnavailableError(std::move(message));
+    case rocksdb::Status::kBusy:
+    case rocksdb::Status::kTryAgain:
+    case rocksdb::Status::kIncomplete:
+    case rocksdb::Status::kShutdownInProgress: return UnavailableError(std::move(message));
+    case rocksdb::Status::kTimedOut:
+    case rocksdb::Status::kExpired: return DeadlineExceededError(std::move(message));
+    case rocksdb::Status::kAborted: return AbortedError(std::move(message));
+    default: return InternalError(std::move(message));
+  }
+}
+
+// RocksDB reports a held directory lock as an IOError on "<dir>/LOCK", both
+// for another process ("While lock file") and for this one ("lock hold by
+// current process").
+bool IsLockHeld(const rocksdb::Status& s) {
+  return s.IsIOError() && s.ToString().find("/LOCK") != std::string::npos;
+}
+
+constexpr char kEpochKey[] = "e";  // checkpoints CF: be64(open epoch)
+
+// The open database, shared by the store and its checkpoint readers/writers.
+struct RocksDb {
+  ~RocksDb() {
+    if (db == nullptr) return;  // the open failed
+    for (rocksdb::ColumnFamilyHandle* handle : handles) {
+      FromRocks(db->DestroyColumnFamilyHandle(handle), "closing " + dir).IgnoreError();
+    }
+    Status closed = FromRocks(db->Close(), "closing " + dir);
+    if (!closed.ok()) HPS_LOG(WARNING) << closed;
+  }
+
+  rocksdb::ColumnFamilyHandle* cf(Table t) const { return handles[1 + static_cast<int>(t)]; }
+
+  std::string dir;
+  size_t chunk_bytes = 0;
+  std::unique_ptr<rocksdb::DB> db;
+  // [0] is "default" (unused), then one per Table in enum order.
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  RealClock clock;
+  uint64_t epoch = 0;
+  std::atomic<uint32_t> next_writer{0};
+  // Serialises checkpoint Finish: reading the manifest it replaces and
+  // writing the new one must not interleave with another Finish.
+  std::mutex finish_mu;
+};
+
+rocksdb::WriteOptions SyncedWrite() {
+  rocksdb::WriteOptions w;
+  w.sync = true;
+  return w;
+}
+
+// Reads rows of one column family from `start` up to `end` (empty: no end).
+// `visit` returns false to stop.
+template <typename Visit>
+Status ScanRows(const RocksDb& rdb, Table t, const std::string& start, const std::string& end,
+                const rocksdb::Snapshot* snapshot, Visit visit) {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  rocksdb::Slice upper(end);
+  if (!end.empty()) ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(rdb.db->NewIterator(ro, rdb.cf(t)));
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    HPS_ASSIGN_OR_RETURN(bool more, visit(std::string_view(it->key().data(), it->key().size()),
+                                          std::string_view(it->value().data(), it->value().size())));
+    if (!more) return Status::Ok();
+  }
+  return FromRocks(it->status(), "scanning " + std::string(internal::TableName(t)));
+}
+
+template <typename T, typename Decode>
+StatusOr<std::vector<T>> ScanRecords(const RocksDb& rdb, Table t, const std::string& start,
+                                     const std::string& end, size_t limit, Decode decode) {
+  std::vector<T> out;
+  HPS_RETURN_IF_ERROR(ScanRows(rdb, t, start, end, nullptr,
+                               [&](std::string_view key, std::string_view value) -> StatusOr<bool> {
+                                 T record;
+                                 HPS_RETURN_IF_ERROR(decode(key, value, &record));
+                                 out.push_back(std::move(record));
+                                 return limit == 0 || out.size() < limit;
+                               }));
+  return out;
+}
+
+// The manifest at (trial, step) as of `snapshot`; nullopt when none.
+StatusOr<std::optional<internal::Manifest>> GetManifest(const RocksDb& rdb, uint64_t trial_id,
+                                                        int64_t step,
+                                                        const rocksdb::Snapshot* snapshot) {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  std::string key = internal::ManifestKey(trial_id, step);
+  std::string value;
+  rocksdb::Status s = rdb.db->Get(ro, rdb.cf(Table::kCheckpoints), key, &value);
+  if (s.IsNotFound()) return std::optional<internal::Manifest>();
+  HPS_RETURN_IF_ERROR(FromRocks(s, "reading checkpoint manifest"));
+  internal::Manifest manifest;
+  HPS_RETURN_IF_ERROR(internal::DecodeManifest(key, value, &manifest));
+  return std::optional<internal::Manifest>(manifest);
+}
+
+void DeleteChunks(rocksdb::WriteBatch* batch, rocksdb::ColumnFamilyHandle* cf, uint64_t trial_id,
+                  int64_t step, uint64_t generation) {
+  std::string begin = internal::ChunkPrefix(trial_id, step, generation);
+  std::string end = internal::PrefixSuccessor(begin);
+  // A WriteBatch only fails to take a record beyond its max_bytes (unset).
+  batch->DeleteRange(cf, begin, end).PermitUncheckedError();
+}
+
+class RocksCheckpointWriter final : public CheckpointWriter {
+ public:
+  RocksCheckpointWriter(std::shared_ptr<RocksDb> rdb, uint64_t trial_id, int64_t step,
+                        uint64_t generation)
+      : rdb_(std::move(rdb)), trial_id_(trial_id), step_(step), generation_(generation) {}
+
+  ~RocksCheckpointWriter() override {
+    if (state_ == State::kFinished) return;
+    // Unsynced: if this is lost in a crash, the pending marker survives with
+    // the chunks and the next open removes both.
+    rocksdb::WriteBatch batch;
+    DeleteChunks(&batch, rdb_->cf(Table::kCheckpoints), trial_id_, step_, generation_);
+    batch.Delete(rdb_->cf(Table::kCheckpoints), internal::PendingKey(generation_))
+        .PermitUncheckedError();
+    Status s = FromRocks(rdb_->db->Write(rocksdb::WriteOptions(), &batch),
+                         "discarding unfinished checkpoint");
+    if (!s.ok()) HPS_LOG(WARNING) << s << " (removed at next open)";
+  }
+
+  Status Append(std::string_view bytes) override {
+    HPS_RETURN_IF_ERROR(CheckOpen());
+    size_bytes_ += bytes.size();
+    while (!bytes.empty()) {
+      size_t take = std::min(bytes.size(), rdb_->chunk_bytes - buffer_.size());
+      buffer_.append(bytes.substr(0, take));
+      bytes.remove_prefix(take);
+      if (buffer_.size() >= rdb_->chunk_bytes) HPS_RETURN_IF_ERROR(WriteChunk());
+    }
+    return Status::Ok();
+  }
+
+  StatusOr<CheckpointInfo> Finish() override {
+    HPS_RETURN_IF_ERROR(CheckOpen());
+    if (!buffer_.empty()) HPS_RETURN_IF_ERROR(WriteChunk());
+    internal::Manifest manifest;
+    manifest.info = {trial_id_, step_, size_bytes_, rdb_->clock.NowMicros()};
+    manifest.generation = generation_;
+    manifest.chunks = next_index_;
+
+    rocksdb::ColumnFamilyHandle* cf = rdb_->cf(Table::kCheckpoints);
+    std::lock_guard<std::mutex> lock(rdb_->finish_mu);
+    StatusOr<std::optional<internal::Manifest>> replaced = GetManifest(*rdb_, trial_id_, step_, nullptr);
+    if (!replaced.ok()) return Fail(replaced.status());
+    rocksdb::WriteBatch batch;
+    batch.Put(cf, internal::ManifestKey(trial_id_, step_), internal::EncodeManifest(manifest))
+        .PermitUncheckedError();
+    batch.Delete(cf, internal::PendingKey(generation_)).PermitUncheckedError();
+    if (replaced->has_value()) DeleteChunks(&batch, cf, trial_id_, step_, (*replaced)->generation);
+    Status s = FromRocks(rdb_->db->Write(SyncedWrite(), &batch), "finishing checkpoint");
+    if (!s.ok()) return Fail(s);
+    state_ = State::kFinished;
+    return manifest.info;
+  }
+
+ private:
+  enum class State { kOpen, kFinished, kFailed };
+
+  Status CheckOpen() const {
+    if (state_ == State::kFinished) return FailedPreconditionError("checkpoint writer already finished");
+    if (state_ == State::kFailed) return error_;
+    return Status::Ok();
+  }
+
+  Status Fail(Status s) {
+    state_ = State::kFailed;
+    error_ = s;
+    return s;
+  }
+
+  Status WriteChunk() {
+    Status s = FromRocks(
+        rdb_->db->Put(rocksdb::WriteOptions(), rdb_->cf(Table::kCheckpoints),
+                      internal::ChunkKey(trial_id_, step_, generation_, next_index_), buffer_),
+        "writing checkpoint chunk");
+    if (!s.ok()) return Fail(s);
+    ++next_index_;
+    buffer_.clear();
+    return Status::Ok();
+  }
+
+  const std::shared_ptr<RocksDb> rdb_;
+  const uint64_t trial_id_;
+  const int64_t step_;
+  const uint64_t generation_;
+  std::string buffer_;  // at most one chunk
+  uint32_t next_index_ = 0;
+  uint64_t size_bytes_ = 0;
+  State state_ = State::kOpen;
+  Status error_;
+};
+
+// Reads one checkpoint's chunks from a snapshot, so a replacement finished
+// meanwhile neither changes nor breaks what this reader returns.
+class RocksCheckpointReader final : public CheckpointReader {
+ public:
+  RocksCheckpointReader(std::shared_ptr<RocksDb> rdb, const rocksdb::Snapshot* snapshot,
+                        internal::Manifest manifest)
+      : rdb_(std::move(rdb)),
+        snapshot_(snapshot),
+        manifest_(manifest),
+        prefix_(internal::ChunkPrefix(manifest.info.trial_id, manifest.info.step, manifest.generation)),
+        upper_(internal::PrefixSuccessor(prefix_)),
+        upper_slice_(upper_) {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    ro.iterate_upper_bound = &upper_slice_;
+    ro.fill_cache = false;  // checkpoints are read once; keep the cache for records
+    it_.reset(rdb_->db->NewIterator(ro, rdb_->cf(Table::kCheckpoints)));
+    it_->Seek(prefix_);
+  }
+
+  ~RocksCheckpointReader() override {
+    it_.reset();
+    rdb_->db->ReleaseSnapshot(snapshot_);
+  }
+
+  const CheckpointInfo& info() const override { return manifest_.info; }
+
+  StatusOr<bool> Next(std::string* chunk) override {
+    if (!it_->Valid()) {
+      HPS_RETURN_IF_ERROR(FromRocks(it_->status(), "reading checkpoint chunks"));
+      if (next_index_ != manifest_.chunks || bytes_read_ != manifest_.info.size_bytes) {
+        return Lost("ends after " + std::to_string(next_index_) + " chunks and " +
+                    std::to_string(bytes_read_) + " bytes");
+      }
+      return false;
+    }
+    std::string_view key(it_->key().data(), it_->key().size());
+    if (key.size() != prefix_.size() + 4 || internal::GetBe32(key.substr(prefix_.size())) != next_index_) {
+      return Lost("chunk " + std::to_string(next_index_) + " is missing");
+    }
+    chunk->assign(it_->value().data(), it_->value().size());
+    bytes_read_ += chunk->size();
+    ++next_index_;
+    it_->Next();
+    return true;
+  }
+
+ private:
+  Status Lost(const std::string& what) const {
+    return DataLossError("checkpoint of trial " + std::to_string(manifest_.info.trial_id) +
+                         " step " + std::to_string(manifest_.info.step) + " (manifest: " +
+                         std::to_string(manifest_.chunks) + " chunks, " +
+                         std::to_string(manifest_.info.size_bytes) + " bytes) " + what);
+  }
+
+  const std::shared_ptr<RocksDb> rdb_;
+  const rocksdb::Snapshot* const snapshot_;
+  const internal::Manifest manifest_;
+  const std::string prefix_;
+  const std::string upper_;
+  const rocksdb::Slice upper_slice_;  // refers to upper_; must outlive it_
+  std::unique_ptr<rocksdb::Iterator> it_;
+  uint32_t next_index_ = 0;
+  uint64_t bytes_read_ = 0;
+};
+
+class RocksStore final : public Store {
+ public:
+  explicit RocksStore(std::shared_ptr<RocksDb> rdb) : rdb_(std::move(rdb)) {}
+
+  Status Commit(const WriteSet& writes) override {
+    HPS_ASSIGN_OR_RETURN(std::vector<internal::EncodedPut> puts, internal::EncodeWriteSet(writes));
+    if (puts.empty()) return Status::Ok();
+    rocksdb::WriteBatch batch;
+    for (const internal::EncodedPut& put : puts) {
+      batch.Put(rdb_->cf(put.table), put.key, put.value).PermitUncheckedError();
+    }
+    return FromRocks(rdb_->db->Write(SyncedWrite(), &batch), "commit");
+  }
+
+  StatusOr<std::vector<proto::Sweep>> LoadSweeps() override {
+    return ScanRecords<proto::Sweep>(*rdb_, Table::kSweeps, "", "", 0, internal::DecodeSweep);
+  }
+
+  StatusOr<std::vector<proto::Trial>> LoadTrials(uint64_t sweep_id, uint64_t after_trial_id,
+                                                 size_t limit) override {
+    if (after_trial_id == UINT64_MAX) return std::vector<proto::Trial>{};
+    return ScanRecords<proto::Trial>(*rdb_, Table::kTrials,
+                                     internal::TrialKey(sweep_id, after_trial_id + 1),
+                                     internal::PrefixSuccessor(internal::TrialPrefix(sweep_id)),
+                                     limit, internal::DecodeTrial);
+  }
+
+  StatusOr<std::vector<proto::MetricPoint>> ReadMetrics(uint64_t trial_id, int64_t from_step,
+                                                        size_t limit) override {
+    return ScanRecords<proto::MetricPoint>(
+        *rdb_, Table::kMetrics, internal::MetricKey(trial_id, from_step),
+        internal::PrefixSuccessor(internal::MetricPrefix(trial_id)), limit, internal::DecodeMetric);
+  }
+
+  StatusOr<std::vector<proto::Event>> ReadEvents(uint64_t after_seq, size_t limit) override {
+    if (after_seq == UINT64_MAX) return std::vector<proto::Event>{};
+    return ScanRecords<proto::Event>(*rdb_, Table::kEvents, internal::EventKey(after_seq + 1), "",
+                                     limit, internal::DecodeEvent);
+  }
+
+  StatusOr<std::optional<std::string>> GetMeta(const std::string& key) override {
+    std::string value;
+    rocksdb::Status s = rdb_->db->Get(rocksdb::ReadOptions(), rdb_->cf(Table::kMeta), key, &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    HPS_RETURN_IF_ERROR(FromRocks(s, "reading meta"));
+    return std::optional<std::string>(std::move(value));
+  }
+
+  StatusOr<std::unique_ptr<CheckpointWriter>> BeginCheckpoint(uint64_t trial_id,
+                                                              int64_t step) override {
+    HPS_RETURN_IF_ERROR(internal::ValidateCheckpointStep(step));
+    uint32_t counter = rdb_->next_writer.fetch_add(1);
+    if (counter == UINT32_MAX) {
+      return ResourceExhaustedError("checkpoint writers exhausted for this open; reopen the store");
+    }
+    uint64_t generation = (rdb_->epoch << 32) | counter;
+    // The marker lets the next open find chunks left by a crash. Unsynced: it
+    // precedes the chunks in the WAL, so no chunk survives without it.
+    internal::Pending pending{trial_id, step, generation};
+    HPS_RETURN_IF_ERROR(FromRocks(
+        rdb_->db->Put(rocksdb::WriteOptions(), rdb_->cf(Table::kCheckpoints),
+                      internal::PendingKey(generation), internal::EncodePending(pending)),
+        "beginning checkpoint"));
+    return std::unique_ptr<CheckpointWriter>(
+        std::make_unique<RocksCheckpointWriter>(rdb_, trial_id, step, generation));
+  }
+
+  StatusOr<std::unique_ptr<CheckpointReader>> OpenCheckpoint(uint64_t trial_id,
+                                                             int64_t step) override {
+    const rocksdb::Snapshot* snapshot = rdb_->db->GetSnapshot();
+    StatusOr<std::optional<internal::Manifest>> manifest =
+        step >= 0 ? GetManifest(*rdb_, trial_id, step, snapshot) : LatestManifest(trial_id, snapshot);
+    if (!manifest.ok() || !manifest->has_value()) {
+      rdb_->db->ReleaseSnapshot(snapshot);
+      if (!manifest.ok()) return manifest.status();
+      return NotFoundError("no checkpoint for trial " + std::to_string(trial_id) +
+                           (step >= 0 ? " at step " + std::to_string(step) : std::string()));
+    }
+    return std::unique_ptr<CheckpointReader>(
+        std::make_unique<RocksCheckpointReader>(rdb_, snapshot, **manifest));
+  }
+
+  StatusOr<std::vector<CheckpointInfo>> ListCheckpoints(uint64_t trial_id) override {
+    std::vector<CheckpointInfo> out;
+    std::string prefix = internal::ManifestPrefix(trial_id);
+    HPS_RETURN_IF_ERROR(ScanRows(*rdb_, Table::kCheckpoints, prefix, internal::PrefixSuccessor(prefix),
+                                 nullptr,
+                                 [&](std::string_view key, std::string_view value) -> StatusOr<bool> {
+                                   internal::Manifest manifest;
+                                   HPS_RETURN_IF_ERROR(internal::DecodeManifest(key, value, &manifest));
+                                   out.push_back(manifest.info);
+                                   return true;
+                                 }));
+    return out;
+  }
+
+ private:
+  StatusOr<std::optional<internal::Manifest>> LatestManifest(uint64_t trial_id,
+                                                             const rocksdb::Snapshot* snapshot) {
+    std::string lower = internal::ManifestPrefix(trial_id);
+    std::string upper = internal::PrefixSuccessor(lower);
+    rocksdb::Slice lower_slice(lower), upper_slice(upper);
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot;
+    ro.iterate_lower_bound = &lower_slice;
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(rdb_->db->NewIterator(ro, rdb_->cf(Table::kCheckpoints)));
+    it->SeekToLast();
+    if (!it->Valid()) {
+      HPS_RETURN_IF_ERROR(FromRocks(it->status(), "finding the latest checkpoint"));
+      return std::optional<internal::Manifest>();
+    }
+    internal::Manifest manifest;
+    HPS_RETURN_IF_ERROR(internal::DecodeManifest(
+        std::string_view(it->key().data(), it->key().size()),
+        std::string_view(it->value().data(), it->value().size()), &manifest));
+    return std::optional<internal::Manifest>(manifest);
+  }
+
+  const std::shared_ptr<RocksDb> rdb_;
+};
+
+rocksdb::ColumnFamilyOptions TableOptions(Table t, const RocksStoreOptions& options,
+                                          const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;  // one cache for every table
+  // Bloom filters help Get (meta, checkpoint manifests); the other tables are
+  // only ever scanned with iterate_upper_bound, where whole-key filters are
+  // never consulted.
+  if (t == Table::kMeta || t == Table::kCheckpoints) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  }
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  if (t == Table::kCheckpoints) {
+    cf.enable_blob_files = true;
+    cf.min_blob_size = options.min_blob_size;
+    // Replaced and discarded checkpoints leave dead blobs; reclaim them.
+    cf.enable_blob_garbage_collection = true;
+  }
+  return cf;
+}
+
+rocksdb::DBOptions DbOptions() {
+  rocksdb::DBOptions db;
+  db.create_if_missing = true;
+  db.create_missing_column_families = true;
+  db.max_background_jobs = 2;
+  // Every acknowledged write was fsynced in the WAL before Commit/Finish
+  // returned, so after kill -9 or power loss any damage is confined to the
+  // tail written after the last acknowledged record. kPointInTimeRecovery
+  // replays up to the first bad record and opens: nothing acknowledged is
+  // lost, and a write that was never acknowledged may be. kAbsoluteConsistency
+  // would refuse to open on exactly that torn tail, turning a routine crash
+  // into manual repair; kSkipAnyCorruptedRecords could replay records after a
+  // hole and break the order of batches.
+  db.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  db.keep_log_file_num = 10;
+  return db;
+}
+
+// Checks or writes the schema version, removes chunks of checkpoints that
+// were never finished, and starts a new checkpoint epoch.
+Status Initialize(RocksDb* rdb) {
+  rocksdb::WriteBatch batch;
+  rocksdb::ColumnFamilyHandle* meta = rdb->cf(Table::kMeta);
+  rocksdb::ColumnFamilyHandle* checkpoints = rdb->cf(Table::kCheckpoints);
+
+  std::string version;
+  rocksdb::Status s = rdb->db->Get(rocksdb::ReadOptions(), meta, internal::kSchemaVersionKey, &version);
+  if (s.IsNotFound()) {
+    batch.Put(meta, internal::kSchemaVersionKey, kSchemaVersion).PermitUncheckedError();
+  } else {
+    HPS_RETURN_IF_ERROR(FromRocks(s, "reading the schema version of " + rdb->dir));
+    if (version != kSchemaVersion) {
+      return FailedPreconditionError("data directory " + rdb->dir + " has schema version \"" +
+                                     version + "\"; this build reads version \"" +
+                                     std::string(kSchemaVersion) + "\"");
+    }
+  }
+
+  std::string epoch_value;
+  s = rdb->db->Get(rocksdb::ReadOptions(), checkpoints, kEpochKey, &epoch_value);
+  if (!s.IsNotFound()) {
+    HPS_RETURN_IF_ERROR(FromRocks(s, "reading the checkpoint epoch"));
+    if (epoch_value.size() != 8) {
+      return DataLossError(internal::DescribeKey(Table::kCheckpoints, kEpochKey) +
+                           ": checkpoint epoch is not 8 bytes");
+    }
+    rdb->epoch = internal::GetBe64(epoch_value);
+  }
+  ++rdb->epoch;
+  if (rdb->epoch >= (uint64_t{1} << 32)) return InternalError("checkpoint epoch overflow");
+  epoch_value.clear();
+  internal::PutBe64(&epoch_value, rdb->epoch);
+  batch.Put(checkpoints, kEpochKey, epoch_value).PermitUncheckedError();
+
+  int orphans = 0;
+  std::string prefix(1, internal::kPendingTag);
+  HPS_RETURN_IF_ERROR(ScanRows(
+      *rdb, Table::kCheckpoints, prefix, internal::PrefixSuccessor(prefix), nullptr,
+      [&](std::string_view key, std::string_view value) -> StatusOr<bool> {
+        internal::Pending pending;
+        HPS_RETURN_IF_ERROR(internal::DecodePending(key, value, &pending));
+        DeleteChunks(&batch, checkpoints, pending.trial_id, pending.step, pending.generation);
+        batch.Delete(checkpoints, rocksdb::Slice(key.data(), key.size())).PermitUncheckedError();
+        ++orphans;
+        return true;
+      }));
+  if (orphans > 0) {
+    HPS_LOG(INFO) << "removing " << orphans << " unfinished checkpoint(s) from " << rdb->dir;
+  }
+  return FromRocks(rdb->db->Write(SyncedWrite(), &batch), "initialising " + rdb->dir);
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Store>> OpenRocksStore(const std::string& dir,
+                                                const RocksStoreOptions& options) {
+  HPS_RETURN_IF_ERROR(options.Validate());
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    std::string message = "cannot create data directory " + dir + ": " + ec.message();
+    if (ec == std::errc::permission_denied) return PermissionDeniedError(std::move(message));
+    return UnavailableError(std::move(message));
+  }
+
+  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (int i = 0; i < internal::kNumTables; ++i) {
+    Table t = static_cast<Table>(i);
+    descriptors.emplace_back(std::string(internal::TableName(t)), TableOptions(t, options, cache));
+  }
+
+  auto rdb = std::make_shared<RocksDb>();
+  rdb->dir = dir;
+  rdb->chunk_bytes = options.checkpoint_chunk_bytes;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(DbOptions(), dir, descriptors, &rdb->handles, &raw);
+  if (!s.ok()) {
+    if (IsLockHeld(s)) {
+      return FailedPreconditionError("data directory " + dir +
+                                     " is locked by another coordinator (" + s.ToString() + ")");
+    }
+    return FromRocks(s, "opening data directory " + dir);
+  }
+  rdb->db.reset(raw);
+  HPS_RETURN_IF_ERROR(Initialize(rdb.get()));
+  return std::unique_ptr<Store>(std::make_unique<RocksStore>(std::move(rdb)));
+}
+
+}  // namespace hpsweep::coordinator
