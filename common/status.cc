@@ -5,29 +5,32 @@
 namespace hpsweep {
 namespace {
 
+// The one table of what each code means to callers: its wire name, whether a
+// retry may succeed, and the HTTP status it is answered with.
 struct CodeInfo {
   StatusCode code;
   std::string_view name;
   bool retryable;
+  int http_status;
 };
 
 constexpr std::array<CodeInfo, 16> kCodes = {{
-    {StatusCode::kOk, "OK", false},
-    {StatusCode::kInvalidArgument, "INVALID_ARGUMENT", false},
-    {StatusCode::kNotFound, "NOT_FOUND", false},
-    {StatusCode::kAlreadyExists, "ALREADY_EXISTS", false},
-    {StatusCode::kFailedPrecondition, "FAILED_PRECONDITION", false},
-    {StatusCode::kAborted, "ABORTED", true},
-    {StatusCode::kUnavailable, "UNAVAILABLE", true},
-    {StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED", true},
-    {StatusCode::kResourceExhausted, "RESOURCE_EXHAUSTED", true},
-    {StatusCode::kUnauthenticated, "UNAUTHENTICATED", false},
-    {StatusCode::kPermissionDenied, "PERMISSION_DENIED", false},
-    {StatusCode::kCancelled, "CANCELLED", false},
-    {StatusCode::kOutOfRange, "OUT_OF_RANGE", false},
-    {StatusCode::kUnimplemented, "UNIMPLEMENTED", false},
-    {StatusCode::kDataLoss, "DATA_LOSS", false},
-    {StatusCode::kInternal, "INTERNAL", false},
+    {StatusCode::kOk, "OK", false, 200},
+    {StatusCode::kInvalidArgument, "INVALID_ARGUMENT", false, 400},
+    {StatusCode::kNotFound, "NOT_FOUND", false, 404},
+    {StatusCode::kAlreadyExists, "ALREADY_EXISTS", false, 409},
+    {StatusCode::kFailedPrecondition, "FAILED_PRECONDITION", false, 409},
+    {StatusCode::kAborted, "ABORTED", true, 409},
+    {StatusCode::kUnavailable, "UNAVAILABLE", true, 503},
+    {StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED", true, 504},
+    {StatusCode::kResourceExhausted, "RESOURCE_EXHAUSTED", false, 413},
+    {StatusCode::kUnauthenticated, "UNAUTHENTICATED", false, 401},
+    {StatusCode::kPermissionDenied, "PERMISSION_DENIED", false, 403},
+    {StatusCode::kCancelled, "CANCELLED", false, 409},
+    {StatusCode::kOutOfRange, "OUT_OF_RANGE", false, 400},
+    {StatusCode::kUnimplemented, "UNIMPLEMENTED", false, 501},
+    {StatusCode::kDataLoss, "DATA_LOSS", false, 500},
+    {StatusCode::kInternal, "INTERNAL", false, 500},
 }};
 
 const CodeInfo& Info(StatusCode code) {
@@ -49,6 +52,8 @@ std::optional<StatusCode> StatusCodeFromName(std::string_view name) {
 }
 
 bool IsRetryable(StatusCode code) { return Info(code).retryable; }
+
+int HttpStatusFor(StatusCode code) { return Info(code).http_status; }
 
 Status Status::WithContext(std::string_view context) const {
   if (ok()) return *this;

@@ -35,6 +35,7 @@ enum class StatusCode : int {
   // Transient: the peer or resource may come back. Retry with backoff.
   kUnavailable = 6,
   kDeadlineExceeded = 7,
+  // Too large for this server (a body over its limit): do not retry unchanged.
   kResourceExhausted = 8,
   kUnauthenticated = 9,
   kPermissionDenied = 10,
@@ -53,6 +54,8 @@ std::string_view StatusCodeName(StatusCode code);
 std::optional<StatusCode> StatusCodeFromName(std::string_view name);
 // True where retrying the same call later may succeed.
 bool IsRetryable(StatusCode code);
+// The HTTP status an API error with this code is answered with.
+int HttpStatusFor(StatusCode code);
 
 class [[nodiscard]] Status {
  public:

@@ -50,6 +50,17 @@ TEST(StatusTest, RetryableCodesAreTheTransientOnes) {
   EXPECT_FALSE(IsRetryable(StatusCode::kOk));
 }
 
+TEST(StatusTest, HttpStatusesFollowTheCode) {
+  EXPECT_EQ(HttpStatusFor(StatusCode::kOk), 200);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kInvalidArgument), 400);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kUnauthenticated), 401);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kNotFound), 404);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kFailedPrecondition), 409);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kResourceExhausted), 413);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kUnavailable), 503);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kInternal), 500);
+}
+
 TEST(StatusOrTest, HoldsValue) {
   StatusOr<std::string> v = std::string("abc");
   ASSERT_TRUE(v.ok());

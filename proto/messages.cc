@@ -103,6 +103,7 @@ Json ToJson(const Trial& v) {
   if (!v.lease_owner.empty()) {
     j["lease_owner"] = v.lease_owner;
     j["lease_deadline_us"] = v.lease_deadline_us;
+    j["lease_seconds"] = v.lease_seconds;
   }
   if (v.objective) j["objective"] = *v.objective;
   if (!v.final_values.empty()) j["final_values"] = v.final_values;
@@ -125,6 +126,7 @@ Status FromJson(const Json& j, Trial* v) {
   HPS_RETURN_IF_ERROR(r.OptionalInt("attempt", &v->attempt));
   HPS_RETURN_IF_ERROR(r.OptionalString("lease_owner", &v->lease_owner));
   HPS_RETURN_IF_ERROR(r.OptionalInt("lease_deadline_us", &v->lease_deadline_us));
+  HPS_RETURN_IF_ERROR(r.OptionalInt("lease_seconds", &v->lease_seconds));
   HPS_RETURN_IF_ERROR(r.OptionalInt("last_step", &v->last_step));
   HPS_RETURN_IF_ERROR(r.OptionalInt("checkpoint_step", &v->checkpoint_step));
   if (r.Has("objective")) {

@@ -49,6 +49,7 @@ struct Trial {
   int64_t attempt = 0;
   std::string lease_owner;     // client id while leased/running
   int64_t lease_deadline_us = 0;
+  int64_t lease_seconds = 0;   // lease length the owner asked for
   int64_t last_step = -1;      // highest reported step
   int64_t checkpoint_step = -1;  // latest stored checkpoint, -1 when none
   std::optional<double> objective;  // the sweep metric's final value

@@ -15,6 +15,7 @@ TEST(MessagesTest, TrialRoundTrips) {
   t.attempt = 1;
   t.lease_owner = "gang-0";
   t.lease_deadline_us = 123456;
+  t.lease_seconds = 30;
   t.last_step = 9;
   t.checkpoint_step = 8;
   t.objective = 0.25;

@@ -1,0 +1,415 @@
+#include "coordinator/http_server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "common/logging.h"
+
+namespace hpsweep::coordinator {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr size_t kHeaderLimit = 16 * 1024;
+constexpr size_t kStreamChunkBytes = 1 << 20;
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool IsBenignDisconnect(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == net::error::eof ||
+         ec == net::error::connection_reset || ec == beast::error::timeout ||
+         ec == net::error::operation_aborted;
+}
+
+// One connection: reads requests, hands them to the handler, writes replies.
+// All members are touched only on the connection's strand.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, HttpHandler* handler, const HttpServerOptions& options,
+          std::shared_ptr<std::atomic<int64_t>> in_flight)
+      : stream_(std::move(socket)),
+        handler_(handler),
+        options_(options),
+        in_flight_(std::move(in_flight)) {}
+
+  void Run() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::ReadHeader, shared_from_this()));
+  }
+
+ private:
+  void ReadHeader() {
+    head_parser_.emplace();
+    head_parser_->header_limit(kHeaderLimit);
+    head_parser_->body_limit(options_.max_stream_bytes);
+    stream_.expires_after(options_.io_timeout);
+    http::async_read_header(stream_, buffer_, *head_parser_,
+                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, size_t) {
+    if (ec) {
+      if (IsBenignDisconnect(ec)) return Close();
+      return SendError(InvalidArgumentError("malformed HTTP request: " + ec.message()), true);
+    }
+    BeginRequest();
+    const auto& h = head_parser_->get();
+    keep_alive_ = h.keep_alive();
+    HttpRequest req;
+    req.method = std::string(h.method_string());
+    req.target = std::string(h.target());
+    const size_t q = req.target.find('?');
+    req.path = PercentDecode(std::string_view(req.target).substr(0, q));
+    if (q != std::string::npos) req.query = ParseQuery(std::string_view(req.target).substr(q + 1));
+    req.authorization = std::string(h[http::field::authorization]);
+    req.content_type = std::string(h[http::field::content_type]);
+    const bool expects_continue =
+        beast::iequals(h[http::field::expect], "100-continue");
+
+    HttpHandler::HeadResult head = handler_->OnHeaders(req);
+    if (auto* response = std::get_if<HttpResponse>(&head)) {
+      // The body was not read; the connection cannot carry another request.
+      if (!head_parser_->is_done()) keep_alive_ = false;
+      return Write(std::move(*response));
+    }
+    if (auto* sink = std::get_if<std::shared_ptr<BodySink>>(&head)) {
+      sink_ = *sink;
+      stream_parser_.emplace(std::move(*head_parser_));
+      stream_parser_->body_limit(options_.max_stream_bytes);
+      stream_buffer_.resize(kStreamChunkBytes);
+      return MaybeContinue(expects_continue, [this] { ReadStreamChunk(); });
+    }
+    request_ = std::move(req);
+    string_parser_.emplace(std::move(*head_parser_));
+    string_parser_->body_limit(options_.max_body_bytes);
+    MaybeContinue(expects_continue, [this] {
+      stream_.expires_after(options_.io_timeout);
+      http::async_read(stream_, buffer_, *string_parser_,
+                       beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+    });
+  }
+
+  // Answers "Expect: 100-continue" (curl sends it for larger bodies) before
+  // reading the body, then runs `next`.
+  void MaybeContinue(bool expects_continue, std::function<void()> next) {
+    if (!expects_continue) return next();
+    auto res = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+    stream_.expires_after(options_.io_timeout);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, next](beast::error_code ec, size_t) {
+                        if (ec) return self->Close();
+                        next();
+                      });
+  }
+
+  void OnBody(beast::error_code ec, size_t) {
+    if (ec == http::error::body_limit) {
+      return SendError(ResourceExhaustedError("request body exceeds " +
+                                              std::to_string(options_.max_body_bytes) + " bytes"),
+                       true);
+    }
+    if (ec) {
+      if (IsBenignDisconnect(ec)) return Close();
+      return SendError(InvalidArgumentError("malformed HTTP body: " + ec.message()), true);
+    }
+    request_.body = std::move(string_parser_->get().body());
+    string_parser_.reset();
+    handler_->Handle(std::move(request_), MakeReply());
+  }
+
+  void ReadStreamChunk() {
+    auto& body = stream_parser_->get().body();
+    body.data = stream_buffer_.data();
+    body.size = stream_buffer_.size();
+    body.more = true;
+    stream_.expires_after(options_.io_timeout);
+    http::async_read(stream_, buffer_, *stream_parser_,
+                     beast::bind_front_handler(&Session::OnStreamChunk, shared_from_this()));
+  }
+
+  void OnStreamChunk(beast::error_code ec, size_t) {
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      sink_->Abort();
+      sink_.reset();
+      if (ec == http::error::body_limit) {
+        return SendError(ResourceExhaustedError("request body exceeds " +
+                                                std::to_string(options_.max_stream_bytes) +
+                                                " bytes"),
+                         true);
+      }
+      if (IsBenignDisconnect(ec)) return Close();
+      return SendError(InvalidArgumentError("malformed HTTP body: " + ec.message()), true);
+    }
+    const size_t got = stream_buffer_.size() - stream_parser_->get().body().size;
+    if (got == 0) return AfterStreamChunk();
+    sink_->Write(std::string(stream_buffer_.data(), got), [self = shared_from_this()](Status s) {
+      net::post(self->stream_.get_executor(), [self, s] {
+        if (!s.ok()) {
+          self->sink_->Abort();
+          self->sink_.reset();
+          return self->SendError(s, true);
+        }
+        self->AfterStreamChunk();
+      });
+    });
+  }
+
+  void AfterStreamChunk() {
+    if (!stream_parser_->is_done()) return ReadStreamChunk();
+    stream_parser_.reset();
+    std::shared_ptr<BodySink> sink = std::move(sink_);
+    sink->Finish(MakeReply());
+  }
+
+  ReplyCallback MakeReply() {
+    return [self = shared_from_this()](HttpResponse response) {
+      net::post(self->stream_.get_executor(), [self, r = std::move(response)]() mutable {
+        self->Write(std::move(r));
+      });
+    };
+  }
+
+  void SendError(const Status& status, bool close) {
+    BeginRequest();
+    if (close) keep_alive_ = false;
+    Write(handler_->ErrorResponse(status));
+  }
+
+  void Write(HttpResponse r) {
+    if (r.stream) return WriteStreamed(std::move(r));
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(r.status), 11);
+    res->set(http::field::server, "hpsweep");
+    res->set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res->set(k, v);
+    res->body() = std::move(r.body);
+    res->keep_alive(keep_alive_);
+    res->prepare_payload();
+    stream_.expires_after(options_.io_timeout);
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+      self->OnWritten(ec, !res->keep_alive());
+    });
+  }
+
+  void WriteStreamed(HttpResponse r) {
+    auto res = std::make_shared<http::response<http::empty_body>>(
+        static_cast<http::status>(r.status), 11);
+    res->set(http::field::server, "hpsweep");
+    res->set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res->set(k, v);
+    res->keep_alive(keep_alive_);
+    res->chunked(true);
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+    stream_.expires_after(options_.io_timeout);
+    http::async_write_header(
+        stream_, *serializer,
+        [self = shared_from_this(), res, serializer, source = r.stream](beast::error_code ec,
+                                                                        size_t) {
+          if (ec) return self->Close();
+          self->PullChunk(source);
+        });
+  }
+
+  void PullChunk(std::shared_ptr<BodySource> source) {
+    source->Next([self = shared_from_this(), source](StatusOr<std::optional<std::string>> chunk) {
+      net::post(self->stream_.get_executor(), [self, source, chunk = std::move(chunk)]() mutable {
+        if (!chunk.ok()) {
+          HPS_LOG(WARNING) << "streamed response aborted: " << chunk.status();
+          return self->Close();  // the status line is sent; only closing can signal it
+        }
+        self->stream_.expires_after(self->options_.io_timeout);
+        if (!chunk->has_value()) {
+          return net::async_write(self->stream_, http::make_chunk_last(),
+                                  [self](beast::error_code ec, size_t) {
+                                    self->OnWritten(ec, !self->keep_alive_);
+                                  });
+        }
+        auto data = std::make_shared<std::string>(std::move(**chunk));
+        net::async_write(self->stream_, http::make_chunk(net::buffer(*data)),
+                         [self, data, source](beast::error_code ec, size_t) {
+                           if (ec) return self->Close();
+                           self->PullChunk(source);
+                         });
+      });
+    });
+  }
+
+  void OnWritten(beast::error_code ec, bool close) {
+    EndRequest();
+    if (ec || close) return Close();
+    ReadHeader();
+  }
+
+  void BeginRequest() {
+    if (!active_) {
+      active_ = true;
+      in_flight_->fetch_add(1);
+    }
+  }
+
+  void EndRequest() {
+    if (active_) {
+      active_ = false;
+      in_flight_->fetch_sub(1);
+    }
+  }
+
+  void Close() {
+    EndRequest();
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    ec.clear();  // Deliberately ignored: the peer may already be gone.
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  HttpHandler* handler_;
+  const HttpServerOptions options_;
+  std::shared_ptr<std::atomic<int64_t>> in_flight_;
+  std::optional<http::request_parser<http::empty_body>> head_parser_;
+  std::optional<http::request_parser<http::string_body>> string_parser_;
+  std::optional<http::request_parser<http::buffer_body>> stream_parser_;
+  std::vector<char> stream_buffer_;
+  std::shared_ptr<BodySink> sink_;
+  HttpRequest request_;
+  bool keep_alive_ = true;
+  bool active_ = false;
+};
+
+}  // namespace
+
+class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(net::io_context& ioc, HttpHandler* handler, const HttpServerOptions& options,
+           std::shared_ptr<std::atomic<int64_t>> in_flight)
+      : ioc_(ioc),
+        acceptor_(net::make_strand(ioc)),
+        handler_(handler),
+        options_(options),
+        in_flight_(std::move(in_flight)) {}
+
+  StatusOr<uint16_t> Open() {
+    beast::error_code ec;
+    const auto address = net::ip::make_address(options_.host, ec);
+    if (ec) {
+      return InvalidArgumentError("cannot listen on \"" + options_.host + "\": not an IP address");
+    }
+    const tcp::endpoint endpoint(address, options_.port);
+    const std::string where = options_.host + ":" + std::to_string(options_.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (ec == net::error::address_in_use) {
+      return UnavailableError("port " + std::to_string(options_.port) + " on " + options_.host +
+                              " is already taken by another process; choose another with "
+                              "--port (0 picks a free one)");
+    }
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) return UnavailableError("cannot listen on " + where + ": " + ec.message());
+    return acceptor_.local_endpoint().port();
+  }
+
+  void Accept() {
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
+  }
+
+  void Stop() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->acceptor_.close(ec);
+    });
+  }
+
+ private:
+  void OnAccept(beast::error_code ec, tcp::socket socket) {
+    if (!acceptor_.is_open()) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);  // small JSON replies: no Nagle delay
+      std::make_shared<Session>(std::move(socket), handler_, options_, in_flight_)->Run();
+    } else {
+      HPS_LOG(WARNING) << "accept failed: " << ec.message();
+    }
+    Accept();
+  }
+
+  net::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  HttpHandler* handler_;
+  const HttpServerOptions options_;
+  std::shared_ptr<std::atomic<int64_t>> in_flight_;
+};
+
+Status HttpServerOptions::Validate() const {
+  if (max_body_bytes == 0) return InvalidArgumentError("max_body_bytes must be > 0");
+  if (io_timeout.count() <= 0) return InvalidArgumentError("io_timeout must be > 0");
+  return Status();
+}
+
+HttpServer::HttpServer(net::io_context& ioc, HttpHandler* handler, HttpServerOptions options)
+    : ioc_(ioc),
+      handler_(handler),
+      options_(std::move(options)),
+      in_flight_(std::make_shared<std::atomic<int64_t>>(0)) {}
+
+HttpServer::~HttpServer() { StopAccepting(); }
+
+Status HttpServer::Start() {
+  HPS_RETURN_IF_ERROR(options_.Validate());
+  listener_ = std::make_shared<Listener>(ioc_, handler_, options_, in_flight_);
+  HPS_ASSIGN_OR_RETURN(port_, listener_->Open());
+  listener_->Accept();
+  return Status();
+}
+
+void HttpServer::StopAccepting() {
+  if (listener_) listener_->Stop();
+}
+
+std::string PercentDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      const int hi = HexValue(text[i + 1]), lo = HexValue(text[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(text[i] == '+' ? ' ' : text[i]);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> ParseQuery(std::string_view query) {
+  std::map<std::string, std::string> out;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    const size_t eq = pair.find('=');
+    if (!pair.empty()) {
+      out[PercentDecode(pair.substr(0, eq))] =
+          eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+}  // namespace hpsweep::coordinator

@@ -1,0 +1,139 @@
+// HttpServer: the coordinator's HTTP/1.1 transport (Boost.Beast), after Beast's
+// advanced server: a listener accepts connections and each connection is a
+// session on its own strand. The server knows nothing of the API: it turns
+// bytes into HttpRequests, hands them to an HttpHandler, and writes whatever
+// the handler replies — possibly later, from another thread.
+//
+// Every read has a timeout and every body a size limit; keep-alive is honoured;
+// request bodies may be streamed into a BodySink and responses streamed from a
+// BodySource (chunked), so a large checkpoint is never held whole in memory.
+//
+// Thread safety: Start/Stop may be called from any thread. Handler calls happen
+// on session strands of the io_context the server was given.
+#ifndef HPSWEEP_COORDINATOR_HTTP_SERVER_H_
+#define HPSWEEP_COORDINATOR_HTTP_SERVER_H_
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/status.h"
+
+namespace hpsweep::coordinator {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path and query as sent
+  std::string path;    // decoded path without the query
+  std::map<std::string, std::string> query;
+  std::string authorization;  // the Authorization header, verbatim
+  std::string content_type;
+  std::string body;  // empty for streamed bodies
+};
+
+// Produces a response body chunk by chunk. `next` is called with the next
+// chunk, with nullopt at the end, or with an error (the connection is then
+// closed, since the status line is already sent).
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  using NextCallback = std::function<void(StatusOr<std::optional<std::string>>)>;
+  virtual void Next(NextCallback next) = 0;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the body comes from here (chunked transfer encoding) and `body`
+  // is ignored.
+  std::shared_ptr<BodySource> stream;
+};
+
+using ReplyCallback = std::function<void(HttpResponse)>;
+
+// Consumes a streamed request body. Write's callback must be called once the
+// chunk is consumed (the next read waits for it: back-pressure); Finish gets
+// the reply to send. Abort is called instead of Finish when the client goes
+// away or the body is malformed or too large.
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  virtual void Write(std::string chunk, std::function<void(Status)> done) = 0;
+  virtual void Finish(ReplyCallback reply) = 0;
+  virtual void Abort() = 0;
+};
+
+class HttpHandler {
+ public:
+  virtual ~HttpHandler() = default;
+  // Called once the headers are read. Return a sink to stream the body into,
+  // an immediate response (e.g. 401) to skip the body, or monostate to read
+  // the body whole and call Handle.
+  using HeadResult = std::variant<std::monostate, std::shared_ptr<BodySink>, HttpResponse>;
+  virtual HeadResult OnHeaders(const HttpRequest& head) = 0;
+  // Handles a request; `reply` must be called exactly once, from any thread.
+  virtual void Handle(HttpRequest request, ReplyCallback reply) = 0;
+  // The response for a transport-level error (bad request, body too large).
+  virtual HttpResponse ErrorResponse(const Status& status) = 0;
+};
+
+struct HttpServerOptions {
+  // Default: 127.0.0.1 (loopback only).
+  std::string host = "127.0.0.1";
+  // 0 picks a free port; see HttpServer::port(). Default: 8470.
+  uint16_t port = 8470;
+  // Largest request body read whole (JSON). Default: 1 MiB.
+  uint64_t max_body_bytes = 1 << 20;
+  // Largest streamed request body (checkpoints). Default: 4 GiB.
+  uint64_t max_stream_bytes = 4ULL << 30;
+  // Deadline for reading a request's headers and body, and for writing a
+  // response. Idle keep-alive connections are closed after it. Default: 30 s.
+  std::chrono::milliseconds io_timeout{30000};
+  Status Validate() const;
+};
+
+class HttpServer {
+ public:
+  // `handler` must outlive the server.
+  HttpServer(boost::asio::io_context& ioc, HttpHandler* handler, HttpServerOptions options);
+  ~HttpServer();
+
+  // Binds and starts accepting. UNAVAILABLE naming host:port when the port is
+  // taken or the address cannot be bound.
+  Status Start();
+  // Stops accepting new connections; requests in flight finish.
+  void StopAccepting();
+  // The bound port (after Start).
+  uint16_t port() const { return port_; }
+  // Requests read but not yet fully answered.
+  int64_t in_flight() const { return in_flight_->load(); }
+
+ private:
+  class Listener;
+  boost::asio::io_context& ioc_;
+  HttpHandler* handler_;
+  HttpServerOptions options_;
+  std::shared_ptr<Listener> listener_;
+  std::shared_ptr<std::atomic<int64_t>> in_flight_;
+  uint16_t port_ = 0;
+};
+
+// Splits "a=1&b=x%20y" into decoded pairs.
+std::map<std::string, std::string> ParseQuery(std::string_view query);
+// Decodes %XX escapes and '+'.
+std::string PercentDecode(std::string_view text);
+
+}  // namespace hpsweep::coordinator
+
+#endif  // HPSWEEP_COORDINATOR_HTTP_SERVER_H_

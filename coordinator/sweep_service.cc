@@ -1,0 +1,626 @@
+#include "coordinator/sweep_service.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "common/logging.h"
+
+namespace hpsweep::coordinator {
+
+using proto::Json;
+using proto::Sweep;
+using proto::SweepState;
+using proto::Trial;
+using proto::TrialState;
+
+struct SweepService::SweepEntry {
+  Sweep sweep;
+  std::unique_ptr<SearchSpace> space;  // searchers keep a reference: stable address
+  std::unique_ptr<Searcher> searcher;
+  std::map<uint64_t, Trial> trials;    // by id (= creation order)
+  std::vector<TrialView> history;      // by trial number
+  std::set<uint64_t> requeued;         // pending trial ids waiting for a new lease
+  std::unordered_map<uint64_t, proto::Values> last_values;
+  bool exhausted = false;              // the searcher has nothing more to propose
+};
+
+namespace {
+
+int64_t* CounterFor(proto::SweepCounters& c, TrialState state) {
+  switch (state) {
+    case TrialState::kPending:
+      return &c.pending;
+    case TrialState::kLeased:
+    case TrialState::kRunning:
+      return &c.running;
+    case TrialState::kCompleted:
+      return &c.completed;
+    case TrialState::kFailed:
+      return &c.failed;
+    case TrialState::kPruned:
+      return &c.pruned;
+    case TrialState::kCancelled:
+      return &c.cancelled;
+  }
+  return &c.pending;
+}
+
+bool IsLive(TrialState s) { return s == TrialState::kLeased || s == TrialState::kRunning; }
+
+bool Better(const proto::SweepSpec& spec, double a, double b) {
+  return spec.metric.goal == proto::Goal::kMaximize ? a > b : a < b;
+}
+
+Status TrialNotFound(uint64_t id) {
+  return NotFoundError("trial " + std::to_string(id) + " does not exist");
+}
+
+}  // namespace
+
+Status SweepServiceOptions::Validate() const {
+  if (max_page_size < 1) return InvalidArgumentError("max_page_size must be >= 1");
+  if (!(retry_after_seconds > 0)) return InvalidArgumentError("retry_after_seconds must be > 0");
+  return Status();
+}
+
+SweepService::SweepService(Clock* clock, SweepServiceOptions options, ProgramValidator validator,
+                           SearcherFactory searcher_factory)
+    : clock_(clock),
+      options_(options),
+      validator_(std::move(validator)),
+      searcher_factory_(searcher_factory ? std::move(searcher_factory) : SearcherFactory(CreateSearcher)) {}
+
+SweepService::~SweepService() = default;
+
+StatusOr<std::unique_ptr<SweepService::SweepEntry>> SweepService::MakeEntry(Sweep sweep) const {
+  auto entry = std::make_unique<SweepEntry>();
+  HPS_ASSIGN_OR_RETURN(SearchSpace space, SearchSpace::Create(sweep.spec));
+  entry->space = std::make_unique<SearchSpace>(std::move(space));
+  HPS_ASSIGN_OR_RETURN(entry->searcher, searcher_factory_(*entry->space));
+  entry->sweep = std::move(sweep);
+  return entry;
+}
+
+Status SweepService::Recover(Store& store) {
+  HPS_ASSIGN_OR_RETURN(std::vector<Sweep> sweeps, store.LoadSweeps());
+  for (Sweep& s : sweeps) {
+    const uint64_t id = s.id;
+    auto made = MakeEntry(std::move(s));
+    if (!made.ok()) {
+      return DataLossError("stored sweep " + std::to_string(id) +
+                           " cannot be rebuilt: " + made.status().ToString());
+    }
+    std::unique_ptr<SweepEntry> entry = std::move(made).value();
+    HPS_ASSIGN_OR_RETURN(std::vector<Trial> trials, store.LoadTrials(id, 0, 0));
+    entry->sweep.counters = proto::SweepCounters();
+    entry->sweep.best_trial_id = 0;
+    entry->sweep.best_value.reset();
+    for (Trial& t : trials) {
+      next_trial_id_ = std::max(next_trial_id_, t.id + 1);
+      sweep_of_trial_[t.id] = id;
+      ++entry->sweep.counters.created;
+      ++*CounterFor(entry->sweep.counters, t.state);
+      if (t.state == TrialState::kPending) entry->requeued.insert(t.id);
+      if (IsLive(t.state)) {
+        leased_trials_.insert(t.id);
+        ClientEntry& client = clients_[t.lease_owner];
+        client.info.client_id = t.lease_owner;
+        client.trials.insert(t.id);
+        if (t.last_step >= 0) {
+          auto last = store.ReadMetrics(t.id, t.last_step, 1);
+          if (last.ok() && !last->empty()) entry->last_values[t.id] = last->front().values;
+        }
+      }
+      if (t.state == TrialState::kCompleted && t.objective &&
+          (entry->sweep.best_trial_id == 0 ||
+           Better(entry->sweep.spec, *t.objective, *entry->sweep.best_value))) {
+        entry->sweep.best_trial_id = t.id;
+        entry->sweep.best_value = t.objective;
+      }
+      if (entry->history.size() <= t.number) entry->history.resize(t.number + 1);
+      entry->history[t.number] = TrialView{t.number, t.params, t.state, t.objective};
+      entry->trials.emplace(t.id, std::move(t));
+    }
+    next_sweep_id_ = std::max(next_sweep_id_, id + 1);
+    sweeps_.emplace(id, std::move(entry));
+  }
+  HPS_ASSIGN_OR_RETURN(std::optional<std::string> seq, store.GetMeta("next_event_seq"));
+  if (seq) next_event_seq_ = std::stoull(*seq);
+  HPS_LOG(INFO) << "recovered " << sweeps_.size() << " sweeps, " << sweep_of_trial_.size()
+                << " trials, " << leased_trials_.size() << " live leases";
+  return Status();
+}
+
+// --- helpers ------------------------------------------------------------------
+
+SweepService::SweepEntry* SweepService::FindSweep(uint64_t sweep_id) {
+  auto it = sweeps_.find(sweep_id);
+  return it == sweeps_.end() ? nullptr : it->second.get();
+}
+
+const SweepService::SweepEntry* SweepService::FindSweep(uint64_t sweep_id) const {
+  auto it = sweeps_.find(sweep_id);
+  return it == sweeps_.end() ? nullptr : it->second.get();
+}
+
+StatusOr<std::pair<SweepService::SweepEntry*, Trial*>> SweepService::FindTrial(uint64_t trial_id) {
+  auto it = sweep_of_trial_.find(trial_id);
+  if (it == sweep_of_trial_.end()) return TrialNotFound(trial_id);
+  SweepEntry* entry = FindSweep(it->second);
+  auto t = entry->trials.find(trial_id);
+  return std::make_pair(entry, &t->second);
+}
+
+void SweepService::SetState(SweepEntry& entry, Trial& trial, TrialState state) {
+  if (trial.state == state) return;
+  --*CounterFor(entry.sweep.counters, trial.state);
+  ++*CounterFor(entry.sweep.counters, state);
+  if (IsLive(trial.state) && !IsLive(state)) {
+    leased_trials_.erase(trial.id);
+    auto c = clients_.find(trial.lease_owner);
+    if (c != clients_.end()) c->second.trials.erase(trial.id);
+    trial.lease_owner.clear();
+    trial.lease_deadline_us = 0;
+    entry.last_values.erase(trial.id);
+  }
+  if (IsLive(state)) leased_trials_.insert(trial.id);
+  if (trial.state == TrialState::kPending) entry.requeued.erase(trial.id);
+  trial.state = state;
+  trial.updated_us = clock_->NowMicros();
+  entry.history[trial.number].state = state;
+  entry.history[trial.number].objective = trial.objective;
+}
+
+Status SweepService::CheckLease(const Trial& trial, const std::string& client_id) const {
+  if (IsLive(trial.state) && trial.lease_owner == client_id) return Status();
+  if (IsLive(trial.state)) {
+    return AbortedError("lease lost: trial " + std::to_string(trial.id) + " is leased to \"" +
+                        trial.lease_owner + "\", not \"" + client_id + "\"");
+  }
+  if (trial.state == TrialState::kPending) {
+    return AbortedError("lease lost: the lease of trial " + std::to_string(trial.id) +
+                        " expired and it was requeued");
+  }
+  return FailedPreconditionError("trial " + std::to_string(trial.id) + " is already " +
+                                 std::string(proto::TrialStateName(trial.state)));
+}
+
+void SweepService::Touch(const std::string& client_id, const std::string& kind) {
+  ClientEntry& c = clients_[client_id];
+  c.info.client_id = client_id;
+  if (!kind.empty()) c.info.kind = kind;
+  c.info.last_seen_us = clock_->NowMicros();
+}
+
+void SweepService::AddEvent(WriteSet& writes, std::string type, uint64_t sweep_id,
+                            uint64_t trial_id, std::string detail) {
+  proto::Event e;
+  e.seq = next_event_seq_++;
+  e.time_us = clock_->NowMicros();
+  e.type = std::move(type);
+  e.sweep_id = sweep_id;
+  e.trial_id = trial_id;
+  e.detail = std::move(detail);
+  writes.events.push_back(std::move(e));
+  // Replace any earlier value in this set: the last one wins.
+  for (auto& kv : writes.meta) {
+    if (kv.first == "next_event_seq") {
+      kv.second = std::to_string(next_event_seq_);
+      return;
+    }
+  }
+  writes.meta.emplace_back("next_event_seq", std::to_string(next_event_seq_));
+}
+
+void SweepService::Record(WriteSet& writes, const SweepEntry& entry) {
+  writes.sweeps.push_back(entry.sweep);
+}
+
+void SweepService::Record(WriteSet& writes, const Trial& trial) { writes.trials.push_back(trial); }
+
+bool SweepService::HasMoreWork(const SweepEntry& entry) const {
+  if (proto::IsTerminal(entry.sweep.state)) return false;
+  return !entry.requeued.empty() || entry.sweep.counters.running > 0 ||
+         (!entry.exhausted && entry.sweep.counters.created < entry.sweep.spec.max_trials);
+}
+
+void SweepService::MaybeFinishSweep(SweepEntry& entry, WriteSet& writes) {
+  if (proto::IsTerminal(entry.sweep.state) || HasMoreWork(entry)) return;
+  entry.sweep.state = SweepState::kCompleted;
+  entry.sweep.updated_us = clock_->NowMicros();
+  Record(writes, entry);
+  AddEvent(writes, "sweep_completed", entry.sweep.id, 0, "");
+}
+
+// --- sweeps -------------------------------------------------------------------
+
+StatusOr<Mutation<Sweep>> SweepService::CreateSweep(const Json& body) {
+  HPS_ASSIGN_OR_RETURN(proto::SweepSpec spec, proto::ParseSweepSpec(body));
+  if (validator_ && !spec.program.external) HPS_RETURN_IF_ERROR(validator_(spec));
+  Sweep sweep;
+  sweep.id = next_sweep_id_;
+  sweep.spec = std::move(spec);
+  sweep.created_us = sweep.updated_us = clock_->NowMicros();
+  HPS_ASSIGN_OR_RETURN(std::unique_ptr<SweepEntry> entry, MakeEntry(std::move(sweep)));
+  if (entry->sweep.spec.method == proto::Method::kGrid) {
+    const int64_t grid = entry->space->GridSize(100'000'000);
+    if (entry->sweep.spec.max_trials == 0 || entry->sweep.spec.max_trials > grid) {
+      entry->sweep.spec.max_trials = grid;
+    }
+  }
+  ++next_sweep_id_;
+  Mutation<Sweep> m;
+  Record(m.writes, *entry);
+  AddEvent(m.writes, "sweep_created", entry->sweep.id, 0, entry->sweep.spec.name);
+  m.response = entry->sweep;
+  sweeps_.emplace(entry->sweep.id, std::move(entry));
+  return m;
+}
+
+StatusOr<Mutation<Sweep>> SweepService::CancelSweep(uint64_t sweep_id) {
+  SweepEntry* entry = FindSweep(sweep_id);
+  if (!entry) return NotFoundError("sweep " + std::to_string(sweep_id) + " does not exist");
+  Mutation<Sweep> m;
+  if (proto::IsTerminal(entry->sweep.state)) {
+    m.response = entry->sweep;  // cancelling a finished sweep changes nothing
+    return m;
+  }
+  for (auto& [id, trial] : entry->trials) {
+    if (proto::IsTerminal(trial.state)) continue;
+    SetState(*entry, trial, TrialState::kCancelled);
+    Record(m.writes, trial);
+  }
+  entry->sweep.state = SweepState::kCancelled;
+  entry->sweep.updated_us = clock_->NowMicros();
+  Record(m.writes, *entry);
+  AddEvent(m.writes, "sweep_cancelled", sweep_id, 0, "");
+  m.response = entry->sweep;
+  return m;
+}
+
+std::vector<Sweep> SweepService::ListSweeps() const {
+  std::vector<Sweep> out;
+  out.reserve(sweeps_.size());
+  for (const auto& [id, entry] : sweeps_) out.push_back(entry->sweep);
+  return out;
+}
+
+StatusOr<Sweep> SweepService::GetSweep(uint64_t sweep_id) const {
+  const SweepEntry* entry = FindSweep(sweep_id);
+  if (!entry) return NotFoundError("sweep " + std::to_string(sweep_id) + " does not exist");
+  return entry->sweep;
+}
+
+// --- trials -------------------------------------------------------------------
+
+StatusOr<proto::TrialPage> SweepService::ListTrials(uint64_t sweep_id,
+                                                     const std::string& page_token, int64_t limit,
+                                                     std::optional<TrialState> state) const {
+  const SweepEntry* entry = FindSweep(sweep_id);
+  if (!entry) return NotFoundError("sweep " + std::to_string(sweep_id) + " does not exist");
+  uint64_t after = 0;
+  if (!page_token.empty()) {
+    char* end = nullptr;
+    after = std::strtoull(page_token.c_str(), &end, 10);
+    if (end == page_token.c_str() || *end != '\0') {
+      return InvalidArgumentError("malformed page_token \"" + page_token + "\"", "page_token");
+    }
+  }
+  if (limit <= 0 || limit > options_.max_page_size) limit = options_.max_page_size;
+  proto::TrialPage page;
+  for (auto it = entry->trials.upper_bound(after); it != entry->trials.end(); ++it) {
+    if (state && it->second.state != *state) continue;
+    if (static_cast<int64_t>(page.trials.size()) == limit) {
+      page.next_page_token = std::to_string(page.trials.back().id);
+      break;
+    }
+    page.trials.push_back(it->second);
+  }
+  return page;
+}
+
+StatusOr<Trial> SweepService::GetTrial(uint64_t trial_id) const {
+  auto it = sweep_of_trial_.find(trial_id);
+  if (it == sweep_of_trial_.end()) return TrialNotFound(trial_id);
+  return FindSweep(it->second)->trials.at(trial_id);
+}
+
+StatusOr<Trial> SweepService::BestTrial(uint64_t sweep_id) const {
+  const SweepEntry* entry = FindSweep(sweep_id);
+  if (!entry) return NotFoundError("sweep " + std::to_string(sweep_id) + " does not exist");
+  if (entry->sweep.best_trial_id == 0) {
+    return NotFoundError("sweep " + std::to_string(sweep_id) + " has no completed trial yet");
+  }
+  return entry->trials.at(entry->sweep.best_trial_id);
+}
+
+// --- ask/tell -----------------------------------------------------------------
+
+StatusOr<Trial*> SweepService::LeaseOne(SweepEntry& entry, const proto::AskRequest& request,
+                                        WriteSet& writes) {
+  const proto::SweepSpec& spec = entry.sweep.spec;
+  if (proto::IsTerminal(entry.sweep.state)) return static_cast<Trial*>(nullptr);
+  if (spec.max_concurrent_trials > 0 && entry.sweep.counters.running >= spec.max_concurrent_trials) {
+    return static_cast<Trial*>(nullptr);
+  }
+  const int64_t now = clock_->NowMicros();
+  Trial* trial = nullptr;
+  if (!entry.requeued.empty()) {
+    trial = &entry.trials.at(*entry.requeued.begin());
+  } else if (!entry.exhausted && entry.sweep.counters.created < spec.max_trials) {
+    const uint64_t number = static_cast<uint64_t>(entry.sweep.counters.created);
+    HPS_ASSIGN_OR_RETURN(std::optional<Json> params, entry.searcher->Suggest(entry.history, number));
+    if (!params) {
+      entry.exhausted = true;
+      return static_cast<Trial*>(nullptr);
+    }
+    Trial fresh;
+    fresh.id = next_trial_id_++;
+    fresh.sweep_id = entry.sweep.id;
+    fresh.number = number;
+    fresh.params = std::move(*params);
+    fresh.created_us = fresh.updated_us = now;
+    sweep_of_trial_[fresh.id] = entry.sweep.id;
+    ++entry.sweep.counters.created;
+    ++entry.sweep.counters.pending;
+    entry.history.push_back(TrialView{number, fresh.params, TrialState::kPending, std::nullopt});
+    trial = &entry.trials.emplace(fresh.id, std::move(fresh)).first->second;
+  } else {
+    return static_cast<Trial*>(nullptr);
+  }
+  SetState(entry, *trial, TrialState::kLeased);
+  trial->lease_owner = request.client_id;
+  trial->lease_seconds = request.lease_seconds;
+  trial->lease_deadline_us = now + request.lease_seconds * 1'000'000;
+  clients_[request.client_id].trials.insert(trial->id);
+  if (entry.sweep.state == SweepState::kPending) entry.sweep.state = SweepState::kRunning;
+  entry.sweep.updated_us = now;
+  Record(writes, *trial);
+  Record(writes, entry);
+  AddEvent(writes, "trial_leased", entry.sweep.id, trial->id, request.client_id);
+  return trial;
+}
+
+StatusOr<Mutation<proto::AskResponse>> SweepService::Ask(const proto::AskRequest& request) {
+  Touch(request.client_id, request.kind);
+  std::vector<SweepEntry*> candidates;
+  if (request.sweep_id != 0) {
+    SweepEntry* entry = FindSweep(request.sweep_id);
+    if (!entry) return NotFoundError("sweep " + std::to_string(request.sweep_id) + " does not exist");
+    candidates.push_back(entry);
+  } else {
+    const bool worker = request.kind == "worker";
+    for (auto& [id, entry] : sweeps_) {
+      if (!proto::IsTerminal(entry->sweep.state) && entry->sweep.spec.program.external != worker) {
+        candidates.push_back(entry.get());
+      }
+    }
+  }
+  Mutation<proto::AskResponse> m;
+  const int64_t now = clock_->NowMicros();
+  auto add = [&](SweepEntry& entry, const Trial& trial) {
+    m.response.trials.push_back(
+        proto::LeasedTrial{trial, entry.sweep.spec.metric, entry.sweep.spec.program});
+  };
+  // Idempotent re-ask: the client's live trials come back first, lease renewed.
+  const ClientEntry& client = clients_[request.client_id];
+  for (uint64_t id : std::vector<uint64_t>(client.trials.begin(), client.trials.end())) {
+    if (static_cast<int64_t>(m.response.trials.size()) >= request.count) break;
+    auto found = FindTrial(id);
+    if (!found.ok()) continue;
+    auto [entry, trial] = *found;
+    if (std::find(candidates.begin(), candidates.end(), entry) == candidates.end()) continue;
+    if (!IsLive(trial->state) || trial->lease_owner != request.client_id) continue;
+    trial->lease_deadline_us = now + request.lease_seconds * 1'000'000;
+    trial->lease_seconds = request.lease_seconds;
+    Record(m.writes, *trial);
+    add(*entry, *trial);
+  }
+  for (SweepEntry* entry : candidates) {
+    while (static_cast<int64_t>(m.response.trials.size()) < request.count) {
+      HPS_ASSIGN_OR_RETURN(Trial* trial, LeaseOne(*entry, request, m.writes));
+      if (trial == nullptr) break;
+      add(*entry, *trial);
+    }
+    MaybeFinishSweep(*entry, m.writes);
+  }
+  bool more = false;
+  for (SweepEntry* entry : candidates) more = more || HasMoreWork(*entry);
+  m.response.done = m.response.trials.empty() && !more;
+  if (m.response.trials.empty() && more) m.response.retry_after_seconds = options_.retry_after_seconds;
+  return m;
+}
+
+StatusOr<Mutation<proto::Decision>> SweepService::Heartbeat(uint64_t trial_id,
+                                                             const proto::HeartbeatRequest& request) {
+  Touch(request.client_id, "");
+  HPS_ASSIGN_OR_RETURN(auto found, FindTrial(trial_id));
+  auto [entry, trial] = found;
+  Mutation<proto::Decision> m;
+  if (trial->state == TrialState::kCancelled || trial->state == TrialState::kPruned) {
+    m.response.stop = true;
+    m.response.reason = "trial " + std::string(proto::TrialStateName(trial->state));
+    return m;
+  }
+  HPS_RETURN_IF_ERROR(CheckLease(*trial, request.client_id));
+  trial->lease_deadline_us = clock_->NowMicros() + trial->lease_seconds * 1'000'000;
+  Record(m.writes, *trial);
+  m.response.lease_deadline_us = trial->lease_deadline_us;
+  return m;
+}
+
+StatusOr<Mutation<proto::Decision>> SweepService::Report(uint64_t trial_id,
+                                                          const proto::ReportRequest& request) {
+  Touch(request.client_id, "");
+  HPS_ASSIGN_OR_RETURN(auto found, FindTrial(trial_id));
+  auto [entry, trial] = found;
+  Mutation<proto::Decision> m;
+  if (trial->state == TrialState::kCancelled || trial->state == TrialState::kPruned) {
+    m.response.stop = true;
+    m.response.reason = "trial " + std::string(proto::TrialStateName(trial->state));
+    return m;
+  }
+  HPS_RETURN_IF_ERROR(CheckLease(*trial, request.client_id));
+  const int64_t now = clock_->NowMicros();
+  if (trial->state == TrialState::kLeased) {
+    SetState(*entry, *trial, TrialState::kRunning);
+    AddEvent(m.writes, "trial_running", entry->sweep.id, trial->id, request.client_id);
+  }
+  trial->last_step = std::max(trial->last_step, request.step);
+  trial->lease_deadline_us = now + trial->lease_seconds * 1'000'000;
+  trial->updated_us = now;
+  entry->last_values[trial->id] = request.values;
+  m.writes.metrics.emplace_back(trial->id, proto::MetricPoint{request.step, request.values, now});
+  Record(m.writes, *trial);
+  m.response.lease_deadline_us = trial->lease_deadline_us;
+  return m;
+}
+
+StatusOr<Mutation<Trial>> SweepService::Complete(uint64_t trial_id,
+                                                 const proto::CompleteRequest& request) {
+  Touch(request.client_id, "");
+  HPS_ASSIGN_OR_RETURN(auto found, FindTrial(trial_id));
+  auto [entry, trial] = found;
+  Mutation<Trial> m;
+  // Completing twice, or completing a trial that was stopped, is answered with
+  // the trial as it stands.
+  if (trial->state == TrialState::kCompleted || trial->state == TrialState::kCancelled ||
+      trial->state == TrialState::kPruned) {
+    m.response = *trial;
+    return m;
+  }
+  HPS_RETURN_IF_ERROR(CheckLease(*trial, request.client_id));
+  const std::string& metric = entry->sweep.spec.metric.name;
+  proto::Values values = request.values;
+  auto last = entry->last_values.find(trial->id);
+  if (values.find(metric) == values.end() && last != entry->last_values.end()) {
+    auto v = last->second.find(metric);
+    if (v != last->second.end()) values[metric] = v->second;
+  }
+  auto objective = values.find(metric);
+  if (objective == values.end()) {
+    return InvalidArgumentError("values must include the sweep metric \"" + metric +
+                                    "\" (no report carried it either)",
+                                "/values");
+  }
+  trial->objective = objective->second;
+  trial->final_values = std::move(values);
+  SetState(*entry, *trial, TrialState::kCompleted);
+  if (entry->sweep.best_trial_id == 0 ||
+      Better(entry->sweep.spec, *trial->objective, *entry->sweep.best_value)) {
+    entry->sweep.best_trial_id = trial->id;
+    entry->sweep.best_value = trial->objective;
+  }
+  entry->sweep.updated_us = trial->updated_us;
+  Record(m.writes, *trial);
+  Record(m.writes, *entry);
+  AddEvent(m.writes, "trial_completed", entry->sweep.id, trial->id,
+           metric + "=" + std::to_string(*trial->objective));
+  MaybeFinishSweep(*entry, m.writes);
+  m.response = *trial;
+  return m;
+}
+
+StatusOr<Mutation<Trial>> SweepService::Fail(uint64_t trial_id, const proto::FailRequest& request) {
+  Touch(request.client_id, "");
+  HPS_ASSIGN_OR_RETURN(auto found, FindTrial(trial_id));
+  auto [entry, trial] = found;
+  Mutation<Trial> m;
+  if (proto::IsTerminal(trial->state) && trial->state != TrialState::kCompleted) {
+    m.response = *trial;  // already failed/stopped: repeating changes nothing
+    return m;
+  }
+  HPS_RETURN_IF_ERROR(CheckLease(*trial, request.client_id));
+  trial->error = request.error;
+  SetState(*entry, *trial, TrialState::kFailed);
+  Record(m.writes, *trial);
+  Record(m.writes, *entry);
+  AddEvent(m.writes, "trial_failed", entry->sweep.id, trial->id, request.error.substr(0, 500));
+  MaybeFinishSweep(*entry, m.writes);
+  m.response = *trial;
+  return m;
+}
+
+Status SweepService::CheckCheckpointUpload(uint64_t trial_id, const std::string& client_id) const {
+  auto it = sweep_of_trial_.find(trial_id);
+  if (it == sweep_of_trial_.end()) return TrialNotFound(trial_id);
+  return CheckLease(FindSweep(it->second)->trials.at(trial_id), client_id);
+}
+
+StatusOr<Mutation<Trial>> SweepService::CheckpointStored(uint64_t trial_id, int64_t step) {
+  HPS_ASSIGN_OR_RETURN(auto found, FindTrial(trial_id));
+  auto [entry, trial] = found;
+  Mutation<Trial> m;
+  if (step > trial->checkpoint_step) {
+    trial->checkpoint_step = step;
+    trial->updated_us = clock_->NowMicros();
+    Record(m.writes, *trial);
+  }
+  m.response = *trial;
+  return m;
+}
+
+WriteSet SweepService::ExpireLeases() {
+  WriteSet writes;
+  const int64_t now = clock_->NowMicros();
+  std::vector<uint64_t> expired;
+  for (uint64_t id : leased_trials_) {
+    auto found = FindTrial(id);
+    if (found.ok() && found->second->lease_deadline_us < now) expired.push_back(id);
+  }
+  for (uint64_t id : expired) {
+    auto [entry, trial] = *FindTrial(id);
+    const std::string owner = trial->lease_owner;
+    ++leases_expired_;
+    if (trial->attempt < entry->sweep.spec.max_restarts) {
+      ++trial->attempt;
+      SetState(*entry, *trial, TrialState::kPending);
+      entry->requeued.insert(trial->id);
+      ++trials_requeued_;
+      AddEvent(writes, "lease_expired", entry->sweep.id, trial->id, owner + "; requeued");
+    } else {
+      trial->error = "lease expired (owner \"" + owner + "\") after " +
+                     std::to_string(trial->attempt + 1) + " attempts";
+      SetState(*entry, *trial, TrialState::kFailed);
+      AddEvent(writes, "lease_expired", entry->sweep.id, trial->id, owner + "; failed");
+    }
+    HPS_LOG(WARNING) << "lease of trial " << id << " held by \"" << owner << "\" expired; now "
+                     << proto::TrialStateName(trial->state);
+    Record(writes, *trial);
+    Record(writes, *entry);
+    MaybeFinishSweep(*entry, writes);
+  }
+  return writes;
+}
+
+std::vector<proto::ClientInfo> SweepService::ListClients() const {
+  std::vector<proto::ClientInfo> out;
+  for (const auto& [id, c] : clients_) {
+    proto::ClientInfo info = c.info;
+    info.active_trials.assign(c.trials.begin(), c.trials.end());
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+ServiceStats SweepService::Stats() const {
+  ServiceStats s;
+  s.sweeps = static_cast<int64_t>(sweeps_.size());
+  s.trials = static_cast<int64_t>(sweep_of_trial_.size());
+  for (const auto& [id, entry] : sweeps_) {
+    const auto& c = entry->sweep.counters;
+    s.trials_by_state[TrialState::kPending] += c.pending;
+    s.trials_by_state[TrialState::kRunning] += c.running;
+    s.trials_by_state[TrialState::kCompleted] += c.completed;
+    s.trials_by_state[TrialState::kFailed] += c.failed;
+    s.trials_by_state[TrialState::kPruned] += c.pruned;
+    s.trials_by_state[TrialState::kCancelled] += c.cancelled;
+  }
+  s.leases_expired = leases_expired_;
+  s.trials_requeued = trials_requeued_;
+  s.clients = static_cast<int64_t>(clients_.size());
+  return s;
+}
+
+}  // namespace hpsweep::coordinator

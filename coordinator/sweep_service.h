@@ -1,0 +1,164 @@
+// SweepService: the coordinator's in-memory state machine for sweeps, trials,
+// leases and clients. It decides; it does not do I/O. Every mutating call
+// returns its answer together with the WriteSet that makes it durable; the
+// caller commits the WriteSet and only then replies (see group_committer.h).
+// Because WriteSets are committed in the order they were produced, what is on
+// disk is always a prefix of the in-memory history, and Recover() rebuilds the
+// same state from it.
+//
+// Lease protocol (trial states in proto/messages.h):
+//   Ask        lease trials to a client id until now + lease_seconds; the same
+//              client asking again gets its active trials back first.
+//   Heartbeat  extends the lease; Report does too and records a metric point.
+//   Complete   terminal; repeating it is answered with the completed trial.
+//   Fail       terminal, with the error text (not retried: training errors
+//              such as NaN losses are deterministic).
+//   expiry     a lease past its deadline goes back to pending with attempt+1,
+//              or to failed once attempts exceed max_restarts.
+//
+// Thread safety: not thread-safe. The coordinator calls it from one thread
+// (the network thread), which is why nothing here blocks.
+#ifndef HPSWEEP_COORDINATOR_SWEEP_SERVICE_H_
+#define HPSWEEP_COORDINATOR_SWEEP_SERVICE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "coordinator/search_space.h"
+#include "coordinator/searcher.h"
+#include "coordinator/store.h"
+#include "proto/messages.h"
+
+namespace hpsweep::coordinator {
+
+// An answer plus what must be durable before it is sent.
+template <typename T>
+struct Mutation {
+  T response;
+  WriteSet writes;
+};
+
+// Checks a sweep's program against what workers can run (e.g. the model zoo):
+// INVALID_ARGUMENT naming the field when the model or its arguments are wrong.
+using ProgramValidator = std::function<Status(const proto::SweepSpec&)>;
+
+// Factory for searchers; the default builds grid/random/sobol (and, where
+// linked in, bayes/tpe).
+using SearcherFactory = std::function<StatusOr<std::unique_ptr<Searcher>>(const SearchSpace&)>;
+
+struct SweepServiceOptions {
+  // Largest page of trials a list call returns. Default: 1000.
+  int64_t max_page_size = 1000;
+  // Suggested wait for an asker when no trial is available now. Default: 1 s.
+  double retry_after_seconds = 1.0;
+  Status Validate() const;
+};
+
+struct ServiceStats {
+  int64_t sweeps = 0;
+  int64_t trials = 0;
+  std::map<proto::TrialState, int64_t> trials_by_state;
+  int64_t leases_expired = 0;
+  int64_t trials_requeued = 0;
+  int64_t clients = 0;
+};
+
+class SweepService {
+ public:
+  SweepService(Clock* clock, SweepServiceOptions options, ProgramValidator validator = nullptr,
+               SearcherFactory searcher_factory = nullptr);
+  ~SweepService();
+  SweepService(const SweepService&) = delete;
+  SweepService& operator=(const SweepService&) = delete;
+
+  // Rebuilds the state from a store. REQUIRES: called once, before anything else.
+  Status Recover(Store& store);
+
+  // Sweeps ---------------------------------------------------------------
+  // Validates `body` as a sweep definition; nothing changes on error.
+  StatusOr<Mutation<proto::Sweep>> CreateSweep(const proto::Json& body);
+  StatusOr<Mutation<proto::Sweep>> CancelSweep(uint64_t sweep_id);
+  std::vector<proto::Sweep> ListSweeps() const;
+  StatusOr<proto::Sweep> GetSweep(uint64_t sweep_id) const;
+
+  // Trials ---------------------------------------------------------------
+  // Trials with id > page_token (empty: from the start), optionally only in
+  // `state`; at most `limit` (clamped to max_page_size).
+  StatusOr<proto::TrialPage> ListTrials(uint64_t sweep_id, const std::string& page_token,
+                                        int64_t limit,
+                                        std::optional<proto::TrialState> state) const;
+  StatusOr<proto::Trial> GetTrial(uint64_t trial_id) const;
+  // The best completed trial of a sweep (by its metric and goal).
+  StatusOr<proto::Trial> BestTrial(uint64_t sweep_id) const;
+
+  // Worker / ask-tell protocol ----------------------------------------------
+  StatusOr<Mutation<proto::AskResponse>> Ask(const proto::AskRequest& request);
+  StatusOr<Mutation<proto::Decision>> Heartbeat(uint64_t trial_id,
+                                                const proto::HeartbeatRequest& request);
+  StatusOr<Mutation<proto::Decision>> Report(uint64_t trial_id, const proto::ReportRequest& request);
+  StatusOr<Mutation<proto::Trial>> Complete(uint64_t trial_id, const proto::CompleteRequest& request);
+  StatusOr<Mutation<proto::Trial>> Fail(uint64_t trial_id, const proto::FailRequest& request);
+  // OK when `client_id` holds the lease of a trial that may store a checkpoint.
+  Status CheckCheckpointUpload(uint64_t trial_id, const std::string& client_id) const;
+  // Records a stored checkpoint on its trial.
+  StatusOr<Mutation<proto::Trial>> CheckpointStored(uint64_t trial_id, int64_t step);
+  // Requeues or fails trials whose lease deadline has passed.
+  WriteSet ExpireLeases();
+
+  std::vector<proto::ClientInfo> ListClients() const;
+  ServiceStats Stats() const;
+
+ private:
+  struct SweepEntry;
+  struct ClientEntry {
+    proto::ClientInfo info;
+    std::set<uint64_t> trials;
+  };
+
+  SweepEntry* FindSweep(uint64_t sweep_id);
+  const SweepEntry* FindSweep(uint64_t sweep_id) const;
+  StatusOr<std::pair<SweepEntry*, proto::Trial*>> FindTrial(uint64_t trial_id);
+  StatusOr<std::unique_ptr<SweepEntry>> MakeEntry(proto::Sweep sweep) const;
+  // Moves a trial to `state`, keeping counters, client maps and history right.
+  void SetState(SweepEntry& entry, proto::Trial& trial, proto::TrialState state);
+  // Checks `client_id` holds the lease of a live trial.
+  Status CheckLease(const proto::Trial& trial, const std::string& client_id) const;
+  void Touch(const std::string& client_id, const std::string& kind);
+  // Leases one trial of `entry` to the asker, if the sweep has one to give.
+  StatusOr<proto::Trial*> LeaseOne(SweepEntry& entry, const proto::AskRequest& request,
+                                   WriteSet& writes);
+  // Marks the sweep completed when it has nothing left to run.
+  void MaybeFinishSweep(SweepEntry& entry, WriteSet& writes);
+  bool HasMoreWork(const SweepEntry& entry) const;
+  void AddEvent(WriteSet& writes, std::string type, uint64_t sweep_id, uint64_t trial_id,
+                std::string detail);
+  void Record(WriteSet& writes, const SweepEntry& entry);
+  void Record(WriteSet& writes, const proto::Trial& trial);
+
+  Clock* clock_;
+  SweepServiceOptions options_;
+  ProgramValidator validator_;
+  SearcherFactory searcher_factory_;
+  std::map<uint64_t, std::unique_ptr<SweepEntry>> sweeps_;
+  std::unordered_map<uint64_t, uint64_t> sweep_of_trial_;
+  std::set<uint64_t> leased_trials_;  // leased or running, for expiry scans
+  std::map<std::string, ClientEntry> clients_;
+  uint64_t next_sweep_id_ = 1;
+  uint64_t next_trial_id_ = 1;
+  uint64_t next_event_seq_ = 1;
+  int64_t leases_expired_ = 0;
+  int64_t trials_requeued_ = 0;
+};
+
+}  // namespace hpsweep::coordinator
+
+#endif  // HPSWEEP_COORDINATOR_SWEEP_SERVICE_H_
