@@ -139,6 +139,35 @@ std::vector<double> NeutralizeInactive(const std::vector<Dimension>& dims,
   return out;
 }
 
+std::vector<double> PointFromDesign(const std::vector<Dimension>& dims, const std::vector<double>& u) {
+  std::vector<double> x;
+  x.reserve(CoordinateCount(dims));
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const Dimension& d = dims[i];
+    const double t = std::clamp(u[i], 0.0, std::nextafter(1.0, 0.0));
+    switch (d.kind) {
+      case Dimension::Kind::kContinuous:
+        x.push_back(t);
+        break;
+      case Dimension::Kind::kInteger: {
+        const int level = std::min(d.num_levels - 1, static_cast<int>(t * d.num_levels));
+        if (!d.levels.empty()) {
+          x.push_back(d.levels[level]);
+        } else {
+          x.push_back(d.num_levels <= 1 ? 0.5 : static_cast<double>(level) / (d.num_levels - 1));
+        }
+        break;
+      }
+      case Dimension::Kind::kCategorical: {
+        const int choice = std::min(d.num_levels - 1, static_cast<int>(t * d.num_levels));
+        for (int k = 0; k < d.num_levels; ++k) x.push_back(k == choice ? 1.0 : 0.0);
+        break;
+      }
+    }
+  }
+  return x;
+}
+
 double MaxAbsDistance(const std::vector<double>& a, const std::vector<double>& b) {
   double d = 0;
   for (size_t i = 0; i < a.size() && i < b.size(); ++i) d = std::max(d, std::abs(a[i] - b[i]));

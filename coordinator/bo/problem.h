@@ -89,6 +89,12 @@ std::vector<double> NeutralizeInactive(const std::vector<Dimension>& dims,
                                        const std::vector<double>& x,
                                        const std::vector<bool>& active);
 
+// Maps a design point u in [0,1)^dims.size() (one coordinate per Dimension,
+// e.g. a Sobol point) onto the encoded space with every value equally likely:
+// continuous u as is, an integer's level floor(u * num_levels), a
+// categorical's choice floor(u * num_levels) as one-hot.
+std::vector<double> PointFromDesign(const std::vector<Dimension>& dims, const std::vector<double>& u);
+
 // Max-norm distance between two points of equal length.
 double MaxAbsDistance(const std::vector<double>& a, const std::vector<double>& b);
 

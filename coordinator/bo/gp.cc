@@ -1,0 +1,244 @@
+#include "coordinator/bo/gp.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string>
+
+#include "coordinator/bo/problem.h"
+
+namespace hpsweep::coordinator::bo {
+namespace {
+
+constexpr double kLog2Pi = 1.8378770664093453;
+constexpr double kSqrt5 = 2.23606797749979;
+constexpr double kNoisePriorLoc = -4.0;
+constexpr double kNoisePriorScale = 1.0;
+constexpr double kOutputscalePriorLoc = 0.0;
+constexpr double kOutputscalePriorScale = 1.0;
+// Bounds on log-lengthscales after fitting: far outside anything useful on
+// the unit cube, they only stop a runaway optimizer.
+constexpr double kMinLogLengthscale = -6.9;  // 0.001
+constexpr double kMaxLogLengthscale = 9.2;   // 1e4
+
+torch::TensorOptions F64() { return torch::TensorOptions().dtype(torch::kFloat64); }
+
+double LengthscalePriorLoc(int64_t d) { return std::sqrt(2.0) + 0.5 * std::log(static_cast<double>(d)); }
+double LengthscalePriorScale() { return std::sqrt(3.0); }
+
+// log density of LogNormal(loc, scale) at exp(log_v), summed.
+torch::Tensor LogNormalLogPdf(const torch::Tensor& log_v, double loc, double scale) {
+  return (-log_v - (log_v - loc).pow(2) / (2 * scale * scale) -
+          (std::log(scale) + 0.5 * kLog2Pi))
+      .sum();
+}
+
+// Cholesky of a symmetric matrix, adding jitter * outputscale on failure.
+StatusOr<torch::Tensor> RobustCholesky(const torch::Tensor& k, double scale) {
+  const auto eye = torch::eye(k.size(0), F64());
+  for (double jitter : {0.0, 1e-8, 1e-6, 1e-4}) {
+    auto [l, info] = torch::linalg_cholesky_ex(jitter == 0 ? k : k + (jitter * scale) * eye);
+    if (info.item<int64_t>() == 0) return l;
+  }
+  return InternalError("GP kernel matrix is not positive definite even with jitter 1e-4");
+}
+
+Status TorchError(const c10::Error& e, const char* where) {
+  return InternalError(std::string(where) + ": " + e.what_without_backtrace());
+}
+
+// The parameters optimized by L-BFGS, unconstrained.
+struct RawParams {
+  torch::Tensor log_ls, log_os, log_noise_excess, mean;
+  std::vector<torch::Tensor> All() const { return {log_ls, log_os, log_noise_excess, mean}; }
+};
+
+// -(log marginal likelihood + log prior) / n. Returns an undefined tensor
+// when the kernel cannot be factorized.
+torch::Tensor NegLogPosterior(const torch::Tensor& x, const torch::Tensor& y, const RawParams& p,
+                              double min_noise) {
+  const int64_t n = x.size(0);
+  const int64_t d = x.size(1);
+  const auto ls = p.log_ls.exp();
+  const auto os = p.log_os.exp();
+  const auto noise = p.log_noise_excess.exp() + min_noise;
+  const auto k = Matern52(x, x, ls, os) + noise * torch::eye(n, F64());
+  auto [l, info] = torch::linalg_cholesky_ex(k);
+  if (info.item<int64_t>() != 0) return {};
+  const auto r = (y - p.mean).unsqueeze(1);
+  const auto a = torch::linalg_solve_triangular(l, r, /*upper=*/false);
+  const auto mll = -0.5 * a.pow(2).sum() - l.diagonal().log().sum() - 0.5 * n * kLog2Pi;
+  const auto prior = LogNormalLogPdf(p.log_ls, LengthscalePriorLoc(d), LengthscalePriorScale()) +
+                     LogNormalLogPdf(p.log_os, kOutputscalePriorLoc, kOutputscalePriorScale) +
+                     LogNormalLogPdf(noise.log(), kNoisePriorLoc, kNoisePriorScale) -
+                     0.5 * p.mean.pow(2).sum();
+  return -(mll + prior) / static_cast<double>(n);
+}
+
+RawParams MakeParams(const std::vector<double>& log_ls, double log_os, double noise, double mean,
+                     double min_noise) {
+  RawParams p;
+  p.log_ls = torch::tensor(log_ls, F64());
+  p.log_os = torch::full({1}, log_os, F64());
+  p.log_noise_excess = torch::full({1}, std::log(std::max(noise - min_noise, 1e-12)), F64());
+  p.mean = torch::full({1}, mean, F64());
+  return p;
+}
+
+}  // namespace
+
+torch::Tensor Matern52(const torch::Tensor& a, const torch::Tensor& b,
+                       const torch::Tensor& lengthscales, const torch::Tensor& outputscale) {
+  const auto as = a / lengthscales;
+  const auto bs = b / lengthscales;
+  const auto r2 = as.pow(2).sum(1, true) + bs.pow(2).sum(1).unsqueeze(0) - 2.0 * as.matmul(bs.t());
+  // r = 0 has an infinite d r / d r2; clamping gives those entries zero
+  // gradient, which is the true gradient of k at r = 0.
+  const auto r = r2.clamp_min(1e-30).sqrt();
+  const auto sr = kSqrt5 * r;
+  return outputscale * (1.0 + sr + sr.pow(2) / 3.0) * torch::exp(-sr);
+}
+
+StatusOr<GpHyperparameters> FitGpHyperparameters(const torch::Tensor& x_all, const torch::Tensor& y_all,
+                                                 const GpFitOptions& options, uint64_t seed) {
+  HPS_RETURN_IF_ERROR(options.Validate());
+  try {
+    torch::NoGradGuard outer_no_grad;  // re-enabled inside the closure
+    const int64_t n_all = x_all.size(0);
+    const int64_t d = x_all.size(1);
+    if (n_all < 1 || y_all.size(0) != n_all) return InvalidArgumentError("x and y must have n >= 1 rows");
+    Rng rng(MixSeed(seed, 0x6F17));
+    torch::Tensor x = x_all, y = y_all;
+    if (n_all > options.max_fit_points) {
+      // Keep the best quarter (where the optimizer works) and a random sample
+      // of the rest (the global trend).
+      std::vector<int64_t> order(n_all);
+      std::iota(order.begin(), order.end(), 0);
+      const auto ya = y_all.accessor<double, 1>();
+      std::stable_sort(order.begin(), order.end(), [&](int64_t i, int64_t j) { return ya[i] < ya[j]; });
+      const int64_t best = options.max_fit_points / 4;
+      std::vector<int64_t> rest(order.begin() + best, order.end());
+      for (size_t i = rest.size() - 1; i > 0; --i) std::swap(rest[i], rest[rng.Below(i + 1)]);
+      std::vector<int64_t> keep(order.begin(), order.begin() + best);
+      keep.insert(keep.end(), rest.begin(), rest.begin() + (options.max_fit_points - best));
+      std::sort(keep.begin(), keep.end());
+      const auto idx = torch::tensor(keep, torch::kInt64);
+      x = x_all.index_select(0, idx);
+      y = y_all.index_select(0, idx);
+    }
+
+    // Candidate starts: the prior medians, then draws from the priors; the
+    // best by initial objective are refined.
+    const double ls_loc = LengthscalePriorLoc(d);
+    std::vector<RawParams> starts;
+    starts.push_back(MakeParams(std::vector<double>(d, ls_loc), 0.0, std::exp(kNoisePriorLoc), 0.0,
+                                options.min_noise));
+    const int draws = options.restarts > 1 ? 8 * options.restarts : 0;
+    for (int i = 0; i < draws; ++i) {
+      std::vector<double> log_ls(d);
+      for (double& v : log_ls) {
+        v = std::clamp(ls_loc + LengthscalePriorScale() * rng.Normal(), kMinLogLengthscale, kMaxLogLengthscale);
+      }
+      const double log_os = kOutputscalePriorLoc + kOutputscalePriorScale * rng.Normal();
+      const double noise = options.min_noise + std::exp(kNoisePriorLoc + kNoisePriorScale * rng.Normal());
+      starts.push_back(MakeParams(log_ls, log_os, noise, 0.0, options.min_noise));
+    }
+    std::vector<std::pair<double, int>> scored;
+    for (size_t i = 0; i < starts.size(); ++i) {
+      const auto loss = NegLogPosterior(x, y, starts[i], options.min_noise);
+      const double v = loss.defined() ? loss.item<double>() : std::numeric_limits<double>::infinity();
+      scored.push_back({std::isfinite(v) ? v : std::numeric_limits<double>::infinity(), static_cast<int>(i)});
+    }
+    // Start 0 always; then the best draws.
+    std::stable_sort(scored.begin() + 1, scored.end());
+
+    double best_loss = std::numeric_limits<double>::infinity();
+    RawParams best;
+    for (int r = 0; r < options.restarts && r < static_cast<int>(scored.size()); ++r) {
+      RawParams p = starts[scored[r].second];
+      for (auto& t : p.All()) t.set_requires_grad(true);
+      torch::optim::LBFGS opt(p.All(), torch::optim::LBFGSOptions(1.0)
+                                           .max_iter(options.max_iterations)
+                                           .max_eval(options.max_iterations * 5 / 4)
+                                           .tolerance_grad(1e-6)
+                                           .tolerance_change(1e-9)
+                                           .history_size(10)
+                                           .line_search_fn("strong_wolfe"));
+      bool failed = false;
+      auto closure = [&]() -> torch::Tensor {
+        torch::AutoGradMode grad(true);
+        opt.zero_grad();
+        torch::Tensor loss = NegLogPosterior(x, y, p, options.min_noise);
+        if (!loss.defined() || !std::isfinite(loss.item<double>())) {
+          failed = true;
+          // A large flat value makes the line search back off.
+          return torch::full({}, 1e10, F64());
+        }
+        loss.backward();
+        return loss.detach();
+      };
+      opt.step(closure);
+      const auto final_loss = NegLogPosterior(x, y, p, options.min_noise);
+      const double v = final_loss.defined() ? final_loss.item<double>() : std::numeric_limits<double>::infinity();
+      (void)failed;
+      if (std::isfinite(v) && v < best_loss) {
+        best_loss = v;
+        best = p;
+      }
+    }
+    if (!std::isfinite(best_loss)) return InternalError("GP hyperparameter fit diverged at every start");
+    GpHyperparameters hp;
+    const auto log_ls = best.log_ls.detach().clamp(kMinLogLengthscale, kMaxLogLengthscale).exp();
+    hp.lengthscales.assign(log_ls.data_ptr<double>(), log_ls.data_ptr<double>() + d);
+    hp.outputscale = best.log_os.detach().exp().item<double>();
+    hp.noise = options.min_noise + best.log_noise_excess.detach().exp().item<double>();
+    hp.mean = best.mean.detach().item<double>();
+    return hp;
+  } catch (const c10::Error& e) {
+    return TorchError(e, "FitGpHyperparameters");
+  }
+}
+
+StatusOr<GpModel> GpModel::Create(torch::Tensor x, torch::Tensor y, GpHyperparameters hp) {
+  try {
+    torch::NoGradGuard no_grad;
+    if (x.dim() != 2 || y.dim() != 1 || x.size(0) != y.size(0) ||
+        static_cast<int64_t>(hp.lengthscales.size()) != x.size(1)) {
+      return InvalidArgumentError("GpModel: x [n,d], y [n] and d lengthscales required");
+    }
+    GpModel m;
+    m.x_ = x.to(torch::kFloat64).contiguous();
+    m.y_ = y.to(torch::kFloat64).contiguous();
+    m.lengthscales_ = torch::tensor(hp.lengthscales, F64());
+    m.outputscale_ = torch::full({}, hp.outputscale, F64());
+    const int64_t n = m.x_.size(0);
+    const auto k = Matern52(m.x_, m.x_, m.lengthscales_, m.outputscale_) + hp.noise * torch::eye(n, F64());
+    HPS_ASSIGN_OR_RETURN(const torch::Tensor l, RobustCholesky(k, hp.outputscale));
+    m.l_inv_ = torch::linalg_solve_triangular(l, torch::eye(n, F64()), /*upper=*/false);
+    m.alpha_ = m.l_inv_.t().matmul(m.l_inv_.matmul(m.y_ - hp.mean));
+    m.hp_ = std::move(hp);
+    return m;
+  } catch (const c10::Error& e) {
+    return TorchError(e, "GpModel::Create");
+  }
+}
+
+std::pair<torch::Tensor, torch::Tensor> GpModel::Posterior(const torch::Tensor& x) const {
+  const auto ks = Matern52(x, x_, lengthscales_, outputscale_);  // [m,n]
+  const auto mean = ks.matmul(alpha_) + hp_.mean;
+  const auto v = ks.matmul(l_inv_.t());
+  const auto var = (outputscale_ - v.pow(2).sum(1)).clamp_min(1e-12);
+  return {mean, var};
+}
+
+StatusOr<GpModel> GpModel::Condition(const torch::Tensor& x_new, const torch::Tensor& y_new) const {
+  try {
+    return Create(torch::cat({x_, x_new.to(torch::kFloat64)}, 0), torch::cat({y_, y_new.to(torch::kFloat64)}, 0),
+                  hp_);
+  } catch (const c10::Error& e) {
+    return TorchError(e, "GpModel::Condition");
+  }
+}
+
+}  // namespace hpsweep::coordinator::bo

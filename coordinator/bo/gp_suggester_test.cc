@@ -1,0 +1,136 @@
+#include "coordinator/bo/gp_suggester.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "coordinator/bo/test_functions.h"
+
+namespace hpsweep::coordinator::bo {
+namespace {
+
+Problem Continuous(int d) {
+  Problem p;
+  p.dims.assign(d, Dimension::Continuous());
+  return p;
+}
+
+// Runs `evals` evaluations of f, `batch` suggestions per round, and returns
+// the best value found.
+double Optimize(const GpSuggester& gp, const TestFunction& f, int evals, int batch, uint64_t seed) {
+  Problem p = Continuous(f.dims);
+  double best = INFINITY;
+  while (static_cast<int>(p.completed.size()) < evals) {
+    auto xs = gp.Suggest(p, std::min(batch, evals - static_cast<int>(p.completed.size())), seed);
+    EXPECT_TRUE(xs.ok()) << xs.status();
+    if (!xs.ok()) return INFINITY;
+    for (const auto& x : *xs) {
+      const double y = f.eval(x);
+      best = std::min(best, y);
+      p.completed.push_back({x, y, {}});
+    }
+  }
+  return best;
+}
+
+TEST(GpSuggesterTest, GetsCloseToBraninsMinimumIn30Evaluations) {
+  GpSuggester gp{GpOptions{}};
+  const TestFunction& branin = TestFunctions()[0];
+  // Tolerance: 0.05 above 0.397887 (random search after 30 evaluations is
+  // typically ~1 above).
+  EXPECT_LT(Optimize(gp, branin, 30, 1, 11) - branin.minimum, 0.05);
+}
+
+TEST(GpSuggesterTest, BatchesAreDistinctAndAvoidPendingAndFailedPoints) {
+  GpSuggester gp{GpOptions{}};
+  Problem p = Continuous(2);
+  for (int i = 0; i < 8; ++i) {
+    const std::vector<double> x = {0.1 * i + 0.05, std::fmod(0.37 * i, 1.0)};
+    p.completed.push_back({x, BraninUnit(x), {}});
+  }
+  p.pending.push_back({{0.55, 0.15}, {}});
+  p.failed.push_back({{0.95, 0.95}, {}});
+  auto xs = gp.Suggest(p, 8, 5);
+  ASSERT_TRUE(xs.ok()) << xs.status();
+  ASSERT_EQ(xs->size(), 8u);
+  for (size_t i = 0; i < xs->size(); ++i) {
+    for (size_t j = 0; j < i; ++j) EXPECT_GT(MaxAbsDistance((*xs)[i], (*xs)[j]), 1e-3) << i << "," << j;
+    EXPECT_GT(MaxAbsDistance((*xs)[i], p.pending[0].x), 1e-3);
+    EXPECT_GT(MaxAbsDistance((*xs)[i], p.failed[0].x), 1e-3);
+    for (double v : (*xs)[i]) EXPECT_TRUE(v >= 0 && v <= 1);
+  }
+}
+
+TEST(GpSuggesterTest, DeterministicBySeed) {
+  GpSuggester gp{GpOptions{}};
+  Problem p = Continuous(3);
+  for (int i = 0; i < 10; ++i) {
+    const std::vector<double> x = {std::fmod(0.31 * i, 1.0), std::fmod(0.77 * i, 1.0), 0.1 * i};
+    p.completed.push_back({x, x[0] * x[0] + std::sin(5 * x[1]) + x[2], {}});
+  }
+  auto a = gp.Suggest(p, 3, 9);
+  auto b = gp.Suggest(p, 3, 9);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(*a, *b);
+}
+
+TEST(GpSuggesterTest, InitialDesignIsSobolAndContinuesAcrossCalls) {
+  GpOptions options;
+  options.initial_design = 6;
+  GpSuggester gp{options};
+  Problem p = Continuous(2);
+  auto first = gp.Suggest(p, 6, 1);
+  ASSERT_TRUE(first.ok());
+  Problem q = Continuous(2);
+  std::vector<std::vector<double>> piecewise;
+  for (int i = 0; i < 3; ++i) {
+    auto two = gp.Suggest(q, 2, 1);
+    ASSERT_TRUE(two.ok());
+    for (const auto& x : *two) {
+      piecewise.push_back(x);
+      q.pending.push_back({x, {}});
+    }
+  }
+  EXPECT_EQ(*first, piecewise);
+}
+
+TEST(GpSuggesterTest, MixedSpaceSuggestionsAreSnappedAndConditionalsAccepted) {
+  GpSuggester gp{GpOptions{}};
+  Problem p;
+  p.dims = {Dimension::Continuous(), Dimension::Integer(4), Dimension::Categorical(3), Dimension::Continuous()};
+  // Objective prefers choice 2, level 1/3, x0 near 0.3; the last dimension is
+  // active only for choice 0.
+  auto f = [](const std::vector<double>& x) {
+    return std::pow(x[0] - 0.3, 2) + std::abs(x[1] - 1.0 / 3) + (x[4] > 0.5 ? 0.0 : 1.0);
+  };
+  for (int i = 0; i < 12; ++i) {
+    std::vector<double> x = {std::fmod(0.618 * i, 1.0), (i % 4) / 3.0, 0, 0, 0, std::fmod(0.37 * i, 1.0)};
+    x[2 + i % 3] = 1.0;
+    const bool last_active = i % 3 == 0;
+    p.completed.push_back({x, f(x), {true, true, true, last_active}});
+  }
+  auto xs = gp.Suggest(p, 4, 3);
+  ASSERT_TRUE(xs.ok()) << xs.status();
+  for (const auto& x : *xs) {
+    ASSERT_EQ(x.size(), 6u);
+    const double level = x[1] * 3;
+    EXPECT_NEAR(level, std::round(level), 1e-12);
+    EXPECT_EQ(x[2] + x[3] + x[4], 1.0);
+    for (int k = 2; k < 5; ++k) EXPECT_TRUE(x[k] == 0.0 || x[k] == 1.0);
+  }
+}
+
+TEST(GpSuggesterTest, BadInputIsRejected) {
+  GpSuggester gp{GpOptions{}};
+  Problem p = Continuous(2);
+  p.completed.push_back({{0.5, 2.0}, 1.0, {}});
+  EXPECT_EQ(gp.Suggest(p, 1, 0).status().field(), "/completed/0/x/1");
+  GpOptions bad;
+  bad.raw_samples = 0;
+  EXPECT_EQ(GpSuggester(bad).Suggest(Continuous(2), 1, 0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(gp.Suggest(Continuous(2), 0, 0).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace hpsweep::coordinator::bo
