@@ -1,0 +1,95 @@
+#include "models/workload_testing.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace hpsweep::models::testing {
+
+torch::Tensor BatchIndices(const Workload& w, int64_t step) {
+  const int64_t n = w.TrainSize();
+  const int64_t b = std::min(w.BatchSize(), n);
+  const int64_t per_epoch = n / b;
+  const int64_t epoch = step / per_epoch;
+  const int64_t offset = (step % per_epoch) * b;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(epoch) + 12345);
+  return torch::randperm(n, gen, torch::kLong).slice(0, offset, offset + b);
+}
+
+std::vector<double> Train(Workload& w, int64_t steps, int64_t first_step) {
+  std::vector<double> losses;
+  for (int64_t s = first_step; s < first_step + steps; ++s) {
+    w.optimizer().zero_grad();
+    StatusOr<torch::Tensor> loss = w.TrainLoss(BatchIndices(w, s));
+    if (!loss.ok()) {
+      ADD_FAILURE() << "step " << s << ": " << loss.status();
+      return losses;
+    }
+    loss->backward();
+    w.optimizer().step();
+    w.EndStep();
+    losses.push_back(loss->item<double>());
+  }
+  return losses;
+}
+
+double MeanOf(const std::vector<double>& v, size_t begin, size_t end) {
+  double sum = 0;
+  end = std::min(end, v.size());
+  for (size_t i = begin; i < end; ++i) sum += v[i];
+  return end > begin ? sum / static_cast<double>(end - begin) : 0.0;
+}
+
+namespace {
+
+void ExpectSameParameters(Workload& a, Workload& b) {
+  std::vector<torch::Tensor> pa = a.Parameters(), pb = b.Parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (size_t i = 0; i < pa.size(); ++i) {
+    EXPECT_TRUE(torch::equal(pa[i], pb[i])) << "parameter " << i << " differs";
+  }
+}
+
+}  // namespace
+
+void ExpectResumeIsBitIdentical(const Factory& make, int64_t before, int64_t after) {
+  auto a = make();
+  ASSERT_TRUE(a.ok()) << a.status();
+  Train(**a, before);
+  std::stringstream checkpoint;
+  {
+    torch::serialize::OutputArchive archive;
+    ASSERT_TRUE((*a)->Save(archive).ok());
+    archive.save_to(checkpoint);
+  }
+  auto b = make();
+  ASSERT_TRUE(b.ok()) << b.status();
+  {
+    torch::serialize::InputArchive archive;
+    archive.load_from(checkpoint);
+    Status st = (*b)->Load(archive);
+    ASSERT_TRUE(st.ok()) << st;
+  }
+  ExpectSameParameters(**a, **b);
+  std::vector<double> la = Train(**a, after, before);
+  std::vector<double> lb = Train(**b, after, before);
+  ASSERT_EQ(la.size(), lb.size());
+  for (size_t i = 0; i < la.size(); ++i) EXPECT_EQ(la[i], lb[i]) << "step " << before + i;
+  ExpectSameParameters(**a, **b);
+  auto ma = (*a)->Evaluate();
+  auto mb = (*b)->Evaluate();
+  ASSERT_TRUE(ma.ok()) << ma.status();
+  ASSERT_TRUE(mb.ok()) << mb.status();
+  EXPECT_EQ(*ma, *mb);
+}
+
+void ExpectDeterministic(const Factory& make, int64_t steps) {
+  auto a = make();
+  auto b = make();
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  ExpectSameParameters(**a, **b);
+  EXPECT_EQ(Train(**a, steps), Train(**b, steps));
+}
+
+}  // namespace hpsweep::models::testing
