@@ -91,6 +91,15 @@ class Session : public std::enable_shared_from_this<Session> {
       stream_buffer_.resize(kStreamChunkBytes);
       return MaybeContinue(expects_continue, [this] { ReadStreamChunk(); });
     }
+    // The header parser allowed streamed sizes; a whole-read body gets the
+    // smaller limit, checked against Content-Length before reading any of it.
+    if (const auto length = head_parser_->content_length();
+        length && *length > options_.max_body_bytes) {
+      return SendError(ResourceExhaustedError("request body of " + std::to_string(*length) +
+                                              " bytes exceeds the limit of " +
+                                              std::to_string(options_.max_body_bytes) + " bytes"),
+                       true);
+    }
     request_ = std::move(req);
     string_parser_.emplace(std::move(*head_parser_));
     string_parser_->body_limit(options_.max_body_bytes);
