@@ -32,6 +32,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <array>
 #include <atomic>
 #include <filesystem>
 #include <memory>
@@ -103,9 +104,13 @@ struct RocksDb {
   RealClock clock;
   uint64_t epoch = 0;
   std::atomic<uint32_t> next_writer{0};
-  // Serialises checkpoint Finish: reading the manifest it replaces and
-  // writing the new one must not interleave with another Finish.
-  std::mutex finish_mu;
+  // Serialise checkpoint Finish per (trial, step), striped: reading the
+  // manifest it replaces and writing the new one must not interleave with
+  // another Finish at the same step, or the loser's chunks would be orphaned.
+  std::array<std::mutex, 16> finish_mu;
+  std::mutex& FinishMutex(uint64_t trial_id, int64_t step) {
+    return finish_mu[(trial_id * 1000003u + static_cast<uint64_t>(step)) % finish_mu.size()];
+  }
 };
 
 rocksdb::WriteOptions SyncedWrite() {
@@ -210,7 +215,7 @@ class RocksCheckpointWriter final : public CheckpointWriter {
     manifest.chunks = next_index_;
 
     rocksdb::ColumnFamilyHandle* cf = rdb_->cf(Table::kCheckpoints);
-    std::lock_guard<std::mutex> lock(rdb_->finish_mu);
+    std::lock_guard<std::mutex> lock(rdb_->FinishMutex(trial_id_, step_));
     StatusOr<std::optional<internal::Manifest>> replaced = GetManifest(*rdb_, trial_id_, step_, nullptr);
     if (!replaced.ok()) return Fail(replaced.status());
     rocksdb::WriteBatch batch;
