@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "models/lstm_freq.h"
 #include "models/mlp.h"
 #include "models/workload.h"
 
@@ -20,6 +21,7 @@ struct Entry {
 
 // Sorted by name.
 constexpr Entry kModels[] = {
+    {"lstm_freq", &LstmFreqModelInfo, &CreateLstmFreqWorkload},
     {"mlp", &MlpModelInfo, &CreateMlpWorkload},
 };
 
