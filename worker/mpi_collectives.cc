@@ -1,0 +1,367 @@
+#include "worker/mpi_collectives.h"
+
+#include <climits>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "common/logging.h"
+
+namespace hpsweep::worker {
+namespace {
+
+StatusOr<MPI_Datatype> MpiType(const torch::Tensor& t) {
+  switch (t.scalar_type()) {
+    case torch::kFloat: return MPI_FLOAT;
+    case torch::kDouble: return MPI_DOUBLE;
+    case torch::kInt: return MPI_INT;
+    case torch::kLong: return MPI_INT64_T;
+    case torch::kByte: return MPI_UINT8_T;
+    case torch::kChar: return MPI_INT8_T;
+    default:
+      return InvalidArgumentError(std::string("MPI collectives do not support dtype ") +
+                                  c10::toString(t.scalar_type()));
+  }
+}
+
+MPI_Op MpiOp(ReduceOp op) { return op == ReduceOp::kMax ? MPI_MAX : MPI_SUM; }
+
+Status CheckTensor(const torch::Tensor& t) {
+  if (!t.defined()) return InvalidArgumentError("undefined tensor");
+  if (!t.device().is_cpu()) return InvalidArgumentError("MPI collectives need CPU tensors, got " + t.device().str());
+  if (!t.is_contiguous()) return InvalidArgumentError("tensor is not contiguous");
+  if (t.numel() > INT_MAX) return InvalidArgumentError("tensor has more than INT_MAX elements");
+  return Status::Ok();
+}
+
+// Applies the part of the reduction that MPI does not do (the division).
+Status Finish(torch::Tensor& t, ReduceOp op, int size) {
+  if (op != ReduceOp::kAverage || size == 1) return Status::Ok();
+  try {
+    if (t.is_floating_point()) {
+      t.mul_(1.0 / size);
+    } else {
+      t.div_(size, "trunc");
+    }
+  } catch (const c10::Error& e) {
+    return InternalError(std::string("averaging allreduce result: ") + e.what_without_backtrace());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status MpiStatus(int mpi_code, const char* what) {
+  if (mpi_code == MPI_SUCCESS) return Status::Ok();
+  char text[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  if (MPI_Error_string(mpi_code, text, &len) != MPI_SUCCESS) len = 0;
+  // A peer lost or a transport failure: the gang must be rebuilt by the caller.
+  return UnavailableError(std::string(what) + " failed: " + std::string(text, len) + " (MPI code " +
+                          std::to_string(mpi_code) + ")");
+}
+
+Status MpiCollectivesOptions::Validate() const {
+  if (color < 0) return InvalidArgumentError("color must be >= 0, got " + std::to_string(color), "/color");
+  return Status::Ok();
+}
+
+// One allreduce in flight, shared by the engine and the caller's handle.
+struct Job {
+  torch::Tensor tensor;
+  ReduceOp op = ReduceOp::kSum;
+  MPI_Request request = MPI_REQUEST_NULL;  // kNonBlocking only
+  bool done = false;
+  Status status;
+};
+
+// Runs allreduces in start order. Thread safety: Start/Wait/Drain/Poll from the
+// owner's thread only.
+class MpiCollectives::Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual void Start(const std::shared_ptr<Job>& job) = 0;
+  virtual Status Wait(Job& job) = 0;
+  virtual Status Drain() = 0;
+  virtual void Poll() {}
+};
+
+namespace {
+
+class JobHandle final : public PendingCollective {
+ public:
+  JobHandle(MpiCollectives::Engine* engine, std::shared_ptr<Job> job)
+      : engine_(engine), job_(std::move(job)) {}
+  ~JobHandle() override {
+    if (!waited_) Wait().IgnoreError();  // the tensor may be freed after this
+  }
+  Status Wait() override {
+    waited_ = true;
+    return engine_ ? engine_->Wait(*job_) : job_->status;
+  }
+
+ private:
+  MpiCollectives::Engine* engine_;  // null: job failed before starting
+  std::shared_ptr<Job> job_;
+  bool waited_ = false;
+};
+
+class ThreadEngine final : public MpiCollectives::Engine {
+ public:
+  ThreadEngine(MPI_Comm comm, int size) : comm_(comm), size_(size), thread_([this] { Loop(); }) {}
+  ~ThreadEngine() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  void Start(const std::shared_ptr<Job>& job) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back(job);
+      ++in_flight_;
+    }
+    cv_.notify_all();
+  }
+  Status Wait(Job& job) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_cv_.wait(lock, [&] { return job.done; });
+    return job.status;
+  }
+  Status Drain() override {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_cv_.wait(lock, [&] { return in_flight_ == 0; });
+    return Status::Ok();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stop_ and nothing left
+      std::shared_ptr<Job> job = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      Status status;
+      StatusOr<MPI_Datatype> type = MpiType(job->tensor);
+      if (!type.ok()) {
+        status = type.status();
+      } else {
+        status = MpiStatus(MPI_Allreduce(MPI_IN_PLACE, job->tensor.data_ptr(),
+                                         static_cast<int>(job->tensor.numel()), *type,
+                                         MpiOp(job->op), comm_),
+                           "MPI_Allreduce");
+        if (status.ok()) status = Finish(job->tensor, job->op, size_);
+      }
+      lock.lock();
+      job->status = std::move(status);
+      job->done = true;
+      --in_flight_;
+      done_cv_.notify_all();
+    }
+  }
+
+  const MPI_Comm comm_;
+  const int size_;
+  std::mutex mu_;
+  std::condition_variable cv_;       // work queued or stop
+  std::condition_variable done_cv_;  // a job finished
+  std::deque<std::shared_ptr<Job>> queue_;
+  int in_flight_ = 0;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts after the members it uses
+};
+
+class NonBlockingEngine final : public MpiCollectives::Engine {
+ public:
+  NonBlockingEngine(MPI_Comm comm, int size) : comm_(comm), size_(size) {}
+  ~NonBlockingEngine() override { Drain().IgnoreError(); }
+  void Start(const std::shared_ptr<Job>& job) override {
+    StatusOr<MPI_Datatype> type = MpiType(job->tensor);
+    if (!type.ok()) {
+      job->status = type.status();
+      job->done = true;
+      return;
+    }
+    job->status = MpiStatus(MPI_Iallreduce(MPI_IN_PLACE, job->tensor.data_ptr(),
+                                           static_cast<int>(job->tensor.numel()), *type,
+                                           MpiOp(job->op), comm_, &job->request),
+                            "MPI_Iallreduce");
+    if (!job->status.ok()) {
+      job->done = true;
+      return;
+    }
+    pending_.push_back(job);
+    Poll();
+  }
+  Status Wait(Job& job) override {
+    while (!job.done) {
+      Complete(*pending_.front(), /*block=*/true);
+      pending_.pop_front();
+    }
+    return job.status;
+  }
+  Status Drain() override {
+    while (!pending_.empty()) {
+      Complete(*pending_.front(), /*block=*/true);
+      pending_.pop_front();
+    }
+    return Status::Ok();
+  }
+  void Poll() override {
+    while (!pending_.empty() && Complete(*pending_.front(), /*block=*/false)) pending_.pop_front();
+  }
+
+ private:
+  // Returns whether the job is done.
+  bool Complete(Job& job, bool block) {
+    int flag = 0;
+    int rc = block ? MPI_Wait(&job.request, MPI_STATUS_IGNORE)
+                   : MPI_Test(&job.request, &flag, MPI_STATUS_IGNORE);
+    if (rc == MPI_SUCCESS && !block && !flag) return false;
+    job.status = MpiStatus(rc, "MPI_Iallreduce");
+    if (job.status.ok()) job.status = Finish(job.tensor, job.op, size_);
+    job.done = true;
+    return true;
+  }
+
+  const MPI_Comm comm_;
+  const int size_;
+  std::deque<std::shared_ptr<Job>> pending_;
+};
+
+}  // namespace
+
+MpiCollectives::MpiCollectives(MPI_Comm comm, int rank, int size, std::unique_ptr<Engine> engine)
+    : comm_(comm), rank_(rank), size_(size), engine_(std::move(engine)) {}
+
+MpiCollectives::~MpiCollectives() {
+  engine_.reset();  // joins the communication thread before the communicator goes
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized) MPI_Comm_free(&comm_);
+}
+
+StatusOr<std::unique_ptr<MpiCollectives>> MpiCollectives::Create(
+    MPI_Comm parent, const MpiCollectivesOptions& options) {
+  HPS_RETURN_IF_ERROR(options.Validate());
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (!initialized) return FailedPreconditionError("MPI is not initialised");
+  int parent_rank = 0;
+  HPS_RETURN_IF_ERROR(MpiStatus(MPI_Comm_rank(parent, &parent_rank), "MPI_Comm_rank"));
+  MPI_Comm comm = MPI_COMM_NULL;
+  HPS_RETURN_IF_ERROR(MpiStatus(
+      MPI_Comm_split(parent, options.color, options.key < 0 ? parent_rank : options.key, &comm),
+      "MPI_Comm_split"));
+  MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
+  int rank = 0, size = 0;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  int provided = MPI_THREAD_SINGLE;
+  MPI_Query_thread(&provided);
+  MpiCollectivesOptions::Progress progress = options.progress;
+  if (progress == MpiCollectivesOptions::Progress::kThread && provided < MPI_THREAD_SERIALIZED) {
+    HPS_LOG(WARNING) << "MPI thread level " << provided
+                     << " is below MPI_THREAD_SERIALIZED; using non-blocking collectives";
+    progress = MpiCollectivesOptions::Progress::kNonBlocking;
+  }
+  std::unique_ptr<Engine> engine;
+  if (progress == MpiCollectivesOptions::Progress::kThread) {
+    engine = std::make_unique<ThreadEngine>(comm, size);
+  } else {
+    engine = std::make_unique<NonBlockingEngine>(comm, size);
+  }
+  return std::unique_ptr<MpiCollectives>(new MpiCollectives(comm, rank, size, std::move(engine)));
+}
+
+Status MpiCollectives::Drain() { return engine_->Drain(); }
+
+void MpiCollectives::Poll() { engine_->Poll(); }
+
+Status MpiCollectives::Broadcast(const std::vector<torch::Tensor>& tensors, int root) {
+  if (root < 0 || root >= size_) return InvalidArgumentError("broadcast root out of range");
+  HPS_RETURN_IF_ERROR(Drain());
+  for (const torch::Tensor& t : tensors) {
+    if (!t.defined() || !t.device().is_cpu() || !t.is_contiguous()) {
+      return InvalidArgumentError("Broadcast needs defined contiguous CPU tensors");
+    }
+    char* data = static_cast<char*>(t.data_ptr());
+    int64_t left = static_cast<int64_t>(t.numel() * t.element_size());
+    while (left > 0) {
+      const int chunk = static_cast<int>(std::min<int64_t>(left, 1 << 30));
+      HPS_RETURN_IF_ERROR(MpiStatus(MPI_Bcast(data, chunk, MPI_BYTE, root, comm_), "MPI_Bcast"));
+      data += chunk;
+      left -= chunk;
+    }
+  }
+  return Status::Ok();
+}
+
+std::unique_ptr<PendingCollective> MpiCollectives::AllreduceAsync(torch::Tensor tensor,
+                                                                  ReduceOp op) {
+  auto job = std::make_shared<Job>();
+  job->op = op;
+  Status check = CheckTensor(tensor);
+  if (!check.ok()) {
+    job->status = check;
+    job->done = true;
+    return std::make_unique<JobHandle>(nullptr, std::move(job));
+  }
+  job->tensor = std::move(tensor);
+  engine_->Start(job);
+  return std::make_unique<JobHandle>(engine_.get(), std::move(job));
+}
+
+StatusOr<std::vector<std::string>> MpiCollectives::AllgatherBytes(const std::string& bytes) {
+  HPS_RETURN_IF_ERROR(Drain());
+  if (bytes.size() > INT_MAX) return InvalidArgumentError("AllgatherBytes message too large");
+  int mine = static_cast<int>(bytes.size());
+  std::vector<int> sizes(size_);
+  HPS_RETURN_IF_ERROR(
+      MpiStatus(MPI_Allgather(&mine, 1, MPI_INT, sizes.data(), 1, MPI_INT, comm_), "MPI_Allgather"));
+  std::vector<int> offsets(size_);
+  int64_t total = 0;
+  for (int r = 0; r < size_; ++r) {
+    offsets[r] = static_cast<int>(total);
+    total += sizes[r];
+  }
+  if (total > INT_MAX) return InvalidArgumentError("AllgatherBytes total too large");
+  std::string all(static_cast<size_t>(total), '\0');
+  HPS_RETURN_IF_ERROR(MpiStatus(MPI_Allgatherv(bytes.data(), mine, MPI_BYTE, all.data(), sizes.data(),
+                                               offsets.data(), MPI_BYTE, comm_),
+                                "MPI_Allgatherv"));
+  std::vector<std::string> out(size_);
+  for (int r = 0; r < size_; ++r) out[r] = all.substr(offsets[r], sizes[r]);
+  return out;
+}
+
+Status MpiCollectives::BroadcastBytes(std::string* bytes, int root) {
+  if (root < 0 || root >= size_) return InvalidArgumentError("broadcast root out of range");
+  HPS_RETURN_IF_ERROR(Drain());
+  int64_t n = static_cast<int64_t>(bytes->size());
+  HPS_RETURN_IF_ERROR(MpiStatus(MPI_Bcast(&n, 1, MPI_INT64_T, root, comm_), "MPI_Bcast"));
+  bytes->resize(static_cast<size_t>(n));
+  char* data = bytes->data();
+  int64_t left = n;
+  while (left > 0) {
+    const int chunk = static_cast<int>(std::min<int64_t>(left, 1 << 30));
+    HPS_RETURN_IF_ERROR(MpiStatus(MPI_Bcast(data, chunk, MPI_BYTE, root, comm_), "MPI_Bcast"));
+    data += chunk;
+    left -= chunk;
+  }
+  return Status::Ok();
+}
+
+Status MpiCollectives::Barrier() {
+  HPS_RETURN_IF_ERROR(Drain());
+  return MpiStatus(MPI_Barrier(comm_), "MPI_Barrier");
+}
+
+}  // namespace hpsweep::worker

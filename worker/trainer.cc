@@ -1,0 +1,266 @@
+#include "worker/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "worker/sampler.h"
+
+namespace hpsweep::worker {
+namespace {
+
+// Runs `fn` (returning Status), turning exceptions into a Status: LibTorch's
+// out-of-memory and std::bad_alloc become RESOURCE_EXHAUSTED, any other
+// exception INTERNAL. The one place the trainer catches exceptions.
+template <typename Fn>
+Status Guard(const char* stage, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const c10::OutOfMemoryError& e) {
+    return ResourceExhaustedError(std::string(stage) + ": out of memory: " + e.what_without_backtrace());
+  } catch (const c10::Error& e) {
+    return InternalError(std::string(stage) + ": " + e.what_without_backtrace());
+  } catch (const std::bad_alloc&) {
+    return ResourceExhaustedError(std::string(stage) + ": out of memory");
+  } catch (const std::exception& e) {
+    return InternalError(std::string(stage) + ": " + e.what());
+  }
+}
+
+uint64_t Mix(uint64_t a, uint64_t b) {
+  uint64_t z = a + 0x9E3779B97F4A7C15ULL * (b + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+void SeedCpuGenerator(uint64_t seed) {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_current_seed(seed);
+}
+
+// One trial's run; see Trainer::Run.
+class TrialRun {
+ public:
+  TrialRun(Collectives* comm, const TrainerOptions& options, models::Workload& workload,
+           const TrainerCallbacks& callbacks)
+      : comm_(comm), options_(options), w_(workload), cb_(callbacks) {}
+
+  StatusOr<TrainResult> Run(std::string resume) {
+    HPS_RETURN_IF_ERROR(comm_->BroadcastBytes(&resume, 0));
+    HPS_RETURN_IF_ERROR(AgreeOnStatus(*comm_, Guard("starting the trial", [&] { return Setup(resume); })));
+    HPS_ASSIGN_OR_RETURN(reducer_, Reducer::Create(comm_, w_.Parameters(), w_.Buffers(), options_.reducer));
+    TrainResult result;
+    HPS_RETURN_IF_ERROR(Loop(&result));
+    // Catches a failure after the last agreement point (optimizer step, EndStep).
+    HPS_RETURN_IF_ERROR(AgreeOnStatus(*comm_, pending_));
+    result.state = state_;
+    result.reducer_stats = reducer_->stats();
+    return result;
+  }
+
+ private:
+  Status Setup(const std::string& resume) {
+    SamplerOptions so;
+    so.dataset_size = w_.TrainSize();
+    so.batch_size = w_.BatchSize();
+    so.seed = options_.seed;
+    so.shuffle = options_.shuffle;
+    HPS_ASSIGN_OR_RETURN(DistributedSampler sampler, DistributedSampler::Create(so));
+    sampler_ = std::make_unique<DistributedSampler>(std::move(sampler));
+    if (w_.BatchSize() < comm_->size()) {
+      return InvalidArgumentError("global batch " + std::to_string(w_.BatchSize()) +
+                                  " is smaller than the gang of " + std::to_string(comm_->size()));
+    }
+    state_ = TrainState{};
+    state_.seed = options_.seed;
+    if (resume.empty()) {
+      SeedCpuGenerator(Mix(options_.seed, static_cast<uint64_t>(comm_->rank())));
+      return Status::Ok();
+    }
+    HPS_ASSIGN_OR_RETURN(CheckpointContents c, DecodeCheckpoint(resume, w_));
+    HPS_ASSIGN_OR_RETURN(SamplerPosition pos, sampler_->PositionOf(c.state.samples_consumed));
+    state_.epoch = pos.epoch;
+    state_.step_in_epoch = pos.step_in_epoch;
+    state_.global_step = pos.global_step;
+    state_.samples_consumed = c.state.samples_consumed;
+    if (c.world_size == comm_->size() && static_cast<int>(c.rng_states.size()) == c.world_size) {
+      return SetCpuRngState(c.rng_states[static_cast<size_t>(comm_->rank())]);
+    }
+    SeedCpuGenerator(Mix(Mix(options_.seed, static_cast<uint64_t>(comm_->rank())),
+                         static_cast<uint64_t>(state_.global_step)));
+    return Status::Ok();
+  }
+
+  Status Loop(TrainResult* result) {
+    const int64_t steps_per_epoch = sampler_->StepsPerEpoch();
+    const int64_t epochs = w_.Epochs();
+    while (state_.epoch < epochs) {
+      while (state_.step_in_epoch < steps_per_epoch) {
+        HPS_RETURN_IF_ERROR(Step());
+        const bool at_max = options_.max_steps > 0 && state_.global_step >= options_.max_steps;
+        const bool epoch_done = state_.step_in_epoch == steps_per_epoch;
+        if (options_.checkpoint_every_steps > 0 &&
+            state_.global_step % options_.checkpoint_every_steps == 0 && !epoch_done) {
+          HPS_RETURN_IF_ERROR(Checkpoint());
+        }
+        if (at_max && !epoch_done) {
+          result->end = TrainResult::End::kMaxSteps;
+          return Status::Ok();
+        }
+      }
+      // Epoch end: the position moves to the next epoch's first step.
+      ++state_.epoch;
+      state_.step_in_epoch = 0;
+      Decision decision = Decision::kContinue;
+      HPS_RETURN_IF_ERROR(EndEpoch(result, &decision));
+      if (decision == Decision::kStop) {
+        result->end = TrainResult::End::kStopped;
+        return Status::Ok();
+      }
+      const bool at_max = options_.max_steps > 0 && state_.global_step >= options_.max_steps;
+      const bool last = state_.epoch == epochs;
+      if (!last && (options_.checkpoint_at_epoch_end ||
+                    (options_.checkpoint_every_steps > 0 &&
+                     state_.global_step % options_.checkpoint_every_steps == 0))) {
+        HPS_RETURN_IF_ERROR(Checkpoint());
+      }
+      if (at_max && !last) {
+        result->end = TrainResult::End::kMaxSteps;
+        return Status::Ok();
+      }
+    }
+    result->end = TrainResult::End::kCompleted;
+    return Status::Ok();
+  }
+
+  // One optimizer step. Returns an error (the same on every rank) when any
+  // rank failed, or the transport's error.
+  Status Step() {
+    const int rank = comm_->rank(), world = comm_->size();
+    reducer_->PrepareForBackward();
+    Status local = pending_;
+    if (local.ok()) {
+      local = Guard("training step", [&]() -> Status {
+        HPS_ASSIGN_OR_RETURN(std::vector<int64_t> idx,
+                             sampler_->LocalIndices(state_.epoch, state_.step_in_epoch, rank, world));
+        torch::Tensor indices =
+            torch::from_blob(idx.data(), {static_cast<int64_t>(idx.size())}, torch::kLong);
+        HPS_ASSIGN_OR_RETURN(torch::Tensor loss, w_.TrainLoss(indices));
+        const double value = loss.item<double>();
+        if (!std::isfinite(value)) {
+          return InvalidArgumentError("loss is " + std::string(std::isnan(value) ? "NaN" : "infinite") +
+                                      " at step " + std::to_string(state_.global_step) +
+                                      " (epoch " + std::to_string(state_.epoch) + ")");
+        }
+        epoch_loss_sum_ += value * static_cast<double>(idx.size());
+        epoch_loss_count_ += static_cast<double>(idx.size());
+        const double scale = DistributedSampler::LossScale(w_.BatchSize(), rank, world);
+        if (scale != 1.0) loss = loss * scale;
+        loss.backward();
+        return Status::Ok();
+      });
+    }
+    HPS_ASSIGN_OR_RETURN(int failed_ranks, reducer_->FinishBackward(!local.ok()));
+    if (failed_ranks > 0) {
+      Status agreed = AgreeOnStatus(*comm_, local);
+      if (agreed.ok()) agreed = InternalError("a rank reported a failure without a message");
+      return agreed;
+    }
+    // Failures past this point surface at the next agreement (next step's
+    // gradient allreduce, a checkpoint, epoch end or the end of Run).
+    pending_ = Guard("optimizer step", [&] {
+      w_.optimizer().step();
+      w_.EndStep();
+      return Status::Ok();
+    });
+    ++state_.global_step;
+    ++state_.step_in_epoch;
+    state_.samples_consumed += w_.BatchSize();
+    if (cb_.on_step) cb_.on_step(state_);
+    return Status::Ok();
+  }
+
+  Status Checkpoint() {
+    HPS_ASSIGN_OR_RETURN(std::vector<std::string> rng, comm_->AllgatherBytes(GetCpuRngState()));
+    Status local = pending_;
+    if (local.ok() && comm_->rank() == 0) {
+      local = Guard("checkpoint", [&]() -> Status {
+        CheckpointContents c;
+        c.state = state_;
+        c.world_size = comm_->size();
+        c.rng_states = std::move(rng);
+        HPS_ASSIGN_OR_RETURN(std::string bytes, EncodeCheckpoint(w_, c));
+        if (cb_.on_checkpoint) HPS_RETURN_IF_ERROR(cb_.on_checkpoint(bytes, state_));
+        return Status::Ok();
+      });
+    }
+    return AgreeOnStatus(*comm_, local);
+  }
+
+  Status EndEpoch(TrainResult* result, Decision* decision) {
+    // Gang-wide mean training loss of the epoch.
+    torch::Tensor sums = torch::tensor({epoch_loss_sum_, epoch_loss_count_}, torch::kDouble);
+    HPS_RETURN_IF_ERROR(comm_->Allreduce(sums, ReduceOp::kSum));
+    epoch_loss_sum_ = epoch_loss_count_ = 0;
+    Status local = pending_;
+    std::string verdict = "continue";
+    if (local.ok() && comm_->rank() == 0) {
+      local = Guard("evaluation", [&]() -> Status {
+        EpochReport report;
+        report.state = state_;
+        const double count = sums[1].item<double>();
+        report.train_loss = count > 0 ? sums[0].item<double>() / count : 0.0;
+        if (options_.evaluate) {
+          HPS_ASSIGN_OR_RETURN(report.metrics, w_.Evaluate());
+          result->metrics = report.metrics;
+        }
+        if (cb_.on_epoch && cb_.on_epoch(report) == Decision::kStop) verdict = "stop";
+        return Status::Ok();
+      });
+    }
+    HPS_RETURN_IF_ERROR(AgreeOnStatus(*comm_, local));
+    HPS_RETURN_IF_ERROR(comm_->BroadcastBytes(&verdict, 0));
+    *decision = verdict == "stop" ? Decision::kStop : Decision::kContinue;
+    return Status::Ok();
+  }
+
+  Collectives* comm_;
+  const TrainerOptions& options_;
+  models::Workload& w_;
+  const TrainerCallbacks& cb_;
+  std::unique_ptr<DistributedSampler> sampler_;
+  std::unique_ptr<Reducer> reducer_;
+  TrainState state_;
+  Status pending_;  // a local failure not yet shared with the gang
+  double epoch_loss_sum_ = 0;
+  double epoch_loss_count_ = 0;
+};
+
+}  // namespace
+
+Status TrainerOptions::Validate() const {
+  if (checkpoint_every_steps < 0) {
+    return InvalidArgumentError("checkpoint_every_steps must be >= 0", "/checkpoint_every_steps");
+  }
+  if (max_steps < 0) return InvalidArgumentError("max_steps must be >= 0", "/max_steps");
+  return reducer.Validate();
+}
+
+StatusOr<TrainResult> Trainer::Run(models::Workload& workload, const std::string& resume,
+                                   const TrainerCallbacks& callbacks) {
+  HPS_RETURN_IF_ERROR(options_.Validate());
+  TrialRun run(comm_, options_, workload, callbacks);
+  // Reducer and sampler are per trial: destroyed (hooks removed) on return.
+  return run.Run(resume);
+}
+
+}  // namespace hpsweep::worker

@@ -1,0 +1,112 @@
+// Trainer: trains one trial's Workload data-parallel across a gang, below the
+// coordinator protocol (which decides what to train and where bytes go).
+//
+// Lifecycle of Run (every rank of the gang calls it with the same workload
+// hyperparameters):
+//
+//   [resume bytes?] --broadcast from leader--> load model/optimizer/RNG/position
+//        |
+//   Reducer::Create (shape check + broadcast from leader)
+//        |
+//   +--> step: sampler shard -> TrainLoss -> backward (bucketed allreduce)
+//   |          -> all ranks agree on failure -> optimizer.step -> EndStep
+//   |          -> checkpoint every N steps (leader gets bytes)
+//   |          -> max_steps reached? ---------------------------> kMaxSteps
+//   +--- epoch end: leader evaluates, on_epoch -> kStop? ---------> kStopped
+//        checkpoint at epoch end; last epoch ----------------------> kCompleted
+//
+// Any failure (NaN/Inf loss, a LibTorch exception, out of memory, a workload
+// error, a callback error) makes Run return the same error on every rank,
+// message prefixed with the failing rank; the Collectives stay usable for the
+// next trial. Only a transport failure (MPI/NCCL) leaves the gang unusable.
+//
+// RNG: at a fresh start every rank's CPU default generator is seeded from
+// (seed, rank); checkpoints keep every rank's generator state, restored when
+// resuming at the same world size (re-seeded from (seed, rank, step)
+// otherwise). The default generator is LibTorch's process-wide state.
+//
+// Thread safety: a Trainer runs one trial at a time on the calling thread;
+// callbacks are called on that thread.
+#ifndef HPSWEEP_WORKER_TRAINER_H_
+#define HPSWEEP_WORKER_TRAINER_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "common/status.h"
+#include "models/workload.h"
+#include "worker/checkpoint.h"
+#include "worker/collectives.h"
+#include "worker/reducer.h"
+
+namespace hpsweep::worker {
+
+struct TrainerOptions {
+  // Checkpoint every this many global steps (0: never by step count).
+  // Default: 0.
+  int64_t checkpoint_every_steps = 0;
+  // Checkpoint after each epoch's evaluation unless training ends there.
+  // Default: true.
+  bool checkpoint_at_epoch_end = true;
+  // Stop once this many global steps (counted from step 0, not from the
+  // resume point) are done; 0: no limit. Default: 0.
+  int64_t max_steps = 0;
+  // Evaluate on the leader at each epoch end. Default: true.
+  bool evaluate = true;
+  // Seeds the sampler's permutations and the ranks' generators. Default: 0.
+  uint64_t seed = 0;
+  // Shuffle samples each epoch. Default: true.
+  bool shuffle = true;
+  ReducerOptions reducer;
+
+  Status Validate() const;
+};
+
+enum class Decision { kContinue, kStop };
+
+struct EpochReport {
+  TrainState state;  // after the epoch's last step
+  // Mean training loss over the gang's samples of the epoch (or of the part
+  // of it run since a resume).
+  double train_loss = 0;
+  models::Metrics metrics;  // empty when TrainerOptions::evaluate is false
+};
+
+struct TrainerCallbacks {
+  // Leader only, after each epoch's evaluation. Empty: always continue.
+  std::function<Decision(const EpochReport&)> on_epoch;
+  // Leader only, with each checkpoint's bytes; an error fails the trial.
+  std::function<Status(const std::string& bytes, const TrainState& state)> on_checkpoint;
+  // Every rank, after each optimizer step (progress, tests, benchmarks).
+  std::function<void(const TrainState& state)> on_step;
+};
+
+struct TrainResult {
+  enum class End { kCompleted, kStopped, kMaxSteps };
+  End end = End::kCompleted;
+  TrainState state;
+  // Last evaluation's metrics on the leader (empty on other ranks).
+  models::Metrics metrics;
+  ReducerStats reducer_stats;
+};
+
+class Trainer {
+ public:
+  // REQUIRES: comm outlives the Trainer.
+  Trainer(Collectives* comm, TrainerOptions options) : comm_(comm), options_(std::move(options)) {}
+
+  // Trains `workload` (built with the same hyperparameters and seed on every
+  // rank) from the start, or from `resume` checkpoint bytes when the leader's
+  // `resume` is non-empty (other ranks' `resume` is ignored). Collective.
+  StatusOr<TrainResult> Run(models::Workload& workload, const std::string& resume,
+                            const TrainerCallbacks& callbacks);
+
+ private:
+  Collectives* comm_;
+  TrainerOptions options_;
+};
+
+}  // namespace hpsweep::worker
+
+#endif  // HPSWEEP_WORKER_TRAINER_H_
