@@ -7,6 +7,7 @@
 
 #include "models/lstm_freq.h"
 #include "models/mlp.h"
+#include "models/transformer_cls.h"
 #include "models/workload.h"
 
 namespace hpsweep::models {
@@ -23,6 +24,7 @@ struct Entry {
 constexpr Entry kModels[] = {
     {"lstm_freq", &LstmFreqModelInfo, &CreateLstmFreqWorkload},
     {"mlp", &MlpModelInfo, &CreateMlpWorkload},
+    {"transformer_cls", &TransformerClsModelInfo, &CreateTransformerClsWorkload},
 };
 
 const Entry* Find(const std::string& name) {
