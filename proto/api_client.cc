@@ -1,0 +1,190 @@
+#include "proto/api_client.h"
+
+#include <cstdlib>
+#include <fstream>
+
+namespace hpsweep::proto {
+namespace {
+
+std::string ReadFirstLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (in) std::getline(in, line);
+  return line;
+}
+
+template <typename T>
+StatusOr<T> Decode(const StatusOr<Json>& json) {
+  if (!json.ok()) return json.status();
+  T value;
+  Status s = FromJson(*json, &value);
+  if (!s.ok()) return InternalError("unexpected reply from the coordinator: " + s.ToString());
+  return value;
+}
+
+}  // namespace
+
+StatusOr<Connection> ResolveConnection(const std::string& url_flag, const std::string& token_flag,
+                                       const std::string& data_dir_flag) {
+  Connection c;
+  std::string data_dir = data_dir_flag;
+  if (data_dir.empty()) {
+    if (const char* env = std::getenv("HPSWEEP_DATA_DIR")) data_dir = env;
+  }
+  c.url = url_flag;
+  if (c.url.empty()) {
+    if (const char* env = std::getenv("HPSWEEP_URL")) c.url = env;
+  }
+  if (c.url.empty() && !data_dir.empty()) c.url = ReadFirstLine(data_dir + "/endpoint");
+  c.token = token_flag;
+  if (c.token.empty()) {
+    if (const char* env = std::getenv("HPSWEEP_TOKEN")) c.token = env;
+  }
+  if (c.token.empty() && !data_dir.empty()) c.token = ReadFirstLine(data_dir + "/token");
+  if (c.url.empty()) {
+    return NotFoundError(
+        "no coordinator URL: pass --url http://HOST:PORT, set HPSWEEP_URL, or pass --data-dir of "
+        "a running coordinator");
+  }
+  return c;
+}
+
+StatusOr<std::unique_ptr<CoordinatorClient>> CoordinatorClient::Create(const Connection& connection,
+                                                                       HttpClientOptions options) {
+  HPS_ASSIGN_OR_RETURN(std::unique_ptr<HttpClient> http,
+                       HttpClient::Create(connection.url, connection.token, options));
+  return std::unique_ptr<CoordinatorClient>(new CoordinatorClient(std::move(http)));
+}
+
+StatusOr<Json> CoordinatorClient::Call(std::string_view method, const std::string& target,
+                                       const Json* body) {
+  HPS_ASSIGN_OR_RETURN(HttpReply reply, http_->Send(method, target, body ? body->dump() : ""));
+  Json json = Json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
+  if (reply.status >= 400) {
+    if (json.is_discarded()) {
+      return Status(reply.status == 404 ? StatusCode::kNotFound : StatusCode::kInternal,
+                    "HTTP " + std::to_string(reply.status) + " from " + target);
+    }
+    return StatusFromErrorJson(json, reply.status);
+  }
+  if (json.is_discarded()) return InternalError("the coordinator sent a reply that is not JSON");
+  return json;
+}
+
+StatusOr<Sweep> CoordinatorClient::CreateSweep(const Json& spec) {
+  return Decode<Sweep>(Call("POST", "/api/v1/sweeps", &spec));
+}
+
+StatusOr<std::vector<Sweep>> CoordinatorClient::ListSweeps() {
+  HPS_ASSIGN_OR_RETURN(Json json, Call("GET", "/api/v1/sweeps", nullptr));
+  std::vector<Sweep> out;
+  for (const Json& j : json.value("sweeps", Json::array())) {
+    HPS_ASSIGN_OR_RETURN(Sweep s, Decode<Sweep>(StatusOr<Json>(j)));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+StatusOr<Sweep> CoordinatorClient::GetSweep(uint64_t id) {
+  return Decode<Sweep>(Call("GET", "/api/v1/sweeps/" + std::to_string(id), nullptr));
+}
+
+StatusOr<Sweep> CoordinatorClient::CancelSweep(uint64_t id) {
+  const Json empty = Json::object();
+  return Decode<Sweep>(Call("POST", "/api/v1/sweeps/" + std::to_string(id) + "/cancel", &empty));
+}
+
+StatusOr<TrialPage> CoordinatorClient::ListTrials(uint64_t sweep_id, const std::string& page_token,
+                                                  int64_t limit, const std::string& state) {
+  std::string target = "/api/v1/sweeps/" + std::to_string(sweep_id) +
+                       "/trials?limit=" + std::to_string(limit);
+  if (!page_token.empty()) target += "&page_token=" + page_token;
+  if (!state.empty()) target += "&state=" + state;
+  return Decode<TrialPage>(Call("GET", target, nullptr));
+}
+
+StatusOr<std::vector<Trial>> CoordinatorClient::AllTrials(uint64_t sweep_id) {
+  std::vector<Trial> out;
+  std::string token;
+  do {
+    HPS_ASSIGN_OR_RETURN(TrialPage page, ListTrials(sweep_id, token, 1000));
+    for (Trial& t : page.trials) out.push_back(std::move(t));
+    token = page.next_page_token;
+  } while (!token.empty());
+  return out;
+}
+
+StatusOr<Trial> CoordinatorClient::BestTrial(uint64_t sweep_id) {
+  return Decode<Trial>(Call("GET", "/api/v1/sweeps/" + std::to_string(sweep_id) + "/best", nullptr));
+}
+
+StatusOr<Trial> CoordinatorClient::GetTrial(uint64_t id) {
+  return Decode<Trial>(Call("GET", "/api/v1/trials/" + std::to_string(id), nullptr));
+}
+
+StatusOr<std::vector<MetricPoint>> CoordinatorClient::TrialMetrics(uint64_t id) {
+  HPS_ASSIGN_OR_RETURN(Json json, Call("GET", "/api/v1/trials/" + std::to_string(id) + "/metrics", nullptr));
+  std::vector<MetricPoint> out;
+  for (const Json& j : json.value("points", Json::array())) {
+    HPS_ASSIGN_OR_RETURN(MetricPoint p, Decode<MetricPoint>(StatusOr<Json>(j)));
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+StatusOr<AskResponse> CoordinatorClient::Ask(const AskRequest& request) {
+  const Json body = ToJson(request);
+  return Decode<AskResponse>(Call("POST", "/api/v1/ask", &body));
+}
+
+StatusOr<Decision> CoordinatorClient::Heartbeat(uint64_t id, const std::string& client_id) {
+  const Json body = ToJson(HeartbeatRequest{client_id});
+  return Decode<Decision>(Call("POST", "/api/v1/trials/" + std::to_string(id) + "/heartbeat", &body));
+}
+
+StatusOr<Decision> CoordinatorClient::Report(uint64_t id, const ReportRequest& request) {
+  const Json body = ToJson(request);
+  return Decode<Decision>(Call("POST", "/api/v1/trials/" + std::to_string(id) + "/report", &body));
+}
+
+StatusOr<Trial> CoordinatorClient::Complete(uint64_t id, const CompleteRequest& request) {
+  const Json body = ToJson(request);
+  return Decode<Trial>(Call("POST", "/api/v1/trials/" + std::to_string(id) + "/complete", &body));
+}
+
+StatusOr<Trial> CoordinatorClient::Fail(uint64_t id, const FailRequest& request) {
+  const Json body = ToJson(request);
+  return Decode<Trial>(Call("POST", "/api/v1/trials/" + std::to_string(id) + "/fail", &body));
+}
+
+Status CoordinatorClient::UploadCheckpoint(uint64_t id, int64_t step, const std::string& client_id,
+                                           const std::string& bytes) {
+  const std::string target = "/api/v1/trials/" + std::to_string(id) + "/checkpoints/" +
+                             std::to_string(step) + "?client_id=" + client_id;
+  HPS_ASSIGN_OR_RETURN(HttpReply reply, http_->Send("PUT", target, bytes, "application/octet-stream"));
+  if (reply.status >= 400) {
+    return StatusFromErrorJson(Json::parse(reply.body, nullptr, false), reply.status);
+  }
+  return Status();
+}
+
+StatusOr<std::pair<int64_t, std::string>> CoordinatorClient::DownloadCheckpoint(uint64_t id,
+                                                                                int64_t step) {
+  const std::string target = "/api/v1/trials/" + std::to_string(id) + "/checkpoints/" +
+                             (step < 0 ? std::string("latest") : std::to_string(step));
+  HPS_ASSIGN_OR_RETURN(HttpReply reply, http_->Send("GET", target));
+  if (reply.status >= 400) {
+    return StatusFromErrorJson(Json::parse(reply.body, nullptr, false), reply.status);
+  }
+  const int64_t got = std::atoll(reply.headers["x-checkpoint-step"].c_str());
+  return std::make_pair(got, std::move(reply.body));
+}
+
+StatusOr<Json> CoordinatorClient::ListWorkers() { return Call("GET", "/api/v1/workers", nullptr); }
+
+StatusOr<std::string> CoordinatorClient::MetricsText() {
+  HPS_ASSIGN_OR_RETURN(HttpReply reply, http_->Send("GET", "/metrics"));
+  return reply.body;
+}
+
+}  // namespace hpsweep::proto

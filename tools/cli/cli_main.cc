@@ -1,0 +1,23 @@
+// hpsweep: the command-line interface.
+//
+//   hpsweep submit SWEEP.json        create a sweep from a sweep file
+//   hpsweep list                     every sweep, one line each
+//   hpsweep status ID                a sweep's state and counters
+//   hpsweep trials ID [--state S]    its trials
+//   hpsweep best ID                  its best completed trial
+//   hpsweep cancel ID                cancel it
+//   hpsweep watch ID                 follow it live until it ends
+//   hpsweep export ID --format csv|json
+//
+// Connection: --url/--token flags, else $HPSWEEP_URL/$HPSWEEP_TOKEN, else the
+// files of a coordinator's --data-dir (or $HPSWEEP_DATA_DIR).
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "tools/cli/commands.h"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  return hpsweep::cli::RunCli(args, std::cout, std::cerr);
+}

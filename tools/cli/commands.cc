@@ -1,0 +1,334 @@
+#include "tools/cli/commands.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "proto/api_client.h"
+
+namespace hpsweep::cli {
+namespace {
+
+using proto::Json;
+
+constexpr char kUsage[] =
+    "usage: hpsweep COMMAND [ARGS] [--url URL] [--token TOKEN] [--data-dir DIR]\n"
+    "commands:\n"
+    "  submit FILE                 create a sweep from a sweep file (JSON)\n"
+    "  list                        list sweeps\n"
+    "  status ID                   a sweep's state, counters and best value\n"
+    "  trials ID [--state STATE]   list a sweep's trials\n"
+    "  best ID                     the best completed trial\n"
+    "  cancel ID                   cancel a sweep\n"
+    "  watch ID [--interval S]     follow a sweep live until it ends\n"
+    "  export ID --format csv|json every trial, for analysis\n"
+    "connection: --url/--token, else $HPSWEEP_URL/$HPSWEEP_TOKEN, else --data-dir\n"
+    "(or $HPSWEEP_DATA_DIR) of a running coordinator\n";
+
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> flags;
+};
+
+bool ParseArgs(const std::vector<std::string>& raw, Args* args, std::ostream& err) {
+  static const std::set<std::string> kFlags = {"--url",    "--token",  "--data-dir",
+                                               "--state",  "--format", "--interval"};
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const std::string& a = raw[i];
+    if (a.rfind("--", 0) == 0) {
+      std::string name = a, value;
+      const size_t eq = a.find('=');
+      if (eq != std::string::npos) {
+        name = a.substr(0, eq);
+        value = a.substr(eq + 1);
+      } else if (kFlags.count(a) && i + 1 < raw.size()) {
+        value = raw[++i];
+      }
+      if (!kFlags.count(name)) {
+        err << "hpsweep: unknown option " << name << "\n" << kUsage;
+        return false;
+      }
+      args->flags[name] = value;
+    } else {
+      args->positional.push_back(a);
+    }
+  }
+  return true;
+}
+
+std::string Flag(const Args& a, const std::string& name) {
+  auto it = a.flags.find(name);
+  return it == a.flags.end() ? "" : it->second;
+}
+
+std::string FormatValue(const Json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) {
+    std::ostringstream s;
+    s << std::setprecision(6) << v.get<double>();
+    return s.str();
+  }
+  return v.dump();
+}
+
+std::string FormatNumber(double v) {
+  std::ostringstream s;
+  s << std::setprecision(6) << v;
+  return s.str();
+}
+
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += "\"\"";
+    else out += c;
+  }
+  return out + "\"";
+}
+
+StatusOr<uint64_t> SweepId(const Args& a, std::ostream& err) {
+  if (a.positional.size() < 2) {
+    err << "hpsweep: " << a.positional[0] << " needs a sweep id\n";
+    return InvalidArgumentError("missing sweep id");
+  }
+  const std::string& text = a.positional[1];
+  char* end = nullptr;
+  const unsigned long long id = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || id == 0) {
+    err << "hpsweep: \"" << text << "\" is not a sweep id (a positive integer)\n";
+    return InvalidArgumentError("bad sweep id");
+  }
+  return static_cast<uint64_t>(id);
+}
+
+void PrintStatus(const proto::Sweep& s, std::ostream& out) {
+  out << "sweep " << s.id << " \"" << s.spec.name << "\"  " << proto::SweepStateName(s.state)
+      << "  method=" << proto::MethodName(s.spec.method) << "\n"
+      << "  metric " << s.spec.metric.name << " (" << proto::GoalName(s.spec.metric.goal) << ")\n"
+      << "  trials: " << s.counters.created << " created of " << s.spec.max_trials << "; "
+      << s.counters.completed << " completed, " << s.counters.running << " running, "
+      << s.counters.pending << " pending, " << s.counters.failed << " failed, "
+      << s.counters.pruned << " pruned, " << s.counters.cancelled << " cancelled\n";
+  if (s.best_trial_id != 0 && s.best_value) {
+    out << "  best: trial " << s.best_trial_id << " " << s.spec.metric.name << "="
+        << FormatNumber(*s.best_value) << "\n";
+  }
+}
+
+int Fail(std::ostream& err, const Status& s) {
+  err << "hpsweep: " << s.message();
+  if (!s.field().empty()) err << " (at " << s.field() << ")";
+  err << "\n";
+  return 1;
+}
+
+int Watch(proto::CoordinatorClient& client, uint64_t id, double interval, std::ostream& out,
+          std::ostream& err) {
+  const bool tty = &out == &std::cout && isatty(STDOUT_FILENO);
+  std::string last;
+  while (true) {
+    auto sweep = client.GetSweep(id);
+    if (!sweep.ok()) return Fail(err, sweep.status());
+    const std::string line = ProgressLine(*sweep, 30);
+    if (tty) {
+      out << "\r\033[2K" << line << std::flush;  // rewrite the line in place
+    } else if (line != last) {
+      out << line << "\n" << std::flush;
+    }
+    last = line;
+    if (proto::IsTerminal(sweep->state)) {
+      if (tty) out << "\n";
+      PrintStatus(*sweep, out);
+      return sweep->state == proto::SweepState::kCompleted ? 0 : 1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int64_t>(interval * 1000)));
+  }
+}
+
+}  // namespace
+
+std::string ProgressLine(const proto::Sweep& s, int width) {
+  const auto& c = s.counters;
+  const int64_t total = std::max<int64_t>(1, s.spec.max_trials);
+  const int64_t finished = c.completed + c.failed + c.pruned + c.cancelled;
+  const int filled = static_cast<int>(std::min<int64_t>(width, finished * width / total));
+  std::ostringstream line;
+  line << "[" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << finished
+       << "/" << s.spec.max_trials << " done  " << c.running << " running  " << c.failed
+       << " failed  " << c.pruned << " pruned";
+  if (s.best_value) line << "  best " << s.spec.metric.name << "=" << FormatNumber(*s.best_value);
+  line << "  (" << proto::SweepStateName(s.state) << ")";
+  return line.str();
+}
+
+std::string TrialsTable(const std::vector<proto::Trial>& trials) {
+  std::ostringstream out;
+  out << std::left << std::setw(8) << "ID" << std::setw(11) << "STATE" << std::setw(14)
+      << "OBJECTIVE" << "PARAMETERS\n";
+  for (const auto& t : trials) {
+    std::string params;
+    for (auto it = t.params.begin(); it != t.params.end(); ++it) {
+      if (!params.empty()) params += " ";
+      params += it.key() + "=" + FormatValue(it.value());
+    }
+    out << std::left << std::setw(8) << t.id << std::setw(11) << proto::TrialStateName(t.state)
+        << std::setw(14) << (t.objective ? FormatNumber(*t.objective) : "-") << params << "\n";
+  }
+  return out.str();
+}
+
+std::string TrialsCsv(const std::vector<proto::Trial>& trials) {
+  std::set<std::string> params, values;
+  for (const auto& t : trials) {
+    for (auto it = t.params.begin(); it != t.params.end(); ++it) params.insert(it.key());
+    for (const auto& [k, v] : t.final_values) values.insert(k);
+  }
+  std::ostringstream out;
+  out << "trial_id,number,state,objective,attempt";
+  for (const auto& p : params) out << "," << CsvField("param." + p);
+  for (const auto& v : values) out << "," << CsvField("value." + v);
+  out << "\n";
+  for (const auto& t : trials) {
+    out << t.id << "," << t.number << "," << proto::TrialStateName(t.state) << ","
+        << (t.objective ? FormatNumber(*t.objective) : "") << "," << t.attempt;
+    for (const auto& p : params) {
+      out << "," << (t.params.contains(p) ? CsvField(FormatValue(t.params[p])) : "");
+    }
+    for (const auto& v : values) {
+      auto it = t.final_values.find(v);
+      out << "," << (it == t.final_values.end() ? "" : FormatNumber(it->second));
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
+int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
+  Args a;
+  if (!ParseArgs(raw, &a, err)) return 2;
+  if (a.positional.empty() || a.positional[0] == "help") {
+    (a.positional.empty() ? err : out) << kUsage;
+    return a.positional.empty() ? 2 : 0;
+  }
+  const std::string& cmd = a.positional[0];
+  static const std::set<std::string> kCommands = {"submit", "list",  "status", "trials",
+                                                  "best",   "cancel", "watch", "export"};
+  if (!kCommands.count(cmd)) {
+    err << "hpsweep: unknown command \"" << cmd << "\"\n" << kUsage;
+    return 2;
+  }
+  // Read and check the sweep file before contacting anyone.
+  Json spec;
+  if (cmd == "submit") {
+    if (a.positional.size() < 2) {
+      err << "hpsweep: submit needs a sweep file\n";
+      return 2;
+    }
+    std::ifstream in(a.positional[1]);
+    if (!in) {
+      err << "hpsweep: cannot read sweep file " << a.positional[1] << "\n";
+      return 1;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    auto parsed = proto::ParseJsonText(text.str());
+    if (!parsed.ok()) return Fail(err, parsed.status().WithContext(a.positional[1]));
+    auto checked = proto::ParseSweepSpec(*parsed);
+    if (!checked.ok()) return Fail(err, checked.status().WithContext(a.positional[1]));
+    spec = *parsed;
+  }
+  auto connection = proto::ResolveConnection(Flag(a, "--url"), Flag(a, "--token"),
+                                             Flag(a, "--data-dir"));
+  if (!connection.ok()) return Fail(err, connection.status());
+  auto client_or = proto::CoordinatorClient::Create(*connection);
+  if (!client_or.ok()) return Fail(err, client_or.status());
+  proto::CoordinatorClient& client = **client_or;
+
+  if (cmd == "submit") {
+    auto sweep = client.CreateSweep(spec);
+    if (!sweep.ok()) return Fail(err, sweep.status());
+    out << "created sweep " << sweep->id << " \"" << sweep->spec.name << "\" ("
+        << sweep->spec.max_trials << " trials, method " << proto::MethodName(sweep->spec.method)
+        << ")\n";
+    return 0;
+  }
+  if (cmd == "list") {
+    auto sweeps = client.ListSweeps();
+    if (!sweeps.ok()) return Fail(err, sweeps.status());
+    out << std::left << std::setw(6) << "ID" << std::setw(11) << "STATE" << std::setw(10)
+        << "METHOD" << std::setw(12) << "DONE" << std::setw(14) << "BEST" << "NAME\n";
+    for (const auto& s : *sweeps) {
+      const auto& c = s.counters;
+      out << std::left << std::setw(6) << s.id << std::setw(11) << proto::SweepStateName(s.state)
+          << std::setw(10) << proto::MethodName(s.spec.method) << std::setw(12)
+          << (std::to_string(c.completed) + "/" + std::to_string(s.spec.max_trials))
+          << std::setw(14) << (s.best_value ? FormatNumber(*s.best_value) : "-") << s.spec.name
+          << "\n";
+    }
+    return 0;
+  }
+  auto id = SweepId(a, err);
+  if (!id.ok()) return 2;
+  if (cmd == "status") {
+    auto sweep = client.GetSweep(*id);
+    if (!sweep.ok()) return Fail(err, sweep.status());
+    PrintStatus(*sweep, out);
+    return 0;
+  }
+  if (cmd == "trials") {
+    std::vector<proto::Trial> trials;
+    std::string token;
+    do {
+      auto page = client.ListTrials(*id, token, 1000, Flag(a, "--state"));
+      if (!page.ok()) return Fail(err, page.status());
+      trials.insert(trials.end(), page->trials.begin(), page->trials.end());
+      token = page->next_page_token;
+    } while (!token.empty());
+    out << TrialsTable(trials);
+    return 0;
+  }
+  if (cmd == "best") {
+    auto best = client.BestTrial(*id);
+    if (!best.ok()) return Fail(err, best.status());
+    out << TrialsTable({*best});
+    return 0;
+  }
+  if (cmd == "cancel") {
+    auto sweep = client.CancelSweep(*id);
+    if (!sweep.ok()) return Fail(err, sweep.status());
+    out << "sweep " << sweep->id << " is " << proto::SweepStateName(sweep->state) << "\n";
+    return 0;
+  }
+  if (cmd == "watch") {
+    const std::string interval = Flag(a, "--interval");
+    return Watch(client, *id, interval.empty() ? 1.0 : std::max(0.05, std::atof(interval.c_str())),
+                 out, err);
+  }
+  // export
+  const std::string format = Flag(a, "--format");
+  if (format != "csv" && format != "json") {
+    err << "hpsweep: export needs --format csv or --format json\n";
+    return 2;
+  }
+  auto trials = client.AllTrials(*id);
+  if (!trials.ok()) return Fail(err, trials.status());
+  if (format == "csv") {
+    out << TrialsCsv(*trials);
+  } else {
+    Json arr = Json::array();
+    for (const auto& t : *trials) arr.push_back(proto::ToJson(t));
+    out << arr.dump(2) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace hpsweep::cli

@@ -1,0 +1,79 @@
+#include "tools/cli/commands.h"
+
+#include <sstream>
+
+#include "gtest/gtest.h"
+
+namespace hpsweep::cli {
+namespace {
+
+proto::Trial MakeTrial(uint64_t id, double objective, const char* opt) {
+  proto::Trial t;
+  t.id = id;
+  t.number = id - 1;
+  t.state = proto::TrialState::kCompleted;
+  t.objective = objective;
+  t.params = {{"lr", 0.01}, {"opt", opt}};
+  t.final_values = {{"loss", objective}};
+  return t;
+}
+
+TEST(CliTest, CsvHasOneColumnPerParameterAndValue) {
+  proto::Trial a = MakeTrial(1, 0.5, "sgd");
+  proto::Trial b = MakeTrial(2, 0.25, "adam, w");
+  b.params["momentum"] = 0.9;
+  const std::string csv = TrialsCsv({a, b});
+  std::istringstream lines(csv);
+  std::string header, row1, row2;
+  std::getline(lines, header);
+  std::getline(lines, row1);
+  std::getline(lines, row2);
+  EXPECT_EQ(header, "trial_id,number,state,objective,attempt,param.lr,param.momentum,param.opt,value.loss");
+  EXPECT_EQ(row1, "1,0,completed,0.5,0,0.01,,sgd,0.5");
+  EXPECT_EQ(row2, "2,1,completed,0.25,0,0.01,0.9,\"adam, w\",0.25");
+}
+
+TEST(CliTest, ProgressLineCountsFinishedTrials) {
+  proto::Sweep s;
+  s.spec.max_trials = 10;
+  s.spec.metric.name = "loss";
+  s.counters.completed = 4;
+  s.counters.failed = 1;
+  s.counters.running = 2;
+  s.best_value = 0.125;
+  s.state = proto::SweepState::kRunning;
+  EXPECT_EQ(ProgressLine(s, 10),
+            "[#####.....] 5/10 done  2 running  1 failed  0 pruned  best loss=0.125  (running)");
+}
+
+TEST(CliTest, UsageErrorsExitWithTwo) {
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCli({}, out, err), 2);
+  EXPECT_EQ(RunCli({"frobnicate"}, out, err), 2);
+  EXPECT_NE(err.str().find("unknown command \"frobnicate\""), std::string::npos);
+  EXPECT_EQ(RunCli({"status", "abc", "--url", "http://127.0.0.1:1"}, out, err), 2);
+  EXPECT_EQ(RunCli({"list", "--bogus"}, out, err), 2);
+}
+
+TEST(CliTest, InvalidSweepFileIsRejectedBeforeContactingAnyone) {
+  const std::string path = std::string(getenv("TEST_TMPDIR")) + "/bad.json";
+  FILE* f = fopen(path.c_str(), "w");
+  fputs(R"({"name": "x", "metric": {"name": "loss"}, "method": "random",
+            "parameters": {"lr": {"min": 1, "max": 0.1}}, "program": {"external": true}})",
+        f);
+  fclose(f);
+  std::ostringstream out, err;
+  // No coordinator runs at this URL: failing on the file proves it was checked first.
+  EXPECT_EQ(RunCli({"submit", path, "--url", "http://127.0.0.1:1"}, out, err), 1);
+  EXPECT_NE(err.str().find("/parameters/lr/max"), std::string::npos) << err.str();
+}
+
+TEST(CliTest, UnreachableCoordinatorSaysSo) {
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCli({"list", "--url", "http://127.0.0.1:1"}, out, err), 1);
+  EXPECT_NE(err.str().find("cannot reach the coordinator at http://127.0.0.1:1"), std::string::npos)
+      << err.str();
+}
+
+}  // namespace
+}  // namespace hpsweep::cli
