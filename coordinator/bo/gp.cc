@@ -27,13 +27,6 @@ torch::TensorOptions F64() { return torch::TensorOptions().dtype(torch::kFloat64
 double LengthscalePriorLoc(int64_t d) { return std::sqrt(2.0) + 0.5 * std::log(static_cast<double>(d)); }
 double LengthscalePriorScale() { return std::sqrt(3.0); }
 
-// log density of LogNormal(loc, scale) at exp(log_v), summed.
-torch::Tensor LogNormalLogPdf(const torch::Tensor& log_v, double loc, double scale) {
-  return (-log_v - (log_v - loc).pow(2) / (2 * scale * scale) -
-          (std::log(scale) + 0.5 * kLog2Pi))
-      .sum();
-}
-
 // Cholesky of a symmetric matrix, adding jitter * outputscale on failure.
 StatusOr<torch::Tensor> RobustCholesky(const torch::Tensor& k, double scale) {
   const auto eye = torch::eye(k.size(0), F64());
@@ -48,41 +41,68 @@ Status TorchError(const c10::Error& e, const char* where) {
   return InternalError(std::string(where) + ": " + e.what_without_backtrace());
 }
 
-// The parameters optimized by L-BFGS, unconstrained.
+// The parameters optimized by L-BFGS, unconstrained, for R starts at once
+// (one row per start): the starts share every tensor op, so R starts cost
+// about as many LibTorch calls as one.
 struct RawParams {
-  torch::Tensor log_ls, log_os, log_noise_excess, mean;
+  torch::Tensor log_ls;            // [R,d]
+  torch::Tensor log_os;            // [R]
+  torch::Tensor log_noise_excess;  // [R]
+  torch::Tensor mean;              // [R]
   std::vector<torch::Tensor> All() const { return {log_ls, log_os, log_noise_excess, mean}; }
 };
 
-// -(log marginal likelihood + log prior) / n. Returns an undefined tensor
-// when the kernel cannot be factorized.
+// log density of LogNormal(loc, scale) at exp(log_v), summed over the last
+// dimension.
+torch::Tensor LogNormalLogPdfRows(const torch::Tensor& log_v, double loc, double scale) {
+  return (-log_v - (log_v - loc).pow(2) / (2 * scale * scale) - (std::log(scale) + 0.5 * kLog2Pi)).sum(-1);
+}
+
+// -(log marginal likelihood + log prior) / n for every start: [R]. Returns an
+// undefined tensor when some kernel matrix cannot be factorized.
 torch::Tensor NegLogPosterior(const torch::Tensor& x, const torch::Tensor& y, const RawParams& p,
                               double min_noise) {
   const int64_t n = x.size(0);
   const int64_t d = x.size(1);
-  const auto ls = p.log_ls.exp();
   const auto os = p.log_os.exp();
-  const auto noise = p.log_noise_excess.exp() + min_noise;
-  const auto k = Matern52(x, x, ls, os) + noise * torch::eye(n, F64());
+  const auto log_noise = (p.log_noise_excess.exp() + min_noise).log();
+  const auto xs = x.unsqueeze(0) / p.log_ls.exp().unsqueeze(1);  // [R,n,d]
+  const auto sq = xs.pow(2).sum(-1);                               // [R,n]
+  const auto r2 = sq.unsqueeze(2) + sq.unsqueeze(1) - 2.0 * xs.bmm(xs.transpose(1, 2));
+  const auto sr = kSqrt5 * r2.clamp_min(1e-30).sqrt();
+  const auto k = os.view({-1, 1, 1}) * (1.0 + sr + sr.pow(2) / 3.0) * torch::exp(-sr) +
+                 log_noise.exp().view({-1, 1, 1}) * torch::eye(n, F64());
   auto [l, info] = torch::linalg_cholesky_ex(k);
-  if (info.item<int64_t>() != 0) return {};
-  const auto r = (y - p.mean).unsqueeze(1);
+  if (info.ne(0).any().item<bool>()) return {};
+  const auto r = (y.unsqueeze(0) - p.mean.unsqueeze(1)).unsqueeze(2);  // [R,n,1]
   const auto a = torch::linalg_solve_triangular(l, r, /*upper=*/false);
-  const auto mll = -0.5 * a.pow(2).sum() - l.diagonal().log().sum() - 0.5 * n * kLog2Pi;
-  const auto prior = LogNormalLogPdf(p.log_ls, LengthscalePriorLoc(d), LengthscalePriorScale()) +
-                     LogNormalLogPdf(p.log_os, kOutputscalePriorLoc, kOutputscalePriorScale) +
-                     LogNormalLogPdf(noise.log(), kNoisePriorLoc, kNoisePriorScale) -
-                     0.5 * p.mean.pow(2).sum();
+  const auto mll = -0.5 * a.pow(2).sum({1, 2}) - l.diagonal(0, -2, -1).log().sum(-1) - 0.5 * n * kLog2Pi;
+  const auto prior = LogNormalLogPdfRows(p.log_ls, LengthscalePriorLoc(d), LengthscalePriorScale()) +
+                     LogNormalLogPdfRows(p.log_os.unsqueeze(1), kOutputscalePriorLoc, kOutputscalePriorScale) +
+                     LogNormalLogPdfRows(log_noise.unsqueeze(1), kNoisePriorLoc, kNoisePriorScale) -
+                     0.5 * p.mean.pow(2);
   return -(mll + prior) / static_cast<double>(n);
 }
 
-RawParams MakeParams(const std::vector<double>& log_ls, double log_os, double noise, double mean,
-                     double min_noise) {
+struct Start {
+  std::vector<double> log_ls;
+  double log_os;
+  double noise;
+};
+
+RawParams MakeParams(const std::vector<Start>& starts, double min_noise) {
+  const int64_t r = starts.size();
+  const int64_t d = starts[0].log_ls.size();
   RawParams p;
-  p.log_ls = torch::tensor(log_ls, F64());
-  p.log_os = torch::full({1}, log_os, F64());
-  p.log_noise_excess = torch::full({1}, std::log(std::max(noise - min_noise, 1e-12)), F64());
-  p.mean = torch::full({1}, mean, F64());
+  p.log_ls = torch::empty({r, d}, F64());
+  p.log_os = torch::empty({r}, F64());
+  p.log_noise_excess = torch::empty({r}, F64());
+  p.mean = torch::zeros({r}, F64());
+  for (int64_t i = 0; i < r; ++i) {
+    for (int64_t j = 0; j < d; ++j) p.log_ls[i][j] = starts[i].log_ls[j];
+    p.log_os[i] = starts[i].log_os;
+    p.log_noise_excess[i] = std::log(std::max(starts[i].noise - min_noise, 1e-12));
+  }
   return p;
 }
 
@@ -129,71 +149,63 @@ StatusOr<GpHyperparameters> FitGpHyperparameters(const torch::Tensor& x_all, con
     }
 
     // Candidate starts: the prior medians, then draws from the priors; the
-    // best by initial objective are refined.
+    // best by initial objective are refined, all in one batched L-BFGS.
     const double ls_loc = LengthscalePriorLoc(d);
-    std::vector<RawParams> starts;
-    starts.push_back(MakeParams(std::vector<double>(d, ls_loc), 0.0, std::exp(kNoisePriorLoc), 0.0,
-                                options.min_noise));
+    std::vector<Start> starts = {{std::vector<double>(d, ls_loc), 0.0, std::exp(kNoisePriorLoc)}};
     const int draws = options.restarts > 1 ? 8 * options.restarts : 0;
     for (int i = 0; i < draws; ++i) {
-      std::vector<double> log_ls(d);
-      for (double& v : log_ls) {
+      Start s{std::vector<double>(d), kOutputscalePriorLoc + kOutputscalePriorScale * rng.Normal(), 0};
+      for (double& v : s.log_ls) {
         v = std::clamp(ls_loc + LengthscalePriorScale() * rng.Normal(), kMinLogLengthscale, kMaxLogLengthscale);
       }
-      const double log_os = kOutputscalePriorLoc + kOutputscalePriorScale * rng.Normal();
-      const double noise = options.min_noise + std::exp(kNoisePriorLoc + kNoisePriorScale * rng.Normal());
-      starts.push_back(MakeParams(log_ls, log_os, noise, 0.0, options.min_noise));
+      s.noise = options.min_noise + std::exp(kNoisePriorLoc + kNoisePriorScale * rng.Normal());
+      starts.push_back(std::move(s));
     }
-    std::vector<std::pair<double, int>> scored;
-    for (size_t i = 0; i < starts.size(); ++i) {
-      const auto loss = NegLogPosterior(x, y, starts[i], options.min_noise);
-      const double v = loss.defined() ? loss.item<double>() : std::numeric_limits<double>::infinity();
-      scored.push_back({std::isfinite(v) ? v : std::numeric_limits<double>::infinity(), static_cast<int>(i)});
-    }
-    // Start 0 always; then the best draws.
-    std::stable_sort(scored.begin() + 1, scored.end());
-
-    double best_loss = std::numeric_limits<double>::infinity();
-    RawParams best;
-    for (int r = 0; r < options.restarts && r < static_cast<int>(scored.size()); ++r) {
-      RawParams p = starts[scored[r].second];
-      for (auto& t : p.All()) t.set_requires_grad(true);
-      torch::optim::LBFGS opt(p.All(), torch::optim::LBFGSOptions(1.0)
-                                           .max_iter(options.max_iterations)
-                                           .max_eval(options.max_iterations * 5 / 4)
-                                           .tolerance_grad(1e-6)
-                                           .tolerance_change(1e-9)
-                                           .history_size(10)
-                                           .line_search_fn("strong_wolfe"));
-      bool failed = false;
-      auto closure = [&]() -> torch::Tensor {
-        torch::AutoGradMode grad(true);
-        opt.zero_grad();
-        torch::Tensor loss = NegLogPosterior(x, y, p, options.min_noise);
-        if (!loss.defined() || !std::isfinite(loss.item<double>())) {
-          failed = true;
-          // A large flat value makes the line search back off.
-          return torch::full({}, 1e10, F64());
-        }
-        loss.backward();
-        return loss.detach();
-      };
-      opt.step(closure);
-      const auto final_loss = NegLogPosterior(x, y, p, options.min_noise);
-      const double v = final_loss.defined() ? final_loss.item<double>() : std::numeric_limits<double>::infinity();
-      (void)failed;
-      if (std::isfinite(v) && v < best_loss) {
-        best_loss = v;
-        best = p;
+    std::vector<Start> chosen = {starts[0]};
+    if (starts.size() > 1) {
+      const auto loss = NegLogPosterior(x, y, MakeParams(starts, options.min_noise), options.min_noise);
+      std::vector<std::pair<double, size_t>> scored;
+      for (size_t i = 1; i < starts.size(); ++i) {
+        const double v = loss.defined() ? loss[i].item<double>() : 0.0;
+        scored.push_back({std::isfinite(v) ? v : std::numeric_limits<double>::infinity(), i});
       }
+      std::stable_sort(scored.begin(), scored.end());
+      for (int r = 1; r < options.restarts; ++r) chosen.push_back(starts[scored[r - 1].second]);
     }
-    if (!std::isfinite(best_loss)) return InternalError("GP hyperparameter fit diverged at every start");
+
+    RawParams best = MakeParams(chosen, options.min_noise);
+    for (auto& t : best.All()) t.set_requires_grad(true);
+    torch::optim::LBFGS opt(best.All(), torch::optim::LBFGSOptions(1.0)
+                                            .max_iter(options.max_iterations)
+                                            .max_eval(options.max_iterations * 5 / 4)
+                                            .tolerance_grad(1e-6)
+                                            .tolerance_change(1e-9)
+                                            .history_size(10)
+                                            .line_search_fn("strong_wolfe"));
+    auto closure = [&]() -> torch::Tensor {
+      torch::AutoGradMode grad(true);
+      opt.zero_grad();
+      torch::Tensor loss = NegLogPosterior(x, y, best, options.min_noise);
+      if (!loss.defined() || !torch::isfinite(loss).all().item<bool>()) {
+        // A large flat value makes the line search back off.
+        return torch::full({}, 1e10, F64());
+      }
+      loss = loss.sum();
+      loss.backward();
+      return loss.detach();
+    };
+    opt.step(closure);
+    const auto final_loss = NegLogPosterior(x, y, best, options.min_noise);
+    if (!final_loss.defined()) return InternalError("GP hyperparameter fit ended on a singular kernel");
+    const auto finite = torch::isfinite(final_loss);
+    if (!finite.any().item<bool>()) return InternalError("GP hyperparameter fit diverged at every start");
+    const int64_t b = torch::where(finite, final_loss, torch::full_like(final_loss, INFINITY)).argmin().item<int64_t>();
     GpHyperparameters hp;
-    const auto log_ls = best.log_ls.detach().clamp(kMinLogLengthscale, kMaxLogLengthscale).exp();
+    const auto log_ls = best.log_ls[b].detach().clamp(kMinLogLengthscale, kMaxLogLengthscale).exp().contiguous();
     hp.lengthscales.assign(log_ls.data_ptr<double>(), log_ls.data_ptr<double>() + d);
-    hp.outputscale = best.log_os.detach().exp().item<double>();
-    hp.noise = options.min_noise + best.log_noise_excess.detach().exp().item<double>();
-    hp.mean = best.mean.detach().item<double>();
+    hp.outputscale = best.log_os[b].detach().exp().item<double>();
+    hp.noise = options.min_noise + best.log_noise_excess[b].detach().exp().item<double>();
+    hp.mean = best.mean[b].detach().item<double>();
     return hp;
   } catch (const c10::Error& e) {
     return TorchError(e, "FitGpHyperparameters");

@@ -9,17 +9,17 @@ namespace hpsweep::coordinator::bo {
 
 struct GpFitOptions {
   // L-BFGS starts for the hyperparameter fit: the prior medians first, then
-  // the best of 8x as many draws from the priors. Default: 3.
-  int restarts = 3;
-  // L-BFGS iterations per start. Default: 60.
-  int max_iterations = 60;
+  // the best of 8x as many draws from the priors. Default: 2.
+  int restarts = 2;
+  // L-BFGS iterations per start. Default: 50.
+  int max_iterations = 50;
   // Lower bound on the noise variance (standardized scale); keeps the
   // Cholesky factorization stable for noiseless objectives. Default: 1e-6.
   double min_noise = 1e-6;
   // Above this many points the hyperparameters are fitted on a subset (the
   // best quarter plus a seeded random sample of the rest); the posterior
-  // always uses every point. Bounds the O(n^3) cost of fitting. Default: 250.
-  int max_fit_points = 250;
+  // always uses every point. Bounds the O(n^3) cost of fitting. Default: 200.
+  int max_fit_points = 200;
 
   Status Validate() const;
 };
@@ -35,8 +35,8 @@ struct GpOptions {
   int local_samples = 128;
   // Best raw points refined by gradient ascent. Default: 8.
   int refine_starts = 8;
-  // Projected Adam steps per refinement. Default: 80.
-  int refine_steps = 80;
+  // Projected Adam steps per refinement. Default: 50.
+  int refine_steps = 50;
   GpFitOptions fit;
 
   Status Validate() const;

@@ -23,7 +23,7 @@ constexpr int kSnappedRawCandidates = 32;
 // Incumbents that local samples are drawn around.
 constexpr int kLocalCenters = 5;
 // Projected Adam: step size in unit-cube units, decayed geometrically.
-constexpr double kAdamLrStart = 0.03;
+constexpr double kAdamLrStart = 0.05;
 constexpr double kAdamLrEnd = 0.001;
 
 torch::TensorOptions F64() { return torch::TensorOptions().dtype(torch::kFloat64); }
