@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "common/logging.h"
 
@@ -51,6 +52,89 @@ Status Finish(torch::Tensor& t, ReduceOp op, int size) {
   }
   return Status::Ok();
 }
+
+// dst[i] = op(dst[i], src[i]) (* scale, when scale != 1).
+template <typename T>
+void ReduceInto(T* dst, const T* src, int64_t n, ReduceOp op, double scale) {
+  if (op == ReduceOp::kMax) {
+    for (int64_t i = 0; i < n; ++i) dst[i] = src[i] > dst[i] ? src[i] : dst[i];
+  } else if (scale != 1.0) {
+    const T s = static_cast<T>(scale);
+    for (int64_t i = 0; i < n; ++i) dst[i] = (dst[i] + src[i]) * s;
+  } else {
+    for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// Ring allreduce (reduce-scatter, then allgather) over point-to-point calls:
+// each rank sends and receives 2 (P-1)/P of the buffer, and the division of an
+// average is folded into the last reduction of the chunk a rank owns, so it
+// costs n/P instead of n. Used for large messages by the thread engine.
+// Thread safety: one call at a time per object (owns its scratch buffer).
+class RingAllreduce {
+ public:
+  explicit RingAllreduce(MPI_Comm comm) : comm_(comm) {
+    MPI_Comm_rank(comm, &rank_);
+    MPI_Comm_size(comm, &size_);
+  }
+
+  // REQUIRES: floating or integer dtype supported by MpiType; in place.
+  Status Run(torch::Tensor& t, MPI_Datatype type, ReduceOp op) {
+    switch (t.scalar_type()) {
+      case torch::kFloat: return Typed<float>(t, type, op);
+      case torch::kDouble: return Typed<double>(t, type, op);
+      default: return InvalidArgumentError("ring allreduce supports float and double only");
+    }
+  }
+
+ private:
+  template <typename T>
+  Status Typed(torch::Tensor& t, MPI_Datatype type, ReduceOp op) {
+    T* data = t.data_ptr<T>();
+    const int64_t n = t.numel();
+    const int p = size_;
+    auto begin = [&](int c) { return n * c / p; };
+    auto len = [&](int c) { return begin(c + 1) - begin(c); };
+    const int64_t max_chunk = (n + p - 1) / p;
+    if (scratch_.size() < static_cast<size_t>(max_chunk * sizeof(T))) {
+      scratch_.resize(static_cast<size_t>(max_chunk * sizeof(T)));
+    }
+    T* tmp = reinterpret_cast<T*>(scratch_.data());
+    const int next = (rank_ + 1) % p, prev = (rank_ + p - 1) % p;
+    // Reduce-scatter: after step s, chunk (rank - s - 1) holds s + 2 ranks' sum;
+    // rank r ends owning chunk (r + 1) % p fully reduced.
+    for (int s = 0; s < p - 1; ++s) {
+      const int send_c = ((rank_ - s) % p + p) % p;
+      const int recv_c = ((rank_ - s - 1) % p + p) % p;
+      HPS_RETURN_IF_ERROR(MpiStatus(
+          MPI_Sendrecv(data + begin(send_c), static_cast<int>(len(send_c)), type, next, 0, tmp,
+                       static_cast<int>(len(recv_c)), type, prev, 0, comm_, MPI_STATUS_IGNORE),
+          "MPI_Sendrecv (reduce-scatter)"));
+      const double scale = (op == ReduceOp::kAverage && s == p - 2) ? 1.0 / p : 1.0;
+      ReduceInto(data + begin(recv_c), tmp, len(recv_c), op, scale);
+    }
+    // Allgather: pass the owned, fully reduced chunks around the ring.
+    for (int s = 0; s < p - 1; ++s) {
+      const int send_c = ((rank_ + 1 - s) % p + p) % p;
+      const int recv_c = ((rank_ - s) % p + p) % p;
+      HPS_RETURN_IF_ERROR(MpiStatus(
+          MPI_Sendrecv(data + begin(send_c), static_cast<int>(len(send_c)), type, next, 1,
+                       data + begin(recv_c), static_cast<int>(len(recv_c)), type, prev, 1, comm_,
+                       MPI_STATUS_IGNORE),
+          "MPI_Sendrecv (allgather)"));
+    }
+    return Status::Ok();
+  }
+
+  const MPI_Comm comm_;
+  int rank_ = 0;
+  int size_ = 1;
+  std::vector<char> scratch_;
+};
 
 }  // namespace
 
@@ -111,7 +195,11 @@ class JobHandle final : public PendingCollective {
 
 class ThreadEngine final : public MpiCollectives::Engine {
  public:
-  ThreadEngine(MPI_Comm comm, int size) : comm_(comm), size_(size), thread_([this] { Loop(); }) {}
+  // Below this size MPI_Allreduce's latency-optimised algorithms win.
+  static constexpr int64_t kRingMinBytes = 256 << 10;
+
+  ThreadEngine(MPI_Comm comm, int size)
+      : comm_(comm), size_(size), ring_(comm), thread_([this] { Loop(); }) {}
   ~ThreadEngine() override {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -153,11 +241,19 @@ class ThreadEngine final : public MpiCollectives::Engine {
       if (!type.ok()) {
         status = type.status();
       } else {
-        status = MpiStatus(MPI_Allreduce(MPI_IN_PLACE, job->tensor.data_ptr(),
-                                         static_cast<int>(job->tensor.numel()), *type,
-                                         MpiOp(job->op), comm_),
-                           "MPI_Allreduce");
-        if (status.ok()) status = Finish(job->tensor, job->op, size_);
+        const bool ring = size_ > 1 && job->tensor.is_floating_point() &&
+                          job->tensor.numel() * job->tensor.element_size() >= kRingMinBytes &&
+                          (job->tensor.scalar_type() == torch::kFloat ||
+                           job->tensor.scalar_type() == torch::kDouble);
+        if (ring) {
+          status = ring_.Run(job->tensor, *type, job->op);
+        } else {
+          status = MpiStatus(MPI_Allreduce(MPI_IN_PLACE, job->tensor.data_ptr(),
+                                           static_cast<int>(job->tensor.numel()), *type,
+                                           MpiOp(job->op), comm_),
+                             "MPI_Allreduce");
+          if (status.ok()) status = Finish(job->tensor, job->op, size_);
+        }
       }
       lock.lock();
       job->status = std::move(status);
@@ -169,6 +265,7 @@ class ThreadEngine final : public MpiCollectives::Engine {
 
   const MPI_Comm comm_;
   const int size_;
+  RingAllreduce ring_;  // used by the communication thread only
   std::mutex mu_;
   std::condition_variable cv_;       // work queued or stop
   std::condition_variable done_cv_;  // a job finished

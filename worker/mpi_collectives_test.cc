@@ -42,6 +42,25 @@ TEST_P(MpiCollectivesTest, AsyncAllreducesAverageInStartOrder) {
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(torch::allclose(ts[i], torch::full_like(ts[i], 0.5f + i)));
 }
 
+TEST_P(MpiCollectivesTest, LargeBuffersAverageSumAndMaxExactly) {
+  // Above the ring threshold, odd length so chunks are uneven.
+  const int64_t n = 1000003;
+  const double r = comm_->rank();
+  torch::Tensor base = torch::arange(n, torch::kFloat).remainder(1000);
+  torch::Tensor avg = base + r;
+  torch::Tensor sum = (base * (r + 1)).to(torch::kDouble);
+  torch::Tensor mx = base * (r == 0 ? 1 : -1);
+  auto h1 = comm_->AllreduceAsync(avg, ReduceOp::kAverage);
+  auto h2 = comm_->AllreduceAsync(sum, ReduceOp::kSum);
+  auto h3 = comm_->AllreduceAsync(mx, ReduceOp::kMax);
+  ASSERT_TRUE(h1->Wait().ok());
+  ASSERT_TRUE(h2->Wait().ok());
+  ASSERT_TRUE(h3->Wait().ok());
+  EXPECT_TRUE(torch::equal(avg, base + 0.5f));
+  EXPECT_TRUE(torch::equal(sum, (base * 3).to(torch::kDouble)));
+  EXPECT_TRUE(torch::equal(mx, base));
+}
+
 TEST_P(MpiCollectivesTest, SumMaxAndIntegerTypes) {
   torch::Tensor s = torch::full({3}, comm_->rank() + 1, torch::kLong);
   ASSERT_TRUE(comm_->Allreduce(s, ReduceOp::kSum).ok());
