@@ -30,12 +30,13 @@ bazel "${bazel_startup[@]}" build -c opt --symlink_prefix=/ //coordinator/bo:bo_
 bin="$(bazel "${bazel_startup[@]}" info -c opt bazel-bin 2>/dev/null)/coordinator/bo/bo_bench"
 
 # Optuna (one core) runs while hpsweep's regret runs use the other.
-( cd "$anchors" && "$python" optuna_baseline.py --batch 1 >"$tmp/optuna1.txt" &&
-  "$python" optuna_baseline.py --batch 4 >"$tmp/optuna4.txt" ) &
+# Its ExperimentalWarnings go to a log that is shown only on failure.
+( cd "$anchors" && "$python" optuna_baseline.py --batch 1 >"$tmp/optuna1.txt" 2>"$tmp/optuna.err" &&
+  "$python" optuna_baseline.py --batch 4 >"$tmp/optuna4.txt" 2>>"$tmp/optuna.err" ) &
 optuna_pid=$!
 
 "$bin" --timing 0 "$@" | tee "$tmp/hpsweep.txt"
-wait "$optuna_pid"
+wait "$optuna_pid" || { cat "$tmp/optuna.err" >&2; exit 1; }
 sed 's/^/optuna batch=1 /' "$tmp/optuna1.txt" | grep -v '^optuna batch=1 {'
 sed 's/^/optuna batch=4 /' "$tmp/optuna4.txt" | grep -v '^optuna batch=4 {'
 # Latency last, with nothing else of ours running.
