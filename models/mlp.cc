@@ -13,7 +13,7 @@ constexpr int64_t kTeacherWidth = 32;
 
 torch::Tensor Activate(const std::string& name, const torch::Tensor& x) {
   if (name == "tanh") return torch::tanh(x);
-  if (name == "gelu") return torch::gelu(x);
+  if (name == "gelu") return Gelu(x);
   return torch::relu(x);
 }
 

@@ -36,6 +36,10 @@ std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const Hyperparams& hp,
                                               torch::optim::AdamOptions(lr).weight_decay(wd));
 }
 
+torch::Tensor Gelu(const torch::Tensor& x) {
+  return 0.5 * x * (1.0 + torch::erf(x * M_SQRT1_2));
+}
+
 uint64_t MixSeed(std::initializer_list<uint64_t> values) {
   uint64_t h = 0x9E3779B97F4A7C15ull;
   for (uint64_t v : values) {

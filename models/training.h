@@ -44,6 +44,12 @@ torch::Generator DataGenerator(uint64_t seed, uint64_t stream);
 // Not safe against another thread drawing from the default generator meanwhile.
 void WithInitSeed(uint64_t seed, const std::function<void()>& build);
 
+// GELU (exact, erf form) built from elementwise ops. Use this instead of
+// torch::gelu: the LibTorch 1.13 build here returns garbage input gradients
+// from torch::gelu when the incoming gradient is non-contiguous (e.g. when the
+// activation feeds a Linear through a transpose).
+torch::Tensor Gelu(const torch::Tensor& x);
+
 // Mixes values into one well-spread 64-bit seed (splitmix64 chaining).
 uint64_t MixSeed(std::initializer_list<uint64_t> values);
 

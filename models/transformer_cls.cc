@@ -101,7 +101,7 @@ torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const SampleNois
   torch::Tensor a = out_->forward(torch::matmul(att, v).transpose(1, 2).reshape({b, l, d}));
   if (noise != nullptr) a = noise->Dropout(2 * stream, a, dropout_);
   torch::Tensor h = x + a;
-  torch::Tensor f = ff2_->forward(torch::gelu(ff1_->forward(norm2_->forward(h))));
+  torch::Tensor f = ff2_->forward(Gelu(ff1_->forward(norm2_->forward(h))));
   if (noise != nullptr) f = noise->Dropout(2 * stream + 1, f, dropout_);
   return h + f;
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "models/fno1d.h"
 #include "models/lstm_freq.h"
 #include "models/mlp.h"
 #include "models/transformer_cls.h"
@@ -22,6 +23,7 @@ struct Entry {
 
 // Sorted by name.
 constexpr Entry kModels[] = {
+    {"fno1d", &Fno1dModelInfo, &CreateFno1dWorkload},
     {"lstm_freq", &LstmFreqModelInfo, &CreateLstmFreqWorkload},
     {"mlp", &MlpModelInfo, &CreateMlpWorkload},
     {"transformer_cls", &TransformerClsModelInfo, &CreateTransformerClsWorkload},

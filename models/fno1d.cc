@@ -1,0 +1,215 @@
+#include "models/fno1d.h"
+
+#include <cmath>
+#include <utility>
+
+#include "models/hyperparams.h"
+#include "models/training.h"
+
+namespace hpsweep::models {
+namespace {
+
+constexpr char kName[] = "fno1d";
+// Fourier modes of the random initial conditions.
+constexpr int64_t kInitModes = 8;
+
+std::vector<HyperparamInfo> Specs() {
+  TrainingDefaults d;
+  d.optimizer = "adam";
+  d.lr = 1e-3;
+  d.batch_size = 20;
+  d.epochs = 50;
+  return ConcatHyperparams(
+      {
+          ChoiceParam("pde", "burgers", {"burgers", "heat"}, "equation to learn"),
+          IntParam("grid", 64, 16, 4096, "grid points (even)"),
+          FloatParam("viscosity", 0.05, 1e-3, 10.0, "nu"),
+          FloatParam("t_final", 0.5, 0.01, 10.0, "time of the solution to predict"),
+          IntParam("modes", 12, 1, 2049, "Fourier modes per layer (at most grid / 2 + 1)"),
+          IntParam("width", 32, 1, 1024, "channels"),
+          IntParam("layers", 4, 1, 16, "Fourier layers"),
+          IntParam("train_size", 1000, 16, 1 << 20, "training pairs"),
+          IntParam("val_size", 200, 16, 1 << 20, "validation pairs"),
+      },
+      TrainingHyperparams(d));
+}
+
+// Mean over samples of ||pred - target|| / ||target||.
+torch::Tensor RelativeL2(const torch::Tensor& pred, const torch::Tensor& target) {
+  return ((pred - target).norm(2, {1}) / target.norm(2, {1}).clamp_min(1e-12)).mean();
+}
+
+// Integrating-factor RK4 for Burgers in Fourier space.
+torch::Tensor SolveBurgers(const torch::Tensor& u0, double nu, double t_final) {
+  const int64_t n = u0.size(1);
+  const int64_t steps = std::max<int64_t>(100, static_cast<int64_t>(std::ceil(t_final / 1e-3)));
+  const double dt = t_final / static_cast<double>(steps);
+  torch::Tensor k = 2.0 * M_PI * torch::arange(n / 2 + 1, torch::kDouble);
+  torch::Tensor dealias = torch::arange(n / 2 + 1, torch::kDouble).lt(n / 3.0).to(torch::kDouble);
+  torch::Tensor ik = torch::complex(torch::zeros_like(k), k);
+  torch::Tensor e = torch::exp(-nu * k * k * dt / 2.0);  // half-step integrating factor
+  torch::Tensor e2 = e * e;
+  auto nonlinear = [&](const torch::Tensor& uh) {
+    torch::Tensor u = torch::fft::irfft(uh, n, 1);
+    return -0.5 * ik * torch::fft::rfft(u * u, c10::nullopt, 1) * dealias * dt;
+  };
+  torch::Tensor uh = torch::fft::rfft(u0, c10::nullopt, 1);
+  for (int64_t s = 0; s < steps; ++s) {
+    torch::Tensor a = nonlinear(uh);
+    torch::Tensor b = nonlinear(e * (uh + a / 2.0));
+    torch::Tensor c = nonlinear(e * uh + b / 2.0);
+    torch::Tensor d = nonlinear(e2 * uh + e * c);
+    uh = e2 * uh + (e2 * a + 2.0 * e * (b + c) + d) / 6.0;
+  }
+  return torch::fft::irfft(uh, n, 1);
+}
+
+torch::Tensor SolveHeat(const torch::Tensor& u0, double nu, double t_final) {
+  const int64_t n = u0.size(1);
+  torch::Tensor k = 2.0 * M_PI * torch::arange(n / 2 + 1, torch::kDouble);
+  return torch::fft::irfft(torch::fft::rfft(u0, c10::nullopt, 1) * torch::exp(-nu * k * k * t_final),
+                           n, 1);
+}
+
+class Fno1dWorkload : public TorchWorkload {
+ public:
+  Fno1dWorkload(const Hyperparams& hp, const WorkloadContext& ctx) : TorchWorkload(hp, ctx) {
+    auto make = [&](int64_t n, uint64_t stream) {
+      return GeneratePdeData(hp.String("pde"), n, hp.Int("grid"), hp.Float("viscosity"),
+                             hp.Float("t_final"), ctx.seed, stream);
+    };
+    PdeData train = make(hp.Int("train_size"), 0);
+    PdeData val = make(hp.Int("val_size"), 1);
+    train_x_ = train.u0.to(ctx.device);
+    train_y_ = train.ut.to(ctx.device);
+    val_x_ = val.u0.to(ctx.device);
+    val_y_ = val.ut.to(ctx.device);
+    WithInitSeed(ctx.seed, [&] {
+      model_ = Fno1d(
+          Fno1dOptions().modes(hp.Int("modes")).width(hp.Int("width")).layers(hp.Int("layers")));
+    });
+  }
+
+  Status Start() { return Init(model_.ptr()); }
+
+  int64_t TrainSize() const override { return train_x_.size(0); }
+
+ protected:
+  torch::Tensor ComputeTrainLoss(const torch::Tensor& indices) override {
+    return RelativeL2(model_->forward(Rows(train_x_, indices)), Rows(train_y_, indices));
+  }
+
+  Metrics ComputeMetrics() override {
+    Metrics m;
+    m["val_rel_l2"] = RelativeL2(model_->forward(val_x_), val_y_).item<double>();
+    m["val_identity_rel_l2"] = RelativeL2(val_x_, val_y_).item<double>();
+    return m;
+  }
+
+ private:
+  torch::Tensor train_x_, train_y_, val_x_, val_y_;
+  Fno1d model_{nullptr};
+};
+
+}  // namespace
+
+SpectralConv1dImpl::SpectralConv1dImpl(int64_t in_channels, int64_t out_channels, int64_t modes)
+    : modes_(modes) {
+  const double scale = 1.0 / static_cast<double>(in_channels * out_channels);
+  weight_ = register_parameter("weight",
+                               scale * torch::rand({in_channels, out_channels, modes, 2}));
+}
+
+torch::Tensor SpectralConv1dImpl::forward(const torch::Tensor& x) {
+  // The truncated DFT and its inverse as real matrix products: exact, cheap
+  // for the few modes kept, and free of complex autograd (whose rfft input
+  // gradients are wrong in the LibTorch 1.13 this builds against).
+  const int64_t n = x.size(2);
+  torch::Tensor angle = torch::outer(torch::arange(n, x.options()),
+                                     torch::arange(modes_, x.options())) *
+                        (2.0 * M_PI / static_cast<double>(n));  // [N, modes]
+  torch::Tensor cos_b = torch::cos(angle), sin_b = torch::sin(angle);
+  torch::Tensor xr = torch::matmul(x, cos_b);   // [B, in, modes]
+  torch::Tensor xi = -torch::matmul(x, sin_b);
+  torch::Tensor wr = weight_.select(3, 0), wi = weight_.select(3, 1);
+  torch::Tensor yr = torch::einsum("bim,iom->bom", {xr, wr}) - torch::einsum("bim,iom->bom", {xi, wi});
+  torch::Tensor yi = torch::einsum("bim,iom->bom", {xr, wi}) + torch::einsum("bim,iom->bom", {xi, wr});
+  // irfft weights: the DC and Nyquist modes once, every other mode twice.
+  torch::Tensor coef = torch::full({modes_}, 2.0, x.options());
+  coef[0] = 1.0;
+  if (2 * (modes_ - 1) == n) coef[modes_ - 1] = 1.0;
+  return (torch::matmul(yr * coef, cos_b.t()) - torch::matmul(yi * coef, sin_b.t())) /
+         static_cast<double>(n);
+}
+
+Fno1dImpl::Fno1dImpl(Fno1dOptions options_) : options(options_) {
+  lift_ = register_module("lift", torch::nn::Linear(2, options.width()));
+  spectral_ = register_module("spectral", torch::nn::ModuleList());
+  pointwise_ = register_module("pointwise", torch::nn::ModuleList());
+  for (int64_t i = 0; i < options.layers(); ++i) {
+    spectral_->push_back(SpectralConv1d(options.width(), options.width(), options.modes()));
+    pointwise_->push_back(torch::nn::Linear(options.width(), options.width()));
+  }
+  project1_ = register_module("project1", torch::nn::Linear(options.width(), 64));
+  project2_ = register_module("project2", torch::nn::Linear(64, 1));
+}
+
+torch::Tensor Fno1dImpl::forward(const torch::Tensor& u0) {
+  const int64_t b = u0.size(0), n = u0.size(1);
+  torch::Tensor grid = torch::arange(n, u0.options()).div(static_cast<double>(n));
+  torch::Tensor in = torch::stack({u0, grid.unsqueeze(0).expand({b, n})}, 2);  // [B, N, 2]
+  torch::Tensor h = lift_->forward(in).transpose(1, 2);                       // [B, W, N]
+  for (size_t i = 0; i < spectral_->size(); ++i) {
+    torch::Tensor s = spectral_[i]->as<SpectralConv1d>()->forward(h);
+    torch::Tensor p = pointwise_[i]->as<torch::nn::Linear>()->forward(h.transpose(1, 2));
+    h = s + p.transpose(1, 2);
+    if (i + 1 < spectral_->size()) h = Gelu(h);
+  }
+  return project2_->forward(Gelu(project1_->forward(h.transpose(1, 2)))).squeeze(2);
+}
+
+PdeData GeneratePdeData(const std::string& pde, int64_t n, int64_t grid, double viscosity,
+                        double t_final, uint64_t seed, uint64_t stream) {
+  torch::Generator gen = DataGenerator(seed, stream);
+  torch::Tensor x = torch::arange(grid, torch::kDouble) / static_cast<double>(grid);
+  torch::Tensor k = torch::arange(1, kInitModes + 1, torch::kDouble);  // [K]
+  torch::Tensor a = torch::randn({n, kInitModes}, gen, torch::kDouble) / k.pow(1.5);
+  torch::Tensor b = torch::randn({n, kInitModes}, gen, torch::kDouble) / k.pow(1.5);
+  torch::Tensor phase = 2.0 * M_PI * k.unsqueeze(1) * x.unsqueeze(0);  // [K, grid]
+  torch::Tensor u0 = torch::mm(a, torch::cos(phase)) + torch::mm(b, torch::sin(phase));
+  torch::Tensor ut =
+      pde == "heat" ? SolveHeat(u0, viscosity, t_final) : SolveBurgers(u0, viscosity, t_final);
+  return {u0.to(torch::kFloat), ut.to(torch::kFloat)};
+}
+
+ModelInfo Fno1dModelInfo() {
+  ModelInfo info;
+  info.name = kName;
+  info.description =
+      "1-D Fourier neural operator learning u(0) -> u(t) for viscous Burgers or heat";
+  info.metric = "val_rel_l2";
+  info.maximize = false;
+  info.hyperparams = Specs();
+  return info;
+}
+
+StatusOr<std::unique_ptr<Workload>> CreateFno1dWorkload(const nlohmann::json& params,
+                                                        const WorkloadContext& context) {
+  HPS_ASSIGN_OR_RETURN(Hyperparams hp, Hyperparams::Parse(kName, Specs(), params));
+  if (hp.Int("grid") % 2 != 0) {
+    return HyperparamError(kName, "grid", "must be even, got " + std::to_string(hp.Int("grid")));
+  }
+  if (hp.Int("modes") > hp.Int("grid") / 2 + 1) {
+    return HyperparamError(kName, "modes",
+                           "must be at most grid / 2 + 1 (" +
+                               std::to_string(hp.Int("grid") / 2 + 1) + "), got " +
+                               std::to_string(hp.Int("modes")));
+  }
+  return GuardedCreate(kName, [&]() -> StatusOr<std::unique_ptr<Workload>> {
+    auto w = std::make_unique<Fno1dWorkload>(hp, context);
+    HPS_RETURN_IF_ERROR(w->Start());
+    return std::unique_ptr<Workload>(std::move(w));
+  });
+}
+
+}  // namespace hpsweep::models
