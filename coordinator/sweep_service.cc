@@ -118,6 +118,7 @@ Status SweepService::Recover(Store& store) {
         entry->sweep.best_trial_id = t.id;
         entry->sweep.best_value = t.objective;
       }
+      entry->sweep.updated_us = std::max(entry->sweep.updated_us, t.updated_us);
       if (entry->history.size() <= t.number) entry->history.resize(t.number + 1);
       entry->history[t.number] = TrialView{t.number, t.params, t.state, t.objective};
       entry->trials.emplace(t.id, std::move(t));
@@ -213,6 +214,9 @@ void SweepService::AddEvent(WriteSet& writes, std::string type, uint64_t sweep_i
   writes.meta.emplace_back("next_event_seq", std::to_string(next_event_seq_));
 }
 
+// Sweep records are written only when the sweep's own state changes: its
+// counters, best trial and update time are derived from its trials, and
+// Recover recomputes them, so per-trial writes stay small.
 void SweepService::Record(WriteSet& writes, const SweepEntry& entry) {
   writes.sweeps.push_back(entry.sweep);
 }
@@ -374,10 +378,12 @@ StatusOr<Trial*> SweepService::LeaseOne(SweepEntry& entry, const proto::AskReque
   trial->lease_seconds = request.lease_seconds;
   trial->lease_deadline_us = now + request.lease_seconds * 1'000'000;
   clients_[request.client_id].trials.insert(trial->id);
-  if (entry.sweep.state == SweepState::kPending) entry.sweep.state = SweepState::kRunning;
   entry.sweep.updated_us = now;
   Record(writes, *trial);
-  Record(writes, entry);
+  if (entry.sweep.state == SweepState::kPending) {
+    entry.sweep.state = SweepState::kRunning;
+    Record(writes, entry);
+  }
   AddEvent(writes, "trial_leased", entry.sweep.id, trial->id, request.client_id);
   return trial;
 }
@@ -514,7 +520,6 @@ StatusOr<Mutation<Trial>> SweepService::Complete(uint64_t trial_id,
   }
   entry->sweep.updated_us = trial->updated_us;
   Record(m.writes, *trial);
-  Record(m.writes, *entry);
   AddEvent(m.writes, "trial_completed", entry->sweep.id, trial->id,
            metric + "=" + std::to_string(*trial->objective));
   MaybeFinishSweep(*entry, m.writes);
@@ -535,7 +540,6 @@ StatusOr<Mutation<Trial>> SweepService::Fail(uint64_t trial_id, const proto::Fai
   trial->error = request.error;
   SetState(*entry, *trial, TrialState::kFailed);
   Record(m.writes, *trial);
-  Record(m.writes, *entry);
   AddEvent(m.writes, "trial_failed", entry->sweep.id, trial->id, request.error.substr(0, 500));
   MaybeFinishSweep(*entry, m.writes);
   m.response = *trial;
@@ -588,7 +592,6 @@ WriteSet SweepService::ExpireLeases() {
     HPS_LOG(WARNING) << "lease of trial " << id << " held by \"" << owner << "\" expired; now "
                      << proto::TrialStateName(trial->state);
     Record(writes, *trial);
-    Record(writes, *entry);
     MaybeFinishSweep(*entry, writes);
   }
   return writes;
