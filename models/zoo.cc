@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "models/ddpm.h"
 #include "models/fno1d.h"
 #include "models/lstm_freq.h"
 #include "models/mlp.h"
@@ -23,6 +24,7 @@ struct Entry {
 
 // Sorted by name.
 constexpr Entry kModels[] = {
+    {"ddpm", &DdpmModelInfo, &CreateDdpmWorkload},
     {"fno1d", &Fno1dModelInfo, &CreateFno1dWorkload},
     {"lstm_freq", &LstmFreqModelInfo, &CreateLstmFreqWorkload},
     {"mlp", &MlpModelInfo, &CreateMlpWorkload},
