@@ -10,6 +10,7 @@
 #include "models/lstm_freq.h"
 #include "models/mlp.h"
 #include "models/transformer_cls.h"
+#include "models/tvae.h"
 #include "models/workload.h"
 
 namespace hpsweep::models {
@@ -29,6 +30,7 @@ constexpr Entry kModels[] = {
     {"lstm_freq", &LstmFreqModelInfo, &CreateLstmFreqWorkload},
     {"mlp", &MlpModelInfo, &CreateMlpWorkload},
     {"transformer_cls", &TransformerClsModelInfo, &CreateTransformerClsWorkload},
+    {"tvae", &TvaeModelInfo, &CreateTvaeWorkload},
 };
 
 const Entry* Find(const std::string& name) {
