@@ -258,6 +258,18 @@ HttpHandler::HeadResult Api::OnHeaders(const HttpRequest& head) {
       [this](const Status& s) { return ErrorResponse(s); }));
 }
 
+void Api::WhenTrialExists(uint64_t trial_id, const std::string& route, int64_t start_us,
+                          ReplyCallback reply, std::function<void(ReplyCallback)> then) {
+  OnService([this, trial_id, route, start_us, reply = std::move(reply),
+             then = std::move(then)]() mutable {
+    Status exists = service_->GetTrial(trial_id).status();
+    if (!exists.ok()) return Reply(reply, ErrorResponse(exists), route, start_us);
+    net::post(*blocking_, [reply = std::move(reply), then = std::move(then)]() mutable {
+      then(std::move(reply));
+    });
+  });
+}
+
 void Api::Handle(HttpRequest request, ReplyCallback reply) {
   Route(std::move(request), std::move(reply), clock_->MonotonicMicros());
 }
@@ -411,8 +423,9 @@ void Api::Route(HttpRequest req, ReplyCallback reply, int64_t start_us) {
       auto limit = ParseInt(req.query, "limit", 0);
       if (!from.ok()) return fail("metrics", from.status());
       if (!limit.ok()) return fail("metrics", limit.status());
-      return net::post(*blocking_, [this, trial_id, from = *from, limit = *limit,
-                                    reply = std::move(reply), start_us]() mutable {
+      return WhenTrialExists(trial_id, "trial_metrics", start_us, std::move(reply),
+                             [this, trial_id, from = *from, limit = *limit,
+                                    start_us](ReplyCallback reply) mutable {
         auto points = store_->ReadMetrics(trial_id, from, static_cast<size_t>(std::max<int64_t>(0, limit)));
         if (!points.ok()) return Reply(reply, ErrorResponse(points.status()), "trial_metrics", start_us);
         Json out = Json::array();
@@ -422,7 +435,8 @@ void Api::Route(HttpRequest req, ReplyCallback reply, int64_t start_us) {
       });
     }
     if (p.size() == 3 && p[2] == "checkpoints" && method == "GET") {
-      return net::post(*blocking_, [this, trial_id, reply = std::move(reply), start_us]() mutable {
+      return WhenTrialExists(trial_id, "list_checkpoints", start_us, std::move(reply),
+                             [this, trial_id, start_us](ReplyCallback reply) mutable {
         auto list = store_->ListCheckpoints(trial_id);
         if (!list.ok()) return Reply(reply, ErrorResponse(list.status()), "list_checkpoints", start_us);
         Json out = Json::array();
@@ -440,7 +454,8 @@ void Api::Route(HttpRequest req, ReplyCallback reply, int64_t start_us) {
         if (!parsed.ok() && p[3] != "0") return fail("checkpoint_download", parsed.status());
         step = parsed.ok() ? static_cast<int64_t>(*parsed) : 0;
       }
-      return net::post(*blocking_, [this, trial_id, step, reply = std::move(reply), start_us]() mutable {
+      return WhenTrialExists(trial_id, "checkpoint_download", start_us, std::move(reply),
+                             [this, trial_id, step, start_us](ReplyCallback reply) mutable {
         auto reader = store_->OpenCheckpoint(trial_id, step);
         if (!reader.ok()) {
           return Reply(reply, ErrorResponse(reader.status()), "checkpoint_download", start_us);

@@ -57,6 +57,10 @@ class Api final : public HttpHandler {
   void Reply(ReplyCallback& reply, HttpResponse response, const std::string& route,
              int64_t start_us);
   void Route(HttpRequest request, ReplyCallback reply, int64_t start_us);
+  // Checks on the service strand that the trial exists (else replies 404),
+  // then runs `then` with the reply on the blocking pool (store reads).
+  void WhenTrialExists(uint64_t trial_id, const std::string& route, int64_t start_us,
+                       ReplyCallback reply, std::function<void(ReplyCallback)> then);
 
   ApiOptions options_;
   SweepService* service_;

@@ -394,6 +394,16 @@ StatusOr<Mutation<proto::AskResponse>> SweepService::Ask(const proto::AskRequest
   if (request.sweep_id != 0) {
     SweepEntry* entry = FindSweep(request.sweep_id);
     if (!entry) return NotFoundError("sweep " + std::to_string(request.sweep_id) + " does not exist");
+    const bool external = entry->sweep.spec.program.external;
+    if (external && request.kind == "worker") {
+      return FailedPreconditionError("sweep " + std::to_string(request.sweep_id) +
+                                     " is external: ask/tell clients run its trials, not workers");
+    }
+    if (!external && request.kind != "worker") {
+      return FailedPreconditionError("sweep " + std::to_string(request.sweep_id) + " runs model \"" +
+                                     entry->sweep.spec.program.model +
+                                     "\": its trials go to workers (ask with \"kind\": \"worker\")");
+    }
     candidates.push_back(entry);
   } else {
     const bool worker = request.kind == "worker";
@@ -425,9 +435,16 @@ StatusOr<Mutation<proto::AskResponse>> SweepService::Ask(const proto::AskRequest
   }
   for (SweepEntry* entry : candidates) {
     while (static_cast<int64_t>(m.response.trials.size()) < request.count) {
-      HPS_ASSIGN_OR_RETURN(Trial* trial, LeaseOne(*entry, request, m.writes));
-      if (trial == nullptr) break;
-      add(*entry, *trial);
+      StatusOr<Trial*> trial = LeaseOne(*entry, request, m.writes);
+      if (!trial.ok()) {
+        // Trials already leased in this call are in memory and in m.writes:
+        // hand them out rather than strand them until their lease expires.
+        if (m.response.trials.empty()) return trial.status();
+        HPS_LOG(WARNING) << "searcher of sweep " << entry->sweep.id << ": " << trial.status();
+        break;
+      }
+      if (*trial == nullptr) break;
+      add(*entry, **trial);
     }
     MaybeFinishSweep(*entry, m.writes);
   }

@@ -188,6 +188,17 @@ TEST_F(SweepServiceTest, GridSweepEndsWithTheGrid) {
   EXPECT_EQ(service_->GetSweep(sweep)->state, proto::SweepState::kCompleted);
 }
 
+TEST_F(SweepServiceTest, AskByIdMustMatchTheSweepsProgram) {
+  const uint64_t external = Create(SweepJson());
+  proto::AskRequest worker = AskFor("gang");
+  worker.kind = "worker";
+  worker.sweep_id = external;
+  EXPECT_EQ(service_->Ask(worker).status().code(), StatusCode::kFailedPrecondition);
+  proto::AskRequest client = AskFor("c");
+  client.sweep_id = external;
+  EXPECT_TRUE(service_->Ask(client).ok());
+}
+
 TEST_F(SweepServiceTest, InvalidSweepChangesNothing) {
   Json bad = SweepJson();
   bad["parameters"]["x"]["max"] = -1;
