@@ -8,11 +8,12 @@
 namespace hpsweep::coordinator::bo {
 
 struct GpFitOptions {
-  // L-BFGS starts for the hyperparameter fit: the prior medians first, then
-  // the best of 8x as many draws from the priors. Default: 2.
+  // L-BFGS starts for the hyperparameter fit, optimized together as one
+  // batch: the prior medians first, then the best (by initial objective) of
+  // 8x as many draws from the priors. Default: 2.
   int restarts = 2;
-  // L-BFGS iterations per start. Default: 50.
-  int max_iterations = 50;
+  // L-BFGS iterations (the starts share them). Default: 30.
+  int max_iterations = 30;
   // Lower bound on the noise variance (standardized scale); keeps the
   // Cholesky factorization stable for noiseless objectives. Default: 1e-6.
   double min_noise = 1e-6;
@@ -35,8 +36,8 @@ struct GpOptions {
   int local_samples = 128;
   // Best raw points refined by gradient ascent. Default: 8.
   int refine_starts = 8;
-  // Projected Adam steps per refinement. Default: 50.
-  int refine_steps = 50;
+  // Projected Adam steps per refinement. Default: 40.
+  int refine_steps = 40;
   GpFitOptions fit;
 
   Status Validate() const;
