@@ -41,8 +41,8 @@ TEST_F(TvaeTest, LearnsAndBeatsIndependentMarginals) {
   std::vector<double> losses = Train(**w, 400);
   const double first = MeanOf(losses, 0, 5), last = MeanOf(losses, 370, 400);
   std::printf("tvae: loss %.4f -> %.4f\n", first, last);
-  // A negative ELBO has an irreducible floor (the data's entropy, about 4.5
-  // nats here), so "well below" is measured in nats rather than as a ratio.
+  // A negative ELBO has an irreducible floor (the data's entropy), so "well
+  // below" is measured in nats rather than as a ratio.
   EXPECT_LT(last, first - 1.5);
   auto m = (*w)->Evaluate();
   ASSERT_TRUE(m.ok()) << m.status();

@@ -9,6 +9,7 @@
 #include "models/fno1d.h"
 #include "models/lstm_freq.h"
 #include "models/mlp.h"
+#include "models/torchscript.h"
 #include "models/transformer_cls.h"
 #include "models/tvae.h"
 #include "models/workload.h"
@@ -29,6 +30,7 @@ constexpr Entry kModels[] = {
     {"fno1d", &Fno1dModelInfo, &CreateFno1dWorkload},
     {"lstm_freq", &LstmFreqModelInfo, &CreateLstmFreqWorkload},
     {"mlp", &MlpModelInfo, &CreateMlpWorkload},
+    {"torchscript", &TorchScriptModelInfo, &CreateTorchScriptWorkload},
     {"transformer_cls", &TransformerClsModelInfo, &CreateTransformerClsWorkload},
     {"tvae", &TvaeModelInfo, &CreateTvaeWorkload},
 };
