@@ -122,8 +122,7 @@ SpectralConv1dImpl::SpectralConv1dImpl(int64_t in_channels, int64_t out_channels
 
 torch::Tensor SpectralConv1dImpl::forward(const torch::Tensor& x) {
   // The truncated DFT and its inverse as real matrix products: exact, cheap
-  // for the few modes kept, and free of complex autograd (whose rfft input
-  // gradients are wrong in the LibTorch 1.13 this builds against).
+  // for the few modes kept, and only real tensors in autograd and optimizers.
   const int64_t n = x.size(2);
   torch::Tensor angle = torch::outer(torch::arange(n, x.options()),
                                      torch::arange(modes_, x.options())) *

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "models/workload.h"
 
 namespace hpsweep::models {
@@ -15,11 +17,51 @@ TEST(ZooTest, ListsModelsSortedWithMetrics) {
   }
 }
 
-TEST(ZooTest, FindsKnownModel) {
-  auto info = FindModel("mlp");
-  ASSERT_TRUE(info.ok()) << info.status();
-  EXPECT_EQ(info->metric, "val_loss");
-  EXPECT_FALSE(info->maximize);
+TEST(ZooTest, EveryModelOfTheIssueIsRegisteredWithItsMetric) {
+  struct Expected {
+    const char* name;
+    const char* metric;
+    bool maximize;
+  };
+  for (const Expected& e : {Expected{"ddpm", "val_denoise_loss", false},
+                            Expected{"fno1d", "val_rel_l2", false},
+                            Expected{"lstm_freq", "val_mse", false},
+                            Expected{"mlp", "val_loss", false},
+                            Expected{"torchscript", "val_loss", false},
+                            Expected{"transformer_cls", "val_accuracy", true},
+                            Expected{"tvae", "val_neg_elbo", false}}) {
+    auto info = FindModel(e.name);
+    ASSERT_TRUE(info.ok()) << info.status();
+    EXPECT_EQ(info->name, e.name);
+    EXPECT_EQ(info->metric, e.metric) << e.name;
+    EXPECT_EQ(info->maximize, e.maximize) << e.name;
+  }
+  EXPECT_EQ(ListModels().size(), 7u);
+}
+
+TEST(ZooTest, CreatesEveryGeneratedDataModelAndEvaluatesItsMetric) {
+  // Tiny settings; each model's own test covers learning.
+  const std::map<std::string, nlohmann::json> small = {
+      {"ddpm", {{"hidden", {8}}, {"train_size", 32}, {"val_size", 16}, {"timesteps", 4}}},
+      {"fno1d", {{"grid", 16}, {"modes", 4}, {"width", 4}, {"train_size", 16}, {"val_size", 16}}},
+      {"lstm_freq", {{"hidden_size", 4}, {"length", 10}, {"seq_len", 5}, {"mixes", 1}}},
+      {"mlp", {{"in_features", 4}, {"hidden", {4}}, {"train_size", 16}, {"val_size", 16}}},
+      {"transformer_cls", {{"d_model", 8}, {"train_size", 16}, {"val_size", 16}}},
+      {"tvae", {{"hidden", {4}}, {"train_size", 16}, {"val_size", 16}}},
+  };
+  for (const auto& [name, params] : small) {
+    auto w = CreateWorkload(name, params, WorkloadContext());
+    ASSERT_TRUE(w.ok()) << name << ": " << w.status();
+    auto loss = (*w)->TrainLoss(torch::arange(std::min<int64_t>(4, (*w)->TrainSize())));
+    ASSERT_TRUE(loss.ok()) << name << ": " << loss.status();
+    EXPECT_EQ(loss->dim(), 0) << name;
+    auto metrics = (*w)->Evaluate();
+    ASSERT_TRUE(metrics.ok()) << name << ": " << metrics.status();
+    EXPECT_TRUE(metrics->count(FindModel(name)->metric)) << name;
+    // Indices outside [0, TrainSize()) are refused, not read.
+    auto bad = (*w)->TrainLoss(torch::tensor({(*w)->TrainSize()}, torch::kLong));
+    EXPECT_EQ(bad.status().code(), StatusCode::kOutOfRange) << name;
+  }
 }
 
 TEST(ZooTest, UnknownModelIsNotFoundListingKnownOnes) {
