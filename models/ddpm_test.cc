@@ -58,6 +58,13 @@ TEST_F(DdpmTest, ResumeIsBitIdentical) {
                                       5, 5);
 }
 
+TEST_F(DdpmTest, TwoRanksComputeOneRanksGradient) {
+  nlohmann::json p = Small();
+  p["train_size"] = 256;
+  testing::ExpectDataParallelEquivalent([&] { return CreateDdpmWorkload(p, WorkloadContext()); },
+                                        32);
+}
+
 TEST_F(DdpmTest, TimeEmbedMustBeEven) {
   auto w = CreateDdpmWorkload({{"time_embed", 7}}, WorkloadContext());
   ASSERT_FALSE(w.ok());

@@ -96,6 +96,13 @@ TEST_F(MlpTest, ResumeIsBitIdenticalWithDropout) {
   testing::ExpectDeterministic([&] { return CreateMlpWorkload(p, WorkloadContext()); }, 3);
 }
 
+TEST_F(MlpTest, TwoRanksComputeOneRanksGradientWithDropout) {
+  nlohmann::json p = Small("classification");
+  p["dropout"] = 0.3;
+  testing::ExpectDataParallelEquivalent([&] { return CreateMlpWorkload(p, WorkloadContext()); },
+                                        32);
+}
+
 TEST_F(MlpTest, RejectsBadHyperparameters) {
   auto w = CreateMlpWorkload({{"hidden", {0}}}, WorkloadContext());
   ASSERT_FALSE(w.ok());

@@ -53,6 +53,14 @@ TEST_F(TransformerClsTest, ResumeIsBitIdenticalWithDropout) {
       [&] { return CreateTransformerClsWorkload(p, WorkloadContext()); }, 4, 4);
 }
 
+TEST_F(TransformerClsTest, TwoRanksComputeOneRanksGradientWithDropout) {
+  nlohmann::json p = Small();
+  p["dropout"] = 0.2;
+  p["train_size"] = 256;
+  testing::ExpectDataParallelEquivalent(
+      [&] { return CreateTransformerClsWorkload(p, WorkloadContext()); }, 16);
+}
+
 TEST_F(TransformerClsTest, HeadsMustDivideDModel) {
   auto w = CreateTransformerClsWorkload({{"d_model", 30}, {"heads", 4}}, WorkloadContext());
   ASSERT_FALSE(w.ok());

@@ -77,5 +77,12 @@ TEST_F(TvaeTest, ResumeIsBitIdentical) {
                                       5, 5);
 }
 
+TEST_F(TvaeTest, TwoRanksComputeOneRanksGradient) {
+  nlohmann::json p = Small();
+  p["train_size"] = 256;
+  testing::ExpectDataParallelEquivalent([&] { return CreateTvaeWorkload(p, WorkloadContext()); },
+                                        32);
+}
+
 }  // namespace
 }  // namespace hpsweep::models

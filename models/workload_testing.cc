@@ -92,4 +92,33 @@ void ExpectDeterministic(const Factory& make, int64_t steps) {
   EXPECT_EQ(Train(**a, steps), Train(**b, steps));
 }
 
+void ExpectDataParallelEquivalent(const Factory& make, int64_t batch) {
+  auto one = make(), rank0 = make(), rank1 = make();
+  ASSERT_TRUE(one.ok()) << one.status();
+  ASSERT_TRUE(rank0.ok() && rank1.ok());
+  // A step after the first, so the step counter is part of the noise.
+  Train(**one, 1);
+  Train(**rank0, 1);
+  Train(**rank1, 1);
+  torch::Tensor indices = BatchIndices(**one, 1).slice(0, 0, batch);
+  auto grads = [](Workload& w, const torch::Tensor& idx) {
+    w.optimizer().zero_grad();
+    StatusOr<torch::Tensor> loss = w.TrainLoss(idx);
+    EXPECT_TRUE(loss.ok()) << loss.status();
+    std::vector<torch::Tensor> g;
+    if (!loss.ok()) return g;
+    loss->backward();
+    for (const torch::Tensor& p : w.Parameters()) g.push_back(p.grad().clone());
+    return g;
+  };
+  std::vector<torch::Tensor> full = grads(**one, indices);
+  std::vector<torch::Tensor> g0 = grads(**rank0, indices.slice(0, 0, batch / 2));
+  std::vector<torch::Tensor> g1 = grads(**rank1, indices.slice(0, batch / 2));
+  ASSERT_EQ(full.size(), g0.size());
+  ASSERT_EQ(full.size(), g1.size());
+  for (size_t i = 0; i < full.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(full[i], (g0[i] + g1[i]) / 2, 1e-4, 1e-6)) << "parameter " << i;
+  }
+}
+
 }  // namespace hpsweep::models::testing

@@ -36,6 +36,11 @@ void ExpectResumeIsBitIdentical(const Factory& make, int64_t before, int64_t aft
 // training losses for `steps` steps (the generator and init are seeded).
 void ExpectDeterministic(const Factory& make, int64_t steps);
 
+// Expects the gradient of one workload on a batch to match the average of two
+// other workloads' ("ranks'") gradients on its halves, as data-parallel
+// training computes it: per-sample randomness must not depend on the rank.
+void ExpectDataParallelEquivalent(const Factory& make, int64_t batch);
+
 }  // namespace hpsweep::models::testing
 
 #endif  // HPSWEEP_MODELS_WORKLOAD_TESTING_H_
