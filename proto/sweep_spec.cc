@@ -69,8 +69,6 @@ Status ParseEnum(JsonReader& r, std::string_view key, const Named<E> (&table)[N]
   return r.Error(key, "expected one of " + Choices(table) + ", found " + DescribeJson(text));
 }
 
-bool IsScalar(const Json& v) { return v.is_string() || v.is_number() || v.is_boolean(); }
-
 bool IsWholeNumber(double v) { return std::isfinite(v) && std::floor(v) == v; }
 
 Status ParseCondition(const Json& json, const std::string& pointer, Condition* out) {
@@ -140,9 +138,9 @@ Status ParseParameter(const std::string& name, const Json& json, const std::stri
       for (size_t i = 0; i < values->size(); ++i) {
         const Json& v = (*values)[i];
         const std::string at = "values/" + std::to_string(i);
-        if (!IsScalar(v)) {
+        if (v.is_null()) {
           return InvalidArgumentError(
-              "expected a string, number or boolean, found " + DescribeJson(v),
+              "expected a value (string, number, boolean, list or object), found null",
               r.PathOf("values") + "/" + std::to_string(i));
         }
         if (!seen.insert(v.dump()).second) {

@@ -23,6 +23,7 @@ Status Subprocess::Start(const std::vector<std::string>& argv, const std::string
   const pid_t pid = fork();
   if (pid < 0) return UnavailableError("fork failed");
   if (pid == 0) {
+    setpgid(0, 0);  // its own process group, so Kill reaches its children (mpirun ranks)
     const int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       dup2(fd, STDOUT_FILENO);
@@ -33,7 +34,7 @@ Status Subprocess::Start(const std::vector<std::string>& argv, const std::string
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    execv(args[0], args.data());
+    execvp(args[0], args.data());
     _exit(127);
   }
   pid_ = pid;
@@ -57,12 +58,14 @@ int Subprocess::Wait(double seconds) {
 
 int Subprocess::Kill(int signal) {
   if (pid_ <= 0) return -1;
-  kill(pid_, signal);
+  const pid_t group = pid_;
+  kill(signal == SIGKILL ? -group : pid_, signal);
   int code = Wait(30);
   if (code == -1) {
-    kill(pid_, SIGKILL);
+    kill(-group, SIGKILL);
     code = Wait(30);
   }
+  kill(-group, SIGKILL);  // nothing of the group outlives it
   return code;
 }
 

@@ -21,13 +21,15 @@ class Subprocess {
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
 
-  // Starts argv[0] with the given arguments; stdout and stderr go to `log_path`
+  // Starts argv[0] (searched on PATH) in a new process group; stdout and stderr go to `log_path`
   // (appended). `env` entries "K=V" are added to the environment.
   Status Start(const std::vector<std::string>& argv, const std::string& log_path,
                const std::vector<std::string>& env = {});
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
-  // Sends `signal` and waits; returns the exit status (128 + signal if killed).
+  // Sends `signal` (SIGKILL: to its whole process group) and waits; returns
+  // the exit status (128 + signal if killed). Leftovers of the group are
+  // SIGKILLed afterwards.
   int Kill(int signal);
   // Waits up to `seconds`; returns the exit status, or -1 on timeout.
   int Wait(double seconds);

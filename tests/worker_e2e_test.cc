@@ -1,0 +1,142 @@
+// End-to-end worker tests: a real coordinator and real `mpirun` worker jobs.
+// A worker killed mid-trial: the trial is re-leased and resumes from its
+// checkpoint, not from step 0.
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "common/clock.h"
+#include "gtest/gtest.h"
+#include "proto/api_client.h"
+#include "tests/subprocess.h"
+
+namespace hpsweep {
+namespace {
+
+using proto::Json;
+using testing_util::MakeTempDir;
+using testing_util::ReadFile;
+using testing_util::Runfile;
+using testing_util::Subprocess;
+
+const std::vector<std::string> kMpiEnv = {
+    "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1", "OMPI_MCA_btl=self,vader,tcp",
+    "OMPI_MCA_btl_vader_single_copy_mechanism=none", "OPENBLAS_NUM_THREADS=1"};
+
+class WorkerE2eTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir(testing::UnitTest::GetInstance()->current_test_info()->name());
+    ASSERT_TRUE(coordinator_
+                    .Start({Runfile("coordinator/hpsweep-coordinator"), "--data-dir", dir_,
+                            "--port", "0"},
+                           dir_ + "/coordinator.log")
+                    .ok());
+    for (int i = 0; i < 1000 && ReadFile(dir_ + "/endpoint").empty(); ++i) {
+      ASSERT_EQ(coordinator_.Wait(0.01), -1) << ReadFile(dir_ + "/coordinator.log");
+    }
+    client_ = std::move(
+        proto::CoordinatorClient::Create(*proto::ResolveConnection("", "", dir_)).value());
+  }
+
+  Status StartWorker(Subprocess& worker, int ranks, const std::string& log) {
+    return worker.Start({"mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none",
+                         "-np", std::to_string(ranks), "-x", "OPENBLAS_NUM_THREADS",
+                         Runfile("worker/hpsweep-worker"), "--data-dir", dir_, "--idle-wait", "20",
+                         "--lease-seconds", "4"},
+                        dir_ + "/" + log, kMpiEnv);
+  }
+
+  std::string dir_;
+  Subprocess coordinator_;
+  std::unique_ptr<proto::CoordinatorClient> client_;
+};
+
+Json MlpSweep(int max_trials, int epochs) {
+  return {{"name", "worker-e2e"},
+          {"metric", {{"name", "val_loss"}, {"goal", "minimize"}}},
+          {"method", "random"},
+          {"seed", 3},
+          {"parameters", {{"lr", {{"distribution", "log_uniform"}, {"min", 0.01}, {"max", 0.05}}}}},
+          {"max_trials", max_trials},
+          {"max_restarts", 2},
+          {"program",
+           {{"model", "mlp"},
+            {"args",
+             {{"epochs", epochs},
+              {"in_features", 32},
+              {"hidden", {128, 128}},
+              {"train_size", 2048},
+              {"val_size", 256},
+              {"batch_size", 64}}}}}};
+}
+
+TEST_F(WorkerE2eTest, TwoRankGangRunsASweepToCompletion) {
+  auto sweep = client_->CreateSweep(MlpSweep(3, 2));
+  ASSERT_TRUE(sweep.ok()) << sweep.status();
+  Subprocess worker;
+  ASSERT_TRUE(StartWorker(worker, 2, "worker.log").ok());
+  ASSERT_EQ(worker.Wait(240), 0) << ReadFile(dir_ + "/worker.log");
+  auto trials = client_->AllTrials(sweep->id);
+  ASSERT_TRUE(trials.ok());
+  ASSERT_EQ(trials->size(), 3u);
+  for (const auto& t : *trials) {
+    EXPECT_EQ(t.state, proto::TrialState::kCompleted) << t.error;
+    ASSERT_TRUE(t.objective.has_value());
+    EXPECT_LT(*t.objective, std::log(10.0)) << "beats chance on the synthetic task";
+    auto curve = client_->TrialMetrics(t.id);
+    ASSERT_TRUE(curve.ok());
+    EXPECT_EQ(curve->size(), 2u) << "one report per epoch";
+    EXPECT_EQ(t.checkpoint_step, 32) << "checkpointed at the end of epoch 1";
+  }
+  EXPECT_EQ(client_->GetSweep(sweep->id)->state, proto::SweepState::kCompleted);
+}
+
+TEST_F(WorkerE2eTest, KilledWorkersTrialResumesFromItsCheckpoint) {
+  auto sweep = client_->CreateSweep(MlpSweep(1, 400));
+  ASSERT_TRUE(sweep.ok()) << sweep.status();
+  Subprocess first;
+  ASSERT_TRUE(StartWorker(first, 1, "first.log").ok());
+  // Wait for a few epochs' checkpoints, then kill the whole worker job.
+  uint64_t trial_id = 0;
+  int64_t checkpoint_at_kill = -1;
+  for (int i = 0; i < 6000; ++i) {
+    auto page = client_->ListTrials(sweep->id, "", 10);
+    if (page.ok() && !page->trials.empty()) {
+      trial_id = page->trials[0].id;
+      checkpoint_at_kill = page->trials[0].checkpoint_step;
+      if (checkpoint_at_kill >= 5 * 32) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_GE(checkpoint_at_kill, 5 * 32) << ReadFile(dir_ + "/first.log");
+  first.Kill(SIGKILL);
+  const int64_t killed_at = RealClock().NowMicros();
+  const proto::Trial at_kill = *client_->GetTrial(trial_id);
+  ASSERT_NE(at_kill.state, proto::TrialState::kCompleted) << "the trial ended before the kill";
+
+  Subprocess second;
+  ASSERT_TRUE(StartWorker(second, 2, "second.log").ok());
+  ASSERT_EQ(second.Wait(300), 0) << ReadFile(dir_ + "/second.log");
+  const proto::Trial done = *client_->GetTrial(trial_id);
+  EXPECT_EQ(done.state, proto::TrialState::kCompleted) << done.error;
+  EXPECT_EQ(done.attempt, 1) << "re-leased once after the lease expired";
+  // Every report of the second attempt comes after the checkpoint it resumed
+  // from: a restart from step 0 would report epoch 1 (step 32) again.
+  auto curve = client_->TrialMetrics(trial_id);
+  ASSERT_TRUE(curve.ok());
+  int64_t first_step_after_kill = -1;
+  for (const auto& p : *curve) {
+    if (p.time_us > killed_at && (first_step_after_kill < 0 || p.step < first_step_after_kill)) {
+      first_step_after_kill = p.step;
+    }
+  }
+  ASSERT_GT(first_step_after_kill, 0);
+  EXPECT_GT(first_step_after_kill, checkpoint_at_kill);
+  EXPECT_NE(ReadFile(dir_ + "/second.log").find("resuming from its checkpoint"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hpsweep

@@ -1,0 +1,98 @@
+// Gang: the ranks of a worker job that train one trial at a time together,
+// and the protocol that connects them to the coordinator.
+//
+// The gang leader (gang rank 0) is the only rank that talks to the
+// coordinator. Each round it asks for a trial and broadcasts a command to
+// the gang:
+//
+//   ask ──trial──▶ "train": every rank builds the workload, the leader fetches
+//    │                      the latest checkpoint (a re-leased trial resumes
+//    │                      from it), Trainer::Run trains data-parallel; the
+//    │                      leader heartbeats in the background, reports each
+//    │                      epoch (and obeys "stop"), uploads checkpoints, and
+//    │                      completes or fails the trial with the error text
+//    ├──retry later──▶ "wait": everyone sleeps; after idle_wait the gang exits
+//    └──done / signal──▶ "exit"
+//
+// A failure inside training (NaN loss, LibTorch error, out of memory) fails
+// that trial and the gang goes on to the next one. SIGTERM/SIGINT (see
+// RequestStop) end the current trial at its next epoch boundary, after the
+// epoch's checkpoint is uploaded, without completing it: its lease runs out
+// and it is re-leased and resumed elsewhere.
+//
+// Thread safety: Run is called once, on every rank of the gang, from the
+// rank's main thread. RequestStop may be called from any thread or a signal
+// handler (it only sets an atomic flag).
+#ifndef HPSWEEP_WORKER_GANG_H_
+#define HPSWEEP_WORKER_GANG_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "proto/api_client.h"
+#include "worker/collectives.h"
+#include "worker/trainer.h"
+
+namespace hpsweep::worker {
+
+struct GangOptions {
+  // Identifies the gang to the coordinator; asking again with the same id
+  // returns its active trial. Default: "<host>-<pid>-gang<color>", set by main.
+  std::string client_id;
+  // Only trials of this sweep; 0: any sweep with a model program. Default: 0.
+  uint64_t sweep_id = 0;
+  // Lease length asked for; heartbeats come every lease_seconds / 4.
+  // Default: 60.
+  int64_t lease_seconds = 60;
+  // Exit after this long without work. Default: 30 s.
+  double idle_wait_seconds = 30;
+  // Checkpoint every this many steps besides each epoch end (0: epoch ends
+  // only). Default: 0.
+  int64_t checkpoint_every_steps = 0;
+  // Where models run. Default: CPU.
+  torch::Device device = torch::kCPU;
+  // Reducer settings (bucket sizes). Default: ReducerOptions defaults.
+  ReducerOptions reducer;
+  Status Validate() const;
+};
+
+struct GangStats {
+  int64_t trials_completed = 0;
+  int64_t trials_failed = 0;
+  int64_t trials_stopped = 0;
+  int64_t trials_resumed = 0;
+};
+
+class Gang {
+ public:
+  // `client` is used on the leader only (nullptr on other ranks);
+  // `connection` lets the leader open a second client for heartbeats.
+  Gang(Collectives* comm, std::unique_ptr<proto::CoordinatorClient> client,
+       proto::Connection connection, GangOptions options);
+
+  // Runs trials until the coordinator has no more work, the idle wait passes,
+  // or a stop is requested. An error here means the gang cannot go on (lost
+  // transport, coordinator unreachable for the whole idle wait).
+  Status Run();
+  // Ends Run at the next safe point (see the file comment).
+  void RequestStop() { stop_requested_.store(true); }
+  const GangStats& stats() const { return stats_; }
+
+ private:
+  // Leader: the next command ({"kind": "train"|"wait"|"exit", ...}).
+  proto::Json NextCommand(double* idle_seconds);
+  Status RunTrial(const proto::Json& command);
+
+  Collectives* comm_;
+  std::unique_ptr<proto::CoordinatorClient> client_;
+  proto::Connection connection_;
+  GangOptions options_;
+  std::atomic<bool> stop_requested_{false};
+  GangStats stats_;
+};
+
+}  // namespace hpsweep::worker
+
+#endif  // HPSWEEP_WORKER_GANG_H_
