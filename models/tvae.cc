@@ -31,14 +31,14 @@ std::vector<HyperparamInfo> Specs() {
 
 int64_t OneHotWidth() {
   int64_t w = 0;
-  for (int64_t c : TvaeCategories()) w += c;
+  for (int64_t c : kTvaeCategories) w += c;
   return w;
 }
 
 torch::Tensor OneHot(const torch::Tensor& cat) {
   std::vector<torch::Tensor> parts;
-  for (size_t j = 0; j < TvaeCategories().size(); ++j) {
-    parts.push_back(torch::one_hot(cat.select(1, j), TvaeCategories()[j]).to(torch::kFloat));
+  for (size_t j = 0; j < kTvaeCategories.size(); ++j) {
+    parts.push_back(torch::one_hot(cat.select(1, j), kTvaeCategories[j]).to(torch::kFloat));
   }
   return torch::cat(parts, 1);
 }
@@ -92,17 +92,17 @@ class TvaeWorkload : public TorchWorkload {
     for (int64_t j = 0; j < kTvaeContinuous; ++j) {
       w1 += W1(cont.select(1, j), real_cont.select(1, j)).item<double>();
     }
-    for (size_t j = 0; j < TvaeCategories().size(); ++j) {
-      const int64_t k = TvaeCategories()[j];
+    for (size_t j = 0; j < kTvaeCategories.size(); ++j) {
+      const int64_t k = kTvaeCategories[j];
       torch::Tensor p = torch::bincount(cat.select(1, j).cpu(), {}, k).to(torch::kDouble) / n;
       torch::Tensor q = torch::bincount(real_cat.select(1, j).cpu(), {}, k).to(torch::kDouble) / n;
       tv += 0.5 * (p - q).abs().sum().item<double>();
     }
     const double corr =
         (torch::corrcoef(cont.t()) - torch::corrcoef(real_cont.t())).abs().mean().item<double>();
-    const double columns = static_cast<double>(kTvaeContinuous + TvaeCategories().size());
+    const double columns = static_cast<double>(kTvaeContinuous + kTvaeCategories.size());
     m["val_marginal_w1"] = w1 / kTvaeContinuous;
-    m["val_marginal_tv"] = tv / static_cast<double>(TvaeCategories().size());
+    m["val_marginal_tv"] = tv / static_cast<double>(kTvaeCategories.size());
     m["val_corr_diff"] = corr;
     m["val_fidelity_distance"] = (w1 + tv) / columns + corr;
     return m;
@@ -131,7 +131,7 @@ torch::Tensor TvaeImpl::Decode(const torch::Tensor& z, std::vector<torch::Tensor
   torch::Tensor d = decoder_->forward(z);
   int64_t at = kTvaeContinuous;
   cat_logits->clear();
-  for (int64_t k : TvaeCategories()) {
+  for (int64_t k : kTvaeCategories) {
     cat_logits->push_back(d.slice(1, at, at + k));
     at += k;
   }

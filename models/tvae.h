@@ -21,6 +21,7 @@
 
 #include <torch/torch.h>
 
+#include <array>
 #include <memory>
 #include <vector>
 
@@ -31,10 +32,7 @@
 namespace hpsweep::models {
 
 // Categories of each categorical column of the synthetic table.
-inline const std::vector<int64_t>& TvaeCategories() {
-  static const std::vector<int64_t> kCategories = {4, 3};
-  return kCategories;
-}
+inline constexpr std::array<int64_t, 2> kTvaeCategories = {4, 3};
 // Continuous columns of the synthetic table.
 inline constexpr int64_t kTvaeContinuous = 3;
 

@@ -25,7 +25,7 @@ class TvaeTest : public ::testing::Test {
 // (Gaussian per standardised continuous column, frequencies per categorical).
 double MarginalBaseline(const MixedTable& val) {
   double nll = kTvaeContinuous * 0.5 * std::log(2.0 * M_PI * M_E);
-  for (size_t j = 0; j < TvaeCategories().size(); ++j) {
+  for (size_t j = 0; j < kTvaeCategories.size(); ++j) {
     torch::Tensor p = torch::bincount(val.categorical.select(1, j)).to(torch::kDouble) /
                       static_cast<double>(val.categorical.size(0));
     nll -= (p * torch::log(p.clamp_min(1e-12))).sum().item<double>();
