@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/logging.h"
+#include "worker/shm_allreduce.h"
 
 namespace hpsweep::worker {
 namespace {
@@ -150,6 +151,9 @@ Status MpiStatus(int mpi_code, const char* what) {
 
 Status MpiCollectivesOptions::Validate() const {
   if (color < 0) return InvalidArgumentError("color must be >= 0, got " + std::to_string(color), "/color");
+  if (shm_chunk_bytes < 4096) {
+    return InvalidArgumentError("shm_chunk_bytes must be >= 4096", "/shm_chunk_bytes");
+  }
   return Status::Ok();
 }
 
@@ -198,8 +202,8 @@ class ThreadEngine final : public MpiCollectives::Engine {
   // Below this size MPI_Allreduce's latency-optimised algorithms win.
   static constexpr int64_t kRingMinBytes = 256 << 10;
 
-  ThreadEngine(MPI_Comm comm, int size)
-      : comm_(comm), size_(size), ring_(comm), thread_([this] { Loop(); }) {}
+  ThreadEngine(MPI_Comm comm, int size, std::unique_ptr<ShmAllreduce> shm)
+      : comm_(comm), size_(size), ring_(comm), shm_(std::move(shm)), thread_([this] { Loop(); }) {}
   ~ThreadEngine() override {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -245,7 +249,12 @@ class ThreadEngine final : public MpiCollectives::Engine {
                           job->tensor.numel() * job->tensor.element_size() >= kRingMinBytes &&
                           (job->tensor.scalar_type() == torch::kFloat ||
                            job->tensor.scalar_type() == torch::kDouble);
-        if (ring) {
+        const bool shm = shm_ != nullptr && (job->tensor.scalar_type() == torch::kFloat ||
+                                             job->tensor.scalar_type() == torch::kDouble);
+        if (shm) {
+          status = shm_->Run(job->tensor, job->op == ReduceOp::kMax,
+                             job->op == ReduceOp::kAverage ? 1.0 / size_ : 1.0);
+        } else if (ring) {
           status = ring_.Run(job->tensor, *type, job->op);
         } else {
           status = MpiStatus(MPI_Allreduce(MPI_IN_PLACE, job->tensor.data_ptr(),
@@ -266,6 +275,7 @@ class ThreadEngine final : public MpiCollectives::Engine {
   const MPI_Comm comm_;
   const int size_;
   RingAllreduce ring_;  // used by the communication thread only
+  std::unique_ptr<ShmAllreduce> shm_;  // null: ranks not on one node, or disabled
   std::mutex mu_;
   std::condition_variable cv_;       // work queued or stop
   std::condition_variable done_cv_;  // a job finished
@@ -371,7 +381,17 @@ StatusOr<std::unique_ptr<MpiCollectives>> MpiCollectives::Create(
   }
   std::unique_ptr<Engine> engine;
   if (progress == MpiCollectivesOptions::Progress::kThread) {
-    engine = std::make_unique<ThreadEngine>(comm, size);
+    std::unique_ptr<ShmAllreduce> shm;
+    if (size > 1 && options.shared_memory) {
+      StatusOr<std::unique_ptr<ShmAllreduce>> made = ShmAllreduce::Create(comm, options.shm_chunk_bytes);
+      if (made.ok()) {
+        shm = std::move(made).value();
+      } else if (made.status().code() != StatusCode::kUnimplemented) {
+        MPI_Comm_free(&comm);
+        return made.status();
+      }
+    }
+    engine = std::make_unique<ThreadEngine>(comm, size, std::move(shm));
   } else {
     engine = std::make_unique<NonBlockingEngine>(comm, size);
   }

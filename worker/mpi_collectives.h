@@ -6,12 +6,13 @@
 // adapter.
 //
 // Asynchronous allreduces run in start order on one of two progress engines
-// (Options::progress): a dedicated communication thread that calls the
-// blocking MPI_Allreduce per tensor (default; needs MPI_THREAD_MULTIPLE or
-// MPI_THREAD_SERIALIZED from MPI_Init_thread, else Create falls back to
-// kNonBlocking), or MPI_Iallreduce, progressed whenever this object makes an
-// MPI call (Open MPI progresses non-blocking collectives only inside MPI
-// calls). The bench (tools/bench/train_bench.sh) compares the two.
+// (Options::progress): a dedicated communication thread (default; needs
+// MPI_THREAD_MULTIPLE or MPI_THREAD_SERIALIZED from MPI_Init_thread, else
+// Create falls back to kNonBlocking) that reduces through shared memory when
+// the gang is on one node, else with a ring of MPI_Sendrecv for large buffers
+// and MPI_Allreduce for small ones; or MPI_Iallreduce, progressed whenever
+// this object makes an MPI call (Open MPI progresses non-blocking collectives
+// only inside MPI calls). train_bench --progress compares them.
 //
 // REQUIRES: MPI initialised before Create and finalised after destruction.
 // Thread safety: see Collectives. The communication thread is internal.
@@ -43,6 +44,13 @@ struct MpiCollectivesOptions {
   int color = 0;
   // Default: -1 (use the parent rank as key).
   int key = -1;
+  // kThread only: when every rank of the gang is on one node, float/double
+  // allreduces go through a shared-memory segment with blocking waits
+  // (worker/shm_allreduce.h) instead of MPI. Default: true.
+  bool shared_memory = true;
+  // Shared-memory chunk per rank; the segment holds (size + 1) chunks.
+  // Default: 8 MiB.
+  int64_t shm_chunk_bytes = int64_t{8} << 20;
 
   Status Validate() const;
 };

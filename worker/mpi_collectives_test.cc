@@ -16,11 +16,22 @@ namespace {
 
 using Progress = MpiCollectivesOptions::Progress;
 
-class MpiCollectivesTest : public ::testing::TestWithParam<Progress> {
+// Engines under test: thread + shared memory, thread + MPI (ring for large
+// buffers), non-blocking MPI.
+enum class Engine { kThreadShm, kThreadMpi, kNonBlocking };
+
+MpiCollectivesOptions OptionsFor(Engine e) {
+  MpiCollectivesOptions o;
+  o.progress = e == Engine::kNonBlocking ? Progress::kNonBlocking : Progress::kThread;
+  o.shared_memory = e == Engine::kThreadShm;
+  o.shm_chunk_bytes = 1 << 20;  // several chunks for the large-buffer test
+  return o;
+}
+
+class MpiCollectivesTest : public ::testing::TestWithParam<Engine> {
  protected:
   void SetUp() override {
-    MpiCollectivesOptions o;
-    o.progress = GetParam();
+    MpiCollectivesOptions o = OptionsFor(GetParam());
     auto c = MpiCollectives::Create(MPI_COMM_WORLD, o);
     ASSERT_TRUE(c.ok()) << c.status();
     comm_ = std::move(c).value();
@@ -103,8 +114,7 @@ TEST_P(MpiCollectivesTest, AgreeOnStatusReturnsTheFailingRanksError) {
 }
 
 TEST_P(MpiCollectivesTest, SplitIntoOneRankGangs) {
-  MpiCollectivesOptions o;
-  o.progress = GetParam();
+  MpiCollectivesOptions o = OptionsFor(GetParam());
   int world_rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
   o.color = world_rank;
@@ -118,9 +128,14 @@ TEST_P(MpiCollectivesTest, SplitIntoOneRankGangs) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, MpiCollectivesTest,
-                         ::testing::Values(Progress::kThread, Progress::kNonBlocking),
-                         [](const auto& info) {
-                           return info.param == Progress::kThread ? "Thread" : "NonBlocking";
+                         ::testing::Values(Engine::kThreadShm, Engine::kThreadMpi,
+                                           Engine::kNonBlocking),
+                         [](const auto& info) -> std::string {
+                           switch (info.param) {
+                             case Engine::kThreadShm: return "ThreadShm";
+                             case Engine::kThreadMpi: return "ThreadMpi";
+                             default: return "NonBlocking";
+                           }
                          });
 
 TEST(MpiCollectivesOptionsTest, Validate) {

@@ -5,6 +5,7 @@
 #include <torch/csrc/autograd/variable.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <sstream>
 #include <string>
@@ -257,6 +258,19 @@ void Reducer::StartBucket(size_t b) {
 StatusOr<int> Reducer::FinishBackward(bool local_failed) {
   if (!in_step_) return FailedPreconditionError("FinishBackward without PrepareForBackward");
   in_step_ = false;
+  // A statistic only (no behaviour depends on it), so the steady clock is read
+  // directly rather than through an injected Clock.
+  const auto start = std::chrono::steady_clock::now();
+  struct Account {
+    ReducerStats& stats;
+    std::chrono::steady_clock::time_point start;
+    ~Account() {
+      ++stats.steps;
+      stats.finish_micros += std::chrono::duration_cast<std::chrono::microseconds>(
+                                 std::chrono::steady_clock::now() - start)
+                                 .count();
+    }
+  } account{stats_, start};
   try {
     torch::NoGradGuard no_grad;
     if (comm_->size() == 1) {

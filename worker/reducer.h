@@ -68,6 +68,10 @@ struct ReducerStats {
   // FinishBackward, since Create.
   int64_t buckets_started_in_backward = 0;
   int64_t buckets_started_at_finish = 0;
+  // Steps finished, and the wall time spent inside FinishBackward (the
+  // communication not hidden behind backward), in microseconds.
+  int64_t steps = 0;
+  int64_t finish_micros = 0;
 };
 
 class Reducer {

@@ -32,6 +32,7 @@ struct Args {
   std::string progress = "thread";
   int64_t bucket_mb = 25;
   double first_bucket_mb = 1;
+  bool shm = true;
 };
 
 bool Parse(int argc, char** argv, Args* a) {
@@ -43,6 +44,7 @@ bool Parse(int argc, char** argv, Args* a) {
     else if (k == "--progress") a->progress = v;
     else if (k == "--bucket_mb") a->bucket_mb = std::atoll(v.c_str());
     else if (k == "--first_bucket_mb") a->first_bucket_mb = std::atof(v.c_str());
+    else if (k == "--shm") a->shm = v == "1" || v == "true";
     else return false;
   }
   return (a->model == "mlp" || a->model == "lstm_freq") &&
@@ -54,13 +56,14 @@ int Main(int argc, char** argv) {
   if (!Parse(argc, argv, &args)) {
     std::fprintf(stderr,
                  "usage: train_bench --model mlp|lstm_freq [--steps N] [--warmup N] "
-                 "[--progress thread|nonblocking] [--bucket_mb N] [--first_bucket_mb X]\n");
+                 "[--progress thread|nonblocking] [--shm 0|1] [--bucket_mb N] [--first_bucket_mb X]\n");
     return 2;
   }
   torch::set_num_threads(1);
   MpiCollectivesOptions mo;
   mo.progress = args.progress == "thread" ? MpiCollectivesOptions::Progress::kThread
                                           : MpiCollectivesOptions::Progress::kNonBlocking;
+  mo.shared_memory = args.shm;
   auto comm = MpiCollectives::Create(MPI_COMM_WORLD, mo);
   if (!comm.ok()) {
     HPS_LOG(ERROR) << comm.status();
@@ -109,10 +112,15 @@ int Main(int argc, char** argv) {
     return 1;
   }
   if ((*comm)->rank() == 0) {
-    std::printf("model=%s world=%d samples_per_s=%.1f buckets_in_backward=%lld buckets_at_finish=%lld\n",
-                args.model.c_str(), world, static_cast<double>(wo.batch_size * args.steps) / seconds,
-                static_cast<long long>(r->reducer_stats.buckets_started_in_backward),
-                static_cast<long long>(r->reducer_stats.buckets_started_at_finish));
+    const ReducerStats& st = r->reducer_stats;
+    std::printf(
+        "model=%s world=%d step_ms=%.2f finish_ms=%.2f buckets_in_backward=%lld "
+        "buckets_at_finish=%lld samples_per_s=%.1f\n",
+        args.model.c_str(), world, seconds * 1e3 / static_cast<double>(args.steps),
+        st.steps ? st.finish_micros / 1e3 / static_cast<double>(st.steps) : 0.0,
+        static_cast<long long>(st.buckets_started_in_backward),
+        static_cast<long long>(st.buckets_started_at_finish),
+        static_cast<double>(wo.batch_size * args.steps) / seconds);
   }
   return 0;
 }
