@@ -89,6 +89,10 @@ Status Coordinator::Start() {
                                               options_.store));
   service_ = std::make_unique<SweepService>(clock_, options_.service, options_.validator,
                                             options_.searcher_factory);
+  suggest_pool_ = std::make_unique<net::thread_pool>(1);
+  service_->SetSuggestionExecutor(
+      {[this](Task task) { net::post(*suggest_pool_, std::move(task)); },
+       [this](Task task) { net::post(service_strand_, std::move(task)); }});
   HPS_RETURN_IF_ERROR(service_->Recover(*store_));
   committer_ = std::make_unique<GroupCommitter>(store_.get(), clock_, [this](const Status& s) {
     HPS_LOG(ERROR) << "stopping: in-memory state is ahead of storage (" << s
@@ -136,6 +140,7 @@ void Coordinator::Stop(std::chrono::milliseconds grace) {
   ioc_.stop();
   if (io_thread_.joinable()) io_thread_.join();
   blocking_->join();
+  suggest_pool_->join();  // a fit in progress finishes; its result is dropped
   committer_.reset();
   api_.reset();
   server_.reset();

@@ -84,6 +84,8 @@ class Coordinator {
   std::unique_ptr<SweepService> service_;
   std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<boost::asio::thread_pool> blocking_;
+  // Slow searchers' fits (bayes, tpe), one at a time, off the network thread.
+  std::unique_ptr<boost::asio::thread_pool> suggest_pool_;
   Metrics metrics_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> server_;

@@ -39,14 +39,25 @@ class Searcher {
   // searcher has nothing more to propose (a finished grid).
   virtual StatusOr<std::optional<proto::Json>> Suggest(const std::vector<TrialView>& history,
                                                        uint64_t number) = 0;
+  // Parameters for trials first_number .. first_number + count - 1, proposed
+  // together (a batch is spread out, not piled onto one point). The default
+  // calls Suggest once per trial; fewer than `count` means exhausted.
+  virtual StatusOr<std::vector<proto::Json>> SuggestBatch(const std::vector<TrialView>& history,
+                                                          uint64_t first_number, int count);
   // True when Suggest may take long enough (model fits) that it should run off
   // the lease path, from a queue refilled in the background.
   virtual bool IsSlow() const { return false; }
 };
 
-// The searcher for spec.method. grid, random and sobol here; bayes and tpe
-// come from coordinator/bo.
+// The searcher for spec.method: grid, random and sobol (searchers.cc), bayes
+// and tpe (bo_searchers.cc, over coordinator/bo).
 StatusOr<std::unique_ptr<Searcher>> CreateSearcher(const SearchSpace& space);
+StatusOr<std::unique_ptr<Searcher>> NewBayesSearcher(const SearchSpace& space);
+StatusOr<std::unique_ptr<Searcher>> NewTpeSearcher(const SearchSpace& space);
+
+// A quasi-random point for trial `number`, independent of any searcher's own
+// stream: what the lease path serves when a slow searcher's queue is empty.
+proto::Json FallbackSuggestion(const SearchSpace& space, uint64_t number);
 
 // Seed for trial `number` of a sweep seeded `seed`; independent streams.
 uint64_t TrialSeed(uint64_t seed, uint64_t number);

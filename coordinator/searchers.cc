@@ -54,6 +54,17 @@ uint64_t TrialSeed(uint64_t seed, uint64_t number) {
 
 std::unique_ptr<Searcher> NewSobolSearcher(const SearchSpace& space);
 
+StatusOr<std::vector<proto::Json>> Searcher::SuggestBatch(const std::vector<TrialView>& history,
+                                                          uint64_t first_number, int count) {
+  std::vector<proto::Json> out;
+  for (int i = 0; i < count; ++i) {
+    HPS_ASSIGN_OR_RETURN(std::optional<proto::Json> p, Suggest(history, first_number + i));
+    if (!p) break;
+    out.push_back(std::move(*p));
+  }
+  return out;
+}
+
 StatusOr<std::unique_ptr<Searcher>> CreateSearcher(const SearchSpace& space) {
   switch (space.spec().method) {
     case proto::Method::kGrid: {
@@ -68,10 +79,12 @@ StatusOr<std::unique_ptr<Searcher>> CreateSearcher(const SearchSpace& space) {
       return std::unique_ptr<Searcher>(new RandomSearcher(space));
     case proto::Method::kSobol:
       return NewSobolSearcher(space);
-    default:
-      return UnimplementedError("method \"" + std::string(proto::MethodName(space.spec().method)) +
-                                "\" is not available in this build");
+    case proto::Method::kBayes:
+      return NewBayesSearcher(space);
+    case proto::Method::kTpe:
+      return NewTpeSearcher(space);
   }
+  return InternalError("unknown method");
 }
 
 }  // namespace hpsweep::coordinator

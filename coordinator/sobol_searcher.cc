@@ -36,4 +36,15 @@ std::unique_ptr<Searcher> NewSobolSearcher(const SearchSpace& space) {
   return std::make_unique<SobolSearcher>(space);
 }
 
+proto::Json FallbackSuggestion(const SearchSpace& space, uint64_t number) {
+  // A stream of its own (seed mixed with a constant), so fallback points do
+  // not repeat the points a sobol sweep with the same seed would propose.
+  bo::SobolSequence sequence(std::max(1, space.dimensions()),
+                             space.spec().seed ^ 0xFA11BAC4FA11BAC4ULL);
+  sequence.Skip(number);
+  std::vector<double> u = sequence.Next();
+  u.resize(space.dimensions());
+  return space.Decode(u);
+}
+
 }  // namespace hpsweep::coordinator

@@ -1,7 +1,9 @@
 #include "coordinator/sweep_service.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <deque>
 #include <limits>
 
 #include "common/logging.h"
@@ -23,6 +25,8 @@ struct SweepService::SweepEntry {
   std::set<uint64_t> requeued;         // pending trial ids waiting for a new lease
   std::unordered_map<uint64_t, proto::Values> last_values;
   bool exhausted = false;              // the searcher has nothing more to propose
+  std::deque<Json> ready;              // slow searchers: suggestions computed ahead
+  bool computing = false;              // a background computation is under way
 };
 
 namespace {
@@ -124,13 +128,76 @@ Status SweepService::Recover(Store& store) {
       entry->trials.emplace(t.id, std::move(t));
     }
     next_sweep_id_ = std::max(next_sweep_id_, id + 1);
-    sweeps_.emplace(id, std::move(entry));
+    SweepEntry& placed = *sweeps_.emplace(id, std::move(entry)).first->second;
+    MaybeRefill(placed);
   }
   HPS_ASSIGN_OR_RETURN(std::optional<std::string> seq, store.GetMeta("next_event_seq"));
   if (seq) next_event_seq_ = std::stoull(*seq);
   HPS_LOG(INFO) << "recovered " << sweeps_.size() << " sweeps, " << sweep_of_trial_.size()
                 << " trials, " << leased_trials_.size() << " live leases";
   return Status();
+}
+
+void SweepService::SetSuggestionExecutor(SuggestionExecutor executor) {
+  executor_ = std::move(executor);
+}
+
+StatusOr<std::optional<Json>> SweepService::NextParams(SweepEntry& entry, uint64_t number) {
+  if (!entry.searcher->IsSlow() || !executor_.background) {
+    return entry.searcher->Suggest(entry.history, number);
+  }
+  if (!entry.ready.empty()) {
+    Json params = std::move(entry.ready.front());
+    entry.ready.pop_front();
+    return std::optional<Json>(std::move(params));
+  }
+  // Never make a worker wait for a model fit: serve a quasi-random point.
+  ++suggestions_fallback_;
+  return std::optional<Json>(FallbackSuggestion(*entry.space, number));
+}
+
+void SweepService::MaybeRefill(SweepEntry& entry) {
+  if (!executor_.background || !entry.searcher->IsSlow() || entry.computing ||
+      proto::IsTerminal(entry.sweep.state)) {
+    return;
+  }
+  const proto::SweepSpec& spec = entry.sweep.spec;
+  const int64_t queued = static_cast<int64_t>(entry.ready.size());
+  const int64_t remaining = spec.max_trials - entry.sweep.counters.created - queued;
+  // A short queue: suggestions computed long before they are used would
+  // ignore the results that arrive meanwhile.
+  const int64_t target = std::clamp<int64_t>(spec.max_concurrent_trials, 2, 8);
+  const int64_t want = std::min(target - queued, remaining);
+  if (want <= 0) return;
+  entry.computing = true;
+  // The fit sees every trial, plus queued suggestions as pending ones.
+  std::vector<TrialView> history = entry.history;
+  uint64_t number = static_cast<uint64_t>(entry.sweep.counters.created);
+  for (const Json& p : entry.ready) {
+    history.push_back(TrialView{number++, p, TrialState::kPending, std::nullopt});
+  }
+  Searcher* searcher = entry.searcher.get();  // used only by this one task at a time
+  const uint64_t sweep_id = entry.sweep.id;
+  executor_.background([this, searcher, history = std::move(history), number, want, sweep_id] {
+    const auto start = std::chrono::steady_clock::now();
+    StatusOr<std::vector<Json>> batch = searcher->SuggestBatch(history, number, static_cast<int>(want));
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    executor_.deliver([this, sweep_id, batch = std::move(batch), seconds]() mutable {
+      SweepEntry* entry = FindSweep(sweep_id);
+      if (entry == nullptr) return;
+      entry->computing = false;
+      suggestion_seconds_ += seconds;
+      if (!batch.ok()) {
+        ++suggestion_errors_;
+        HPS_LOG(WARNING) << "searcher of sweep " << sweep_id << ": " << batch.status();
+        return;  // the next lease or result tries again
+      }
+      suggestions_computed_ += static_cast<int64_t>(batch->size());
+      for (Json& p : *batch) entry->ready.push_back(std::move(p));
+      MaybeRefill(*entry);
+    });
+  });
 }
 
 // --- helpers ------------------------------------------------------------------
@@ -258,7 +325,8 @@ StatusOr<Mutation<Sweep>> SweepService::CreateSweep(const Json& body) {
   Record(m.writes, *entry);
   AddEvent(m.writes, "sweep_created", entry->sweep.id, 0, entry->sweep.spec.name);
   m.response = entry->sweep;
-  sweeps_.emplace(entry->sweep.id, std::move(entry));
+  SweepEntry& placed = *sweeps_.emplace(entry->sweep.id, std::move(entry)).first->second;
+  MaybeRefill(placed);  // the first suggestions are computed before anyone asks
   return m;
 }
 
@@ -354,7 +422,7 @@ StatusOr<Trial*> SweepService::LeaseOne(SweepEntry& entry, const proto::AskReque
     trial = &entry.trials.at(*entry.requeued.begin());
   } else if (!entry.exhausted && entry.sweep.counters.created < spec.max_trials) {
     const uint64_t number = static_cast<uint64_t>(entry.sweep.counters.created);
-    HPS_ASSIGN_OR_RETURN(std::optional<Json> params, entry.searcher->Suggest(entry.history, number));
+    HPS_ASSIGN_OR_RETURN(std::optional<Json> params, NextParams(entry, number));
     if (!params) {
       entry.exhausted = true;
       return static_cast<Trial*>(nullptr);
@@ -385,6 +453,7 @@ StatusOr<Trial*> SweepService::LeaseOne(SweepEntry& entry, const proto::AskReque
     Record(writes, entry);
   }
   AddEvent(writes, "trial_leased", entry.sweep.id, trial->id, request.client_id);
+  MaybeRefill(entry);
   return trial;
 }
 
@@ -640,6 +709,10 @@ ServiceStats SweepService::Stats() const {
   s.leases_expired = leases_expired_;
   s.trials_requeued = trials_requeued_;
   s.clients = static_cast<int64_t>(clients_.size());
+  s.suggestions_computed = suggestions_computed_;
+  s.suggestions_fallback = suggestions_fallback_;
+  s.suggestion_errors = suggestion_errors_;
+  s.suggestion_seconds = suggestion_seconds_;
   return s;
 }
 

@@ -63,6 +63,15 @@ struct SweepServiceOptions {
   Status Validate() const;
 };
 
+// Runs a task somewhere else: SuggestionExecutor::background on a thread of
+// its own (slow searcher fits), `deliver` back on the thread that owns the
+// service.
+using Task = std::function<void()>;
+struct SuggestionExecutor {
+  std::function<void(Task)> background;
+  std::function<void(Task)> deliver;
+};
+
 struct ServiceStats {
   int64_t sweeps = 0;
   int64_t trials = 0;
@@ -70,6 +79,12 @@ struct ServiceStats {
   int64_t leases_expired = 0;
   int64_t trials_requeued = 0;
   int64_t clients = 0;
+  // Slow searchers: suggestions computed in the background, leases served a
+  // quasi-random point because the queue was empty, and failed computations.
+  int64_t suggestions_computed = 0;
+  int64_t suggestions_fallback = 0;
+  int64_t suggestion_errors = 0;
+  double suggestion_seconds = 0;
 };
 
 class SweepService {
@@ -80,6 +95,12 @@ class SweepService {
   SweepService(const SweepService&) = delete;
   SweepService& operator=(const SweepService&) = delete;
 
+  // Slow searchers (bayes, tpe) then compute suggestions through `executor`
+  // and the lease path takes them from a per-sweep queue, never waiting for a
+  // fit. Without an executor they are called inline (tests). REQUIRES: called
+  // before Recover, at most once; the executor's background work must be
+  // finished (its thread joined) before the service is destroyed.
+  void SetSuggestionExecutor(SuggestionExecutor executor);
   // Rebuilds the state from a store. REQUIRES: called once, before anything else.
   Status Recover(Store& store);
 
@@ -139,6 +160,10 @@ class SweepService {
   // Marks the sweep completed when it has nothing left to run.
   void MaybeFinishSweep(SweepEntry& entry, WriteSet& writes);
   bool HasMoreWork(const SweepEntry& entry) const;
+  // Parameters for the sweep's next new trial (nullopt: exhausted).
+  StatusOr<std::optional<proto::Json>> NextParams(SweepEntry& entry, uint64_t number);
+  // Starts a background computation of suggestions if the queue is short.
+  void MaybeRefill(SweepEntry& entry);
   void AddEvent(WriteSet& writes, std::string type, uint64_t sweep_id, uint64_t trial_id,
                 std::string detail);
   void Record(WriteSet& writes, const SweepEntry& entry);
@@ -155,6 +180,11 @@ class SweepService {
   uint64_t next_sweep_id_ = 1;
   uint64_t next_trial_id_ = 1;
   uint64_t next_event_seq_ = 1;
+  SuggestionExecutor executor_;
+  int64_t suggestions_computed_ = 0;
+  int64_t suggestions_fallback_ = 0;
+  int64_t suggestion_errors_ = 0;
+  double suggestion_seconds_ = 0;
   int64_t leases_expired_ = 0;
   int64_t trials_requeued_ = 0;
 };

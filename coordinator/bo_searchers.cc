@@ -1,0 +1,149 @@
+// bayes and tpe searchers: the sweep's history encoded into the unit cube and
+// handed to coordinator/bo's GP (LogEI) or TPE suggester. Both are slow
+// (model fits), so the coordinator runs them off the lease path.
+#include <cmath>
+
+#include "common/logging.h"
+#include "coordinator/bo/gp_suggester.h"
+#include "coordinator/bo/tpe.h"
+#include "coordinator/searcher.h"
+
+namespace hpsweep::coordinator {
+namespace {
+
+using proto::Json;
+using proto::TrialState;
+
+// The bo::Dimension of each SearchSpace block.
+std::vector<bo::Dimension> Dimensions(const SearchSpace& space) {
+  std::vector<bo::Dimension> dims;
+  for (const SearchSpace::Block& b : space.blocks()) {
+    switch (b.kind) {
+      case SearchSpace::Block::Kind::kCategorical:
+        dims.push_back(bo::Dimension::Categorical(b.width));
+        break;
+      case SearchSpace::Block::Kind::kInteger: {
+        // SearchSpace puts integer i of n at the centre of its cell.
+        bo::Dimension d = bo::Dimension::Integer(b.levels);
+        if (b.levels <= 4096) {
+          for (int i = 0; i < b.levels; ++i) d.levels.push_back((i + 0.5) / b.levels);
+        } else {
+          d = bo::Dimension::Continuous();  // too many levels to list: round when decoding
+        }
+        dims.push_back(std::move(d));
+        break;
+      }
+      default:
+        dims.push_back(bo::Dimension::Continuous());
+    }
+  }
+  return dims;
+}
+
+// One entry per block from SearchSpace::Encode's per-coordinate mask.
+std::vector<bool> BlockActivity(const SearchSpace& space, const std::vector<bool>& coordinates) {
+  std::vector<bool> active;
+  for (const SearchSpace::Block& b : space.blocks()) active.push_back(coordinates[b.offset]);
+  return active;
+}
+
+// Options a user may set under method_options.
+struct BoSettings {
+  int64_t n_initial = 0;  // 0: the suggester's default, max(5, 2 * dimensions)
+};
+
+StatusOr<BoSettings> ParseSettings(const SearchSpace& space) {
+  BoSettings settings;
+  proto::JsonReader r(space.spec().method_options, "/method_options");
+  HPS_RETURN_IF_ERROR(r.RequireObject());
+  HPS_RETURN_IF_ERROR(r.OptionalInt("n_initial", &settings.n_initial));
+  if (settings.n_initial < 0 || settings.n_initial > 10000) {
+    return r.Error("n_initial", "expected an integer in [0, 10000], found " +
+                                    std::to_string(settings.n_initial));
+  }
+  HPS_RETURN_IF_ERROR(r.NoOtherKeys());
+  return settings;
+}
+
+template <typename Suggester>
+class BoSearcher final : public Searcher {
+ public:
+  BoSearcher(const SearchSpace& space, Suggester suggester)
+      : space_(space), dims_(Dimensions(space)), suggester_(std::move(suggester)) {}
+
+  bool IsSlow() const override { return true; }
+
+  StatusOr<std::optional<Json>> Suggest(const std::vector<TrialView>& history,
+                                        uint64_t number) override {
+    HPS_ASSIGN_OR_RETURN(std::vector<Json> batch, SuggestBatch(history, number, 1));
+    if (batch.empty()) return std::optional<Json>();
+    return std::optional<Json>(std::move(batch[0]));
+  }
+
+  StatusOr<std::vector<Json>> SuggestBatch(const std::vector<TrialView>& history, uint64_t,
+                                           int count) override {
+    if (space_.dimensions() == 0) {  // only constants: every trial is the same
+      return std::vector<Json>(count, space_.Decode({}));
+    }
+    bo::Problem problem;
+    problem.dims = dims_;
+    const bool maximize = space_.spec().metric.goal == proto::Goal::kMaximize;
+    for (const TrialView& t : history) {
+      std::vector<double> x;
+      std::vector<bool> coordinates;
+      if (!space_.Encode(t.params, &x, &coordinates).ok()) continue;  // not from this space
+      const std::vector<bool> active = BlockActivity(space_, coordinates);
+      switch (t.state) {
+        case TrialState::kCompleted:
+          if (t.objective && std::isfinite(*t.objective)) {
+            problem.completed.push_back({x, maximize ? -*t.objective : *t.objective, active});
+          }
+          break;
+        case TrialState::kFailed:
+        case TrialState::kPruned:
+          problem.failed.push_back({x, active});
+          break;
+        case TrialState::kPending:
+        case TrialState::kLeased:
+        case TrialState::kRunning:
+          problem.pending.push_back({x, active});
+          break;
+        case TrialState::kCancelled:
+          break;
+      }
+    }
+    // The sweep's fixed seed: the suggesters' initial designs continue from
+    // the number of points they already know, so a rebuilt searcher proposes
+    // the same points for the same history.
+    HPS_ASSIGN_OR_RETURN(std::vector<std::vector<double>> points,
+                         suggester_.Suggest(problem, count, space_.spec().seed));
+    std::vector<Json> out;
+    for (std::vector<double>& u : points) out.push_back(space_.Decode(u));
+    return out;
+  }
+
+ private:
+  const SearchSpace& space_;
+  std::vector<bo::Dimension> dims_;
+  Suggester suggester_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Searcher>> NewBayesSearcher(const SearchSpace& space) {
+  HPS_ASSIGN_OR_RETURN(BoSettings settings, ParseSettings(space));
+  bo::GpOptions options;
+  options.initial_design = static_cast<int>(settings.n_initial);
+  HPS_RETURN_IF_ERROR(options.Validate());
+  return std::unique_ptr<Searcher>(
+      new BoSearcher<bo::GpSuggester>(space, bo::GpSuggester(options)));
+}
+
+StatusOr<std::unique_ptr<Searcher>> NewTpeSearcher(const SearchSpace& space) {
+  HPS_ASSIGN_OR_RETURN(BoSettings settings, ParseSettings(space));
+  bo::TpeOptions options;
+  if (settings.n_initial > 0) options.startup_trials = static_cast<int>(settings.n_initial);
+  return std::unique_ptr<Searcher>(new BoSearcher<bo::TpeSuggester>(space, bo::TpeSuggester(options)));
+}
+
+}  // namespace hpsweep::coordinator
