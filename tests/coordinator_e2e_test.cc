@@ -14,17 +14,17 @@
 #include "common/http_client.h"
 #include "gtest/gtest.h"
 #include "proto/api_client.h"
-#include "tests/subprocess.h"
+#include "common/subprocess.h"
 #include "tools/cli/commands.h"
 
 namespace hpsweep {
 namespace {
 
 using proto::Json;
-using testing_util::MakeTempDir;
-using testing_util::ReadFile;
-using testing_util::Runfile;
-using testing_util::Subprocess;
+using ::hpsweep::MakeTempDir;
+using ::hpsweep::ReadFile;
+using ::hpsweep::Runfile;
+using ::hpsweep::Subprocess;
 
 class CoordinatorProcess {
  public:

@@ -10,16 +10,16 @@
 #include "common/clock.h"
 #include "gtest/gtest.h"
 #include "proto/api_client.h"
-#include "tests/subprocess.h"
+#include "common/subprocess.h"
 
 namespace hpsweep {
 namespace {
 
 using proto::Json;
-using testing_util::MakeTempDir;
-using testing_util::ReadFile;
-using testing_util::Runfile;
-using testing_util::Subprocess;
+using ::hpsweep::MakeTempDir;
+using ::hpsweep::ReadFile;
+using ::hpsweep::Runfile;
+using ::hpsweep::Subprocess;
 
 const std::vector<std::string> kMpiEnv = {
     "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1", "OMPI_MCA_btl=self,vader,tcp",

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "proto/api_client.h"
-#include "tests/subprocess.h"
+#include "common/subprocess.h"
 
 namespace hpsweep {
 namespace {
@@ -127,11 +127,11 @@ int Main(int argc, char** argv) {
   const std::string dir = std::filesystem::temp_directory_path() / ("hpsweep_bench_" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  testing_util::Subprocess coordinator;
+  Subprocess coordinator;
   if (!coordinator.Start({coordinator_path, "--data-dir", dir, "--port", "0"}, dir + "/log").ok()) return 1;
-  while (testing_util::ReadFile(dir + "/endpoint").empty()) {
+  while (ReadFile(dir + "/endpoint").empty()) {
     if (coordinator.Wait(0.01) != -1) {
-      std::cerr << testing_util::ReadFile(dir + "/log");
+      std::cerr << ReadFile(dir + "/log");
       return 1;
     }
   }

@@ -1,9 +1,10 @@
-// Subprocess: starts a program for a multi-process test and kills or waits for
-// it. Output goes to a log file so a failing test can show it.
+// Subprocess: starts a program (a worker job, a coordinator under test) in a
+// process group of its own, and signals or waits for it. Output goes to a log
+// file.
 //
 // Thread safety: not thread-safe.
-#ifndef HPSWEEP_TESTS_SUBPROCESS_H_
-#define HPSWEEP_TESTS_SUBPROCESS_H_
+#ifndef HPSWEEP_COMMON_SUBPROCESS_H_
+#define HPSWEEP_COMMON_SUBPROCESS_H_
 
 #include <sys/types.h>
 
@@ -12,7 +13,7 @@
 
 #include "common/status.h"
 
-namespace hpsweep::testing_util {
+namespace hpsweep {
 
 class Subprocess {
  public:
@@ -26,6 +27,8 @@ class Subprocess {
   Status Start(const std::vector<std::string>& argv, const std::string& log_path,
                const std::vector<std::string>& env = {});
   bool running() const { return pid_ > 0; }
+  // Sends `signal` to the whole process group without waiting.
+  void Signal(int signal);
   pid_t pid() const { return pid_; }
   // Sends `signal` (SIGKILL: to its whole process group) and waits; returns
   // the exit status (128 + signal if killed). Leftovers of the group are
@@ -38,13 +41,14 @@ class Subprocess {
   pid_t pid_ = -1;
 };
 
-// Path of a runfile given its workspace-relative name ("coordinator/hpsweep-coordinator").
+// Path of a Bazel test runfile given its workspace-relative name
+// ("coordinator/hpsweep-coordinator"); the name itself outside tests.
 std::string Runfile(const std::string& path);
 // Reads a whole file ("" when missing).
 std::string ReadFile(const std::string& path);
-// A fresh directory under $TEST_TMPDIR.
+// A fresh directory under $TEST_TMPDIR (or /tmp).
 std::string MakeTempDir(const std::string& name);
 
-}  // namespace hpsweep::testing_util
+}  // namespace hpsweep
 
-#endif  // HPSWEEP_TESTS_SUBPROCESS_H_
+#endif  // HPSWEEP_COMMON_SUBPROCESS_H_

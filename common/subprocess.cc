@@ -1,4 +1,4 @@
-#include "tests/subprocess.h"
+#include "common/subprocess.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -12,7 +12,7 @@
 #include <sstream>
 #include <thread>
 
-namespace hpsweep::testing_util {
+namespace hpsweep {
 
 Subprocess::~Subprocess() {
   if (pid_ > 0) Kill(SIGKILL);
@@ -56,6 +56,10 @@ int Subprocess::Wait(double seconds) {
   }
 }
 
+void Subprocess::Signal(int signal) {
+  if (pid_ > 0) kill(-pid_, signal);
+}
+
 int Subprocess::Kill(int signal) {
   if (pid_ <= 0) return -1;
   const pid_t group = pid_;
@@ -91,4 +95,4 @@ std::string MakeTempDir(const std::string& name) {
   return dir;
 }
 
-}  // namespace hpsweep::testing_util
+}  // namespace hpsweep
