@@ -93,17 +93,16 @@ DdpmImpl::DdpmImpl(DdpmOptions options_) : options(std::move(options_)) {
                      .activation(options.activation())));
   // Linear schedule 1e-4 .. 0.02 as in Ho et al. for T = 1000, scaled to T.
   const double scale = 1000.0 / static_cast<double>(options.timesteps());
-  torch::Tensor betas =
-      torch::linspace(1e-4 * scale, std::min(0.02 * scale, 0.999), options.timesteps(),
-                      torch::kFloat);
+  torch::Tensor betas = torch::linspace(1e-4 * scale, std::min(0.02 * scale, 0.999),
+                                        options.timesteps(), torch::kFloat);
   betas_ = register_buffer("betas", betas);
   alpha_bar_ = register_buffer("alpha_bar", torch::cumprod(1.0 - betas, 0));
 }
 
 torch::Tensor DdpmImpl::forward(const torch::Tensor& x_t, const torch::Tensor& t) {
   const int64_t half = options.time_embed() / 2;
-  torch::Tensor freqs =
-      torch::exp(-std::log(10000.0) * torch::arange(half, x_t.options()) / static_cast<double>(half));
+  torch::Tensor freqs = torch::exp(-std::log(10000.0) * torch::arange(half, x_t.options()) /
+                                   static_cast<double>(half));
   torch::Tensor angle = t.to(x_t.dtype()).unsqueeze(1) * freqs.unsqueeze(0);
   torch::Tensor embed = torch::cat({torch::sin(angle), torch::cos(angle)}, 1);
   return net_->forward(torch::cat({x_t, embed}, 1));
@@ -121,7 +120,8 @@ torch::Tensor DdpmImpl::Sample(int64_t n, torch::Generator gen) {
   for (int64_t s = options.timesteps() - 1; s >= 0; --s) {
     const double beta = betas_[s].item<double>();
     const double ab = alpha_bar_[s].item<double>();
-    torch::Tensor t = torch::full({n}, s, torch::TensorOptions().dtype(torch::kLong).device(device));
+    torch::Tensor t =
+        torch::full({n}, s, torch::TensorOptions().dtype(torch::kLong).device(device));
     torch::Tensor eps = forward(x, t);
     x = (x - beta / std::sqrt(1.0 - ab) * eps) / std::sqrt(1.0 - beta);
     if (s > 0) x = x + std::sqrt(beta) * torch::randn({n, options.dim()}, gen).to(device);

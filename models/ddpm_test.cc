@@ -14,8 +14,8 @@ class DdpmTest : public ::testing::Test {
  protected:
   void SetUp() override { torch::set_num_threads(1); }
   static nlohmann::json Small() {
-    return {{"timesteps", 50},     {"hidden", {64, 64}}, {"train_size", 2048},
-            {"val_size", 512},     {"batch_size", 128},  {"lr", 3e-3}};
+    return {{"timesteps", 50}, {"hidden", {64, 64}}, {"train_size", 2048},
+            {"val_size", 512}, {"batch_size", 128},  {"lr", 3e-3}};
   }
 };
 
@@ -54,8 +54,8 @@ TEST_F(DdpmTest, ResumeIsBitIdentical) {
   nlohmann::json p = Small();
   p["train_size"] = 256;
   p["batch_size"] = 32;
-  testing::ExpectResumeIsBitIdentical([&] { return CreateDdpmWorkload(p, WorkloadContext()); },
-                                      5, 5);
+  testing::ExpectResumeIsBitIdentical([&] { return CreateDdpmWorkload(p, WorkloadContext()); }, 5,
+                                      5);
 }
 
 TEST_F(DdpmTest, TwoRanksComputeOneRanksGradient) {

@@ -67,8 +67,8 @@ torch::Tensor SolveBurgers(const torch::Tensor& u0, double nu, double t_final) {
 torch::Tensor SolveHeat(const torch::Tensor& u0, double nu, double t_final) {
   const int64_t n = u0.size(1);
   torch::Tensor k = 2.0 * M_PI * torch::arange(n / 2 + 1, torch::kDouble);
-  return torch::fft::irfft(torch::fft::rfft(u0, c10::nullopt, 1) * torch::exp(-nu * k * k * t_final),
-                           n, 1);
+  return torch::fft::irfft(
+      torch::fft::rfft(u0, c10::nullopt, 1) * torch::exp(-nu * k * k * t_final), n, 1);
 }
 
 class Fno1dWorkload : public TorchWorkload {
@@ -116,23 +116,25 @@ class Fno1dWorkload : public TorchWorkload {
 SpectralConv1dImpl::SpectralConv1dImpl(int64_t in_channels, int64_t out_channels, int64_t modes)
     : modes_(modes) {
   const double scale = 1.0 / static_cast<double>(in_channels * out_channels);
-  weight_ = register_parameter("weight",
-                               scale * torch::rand({in_channels, out_channels, modes, 2}));
+  weight_ =
+      register_parameter("weight", scale * torch::rand({in_channels, out_channels, modes, 2}));
 }
 
 torch::Tensor SpectralConv1dImpl::forward(const torch::Tensor& x) {
   // The truncated DFT and its inverse as real matrix products: exact, cheap
   // for the few modes kept, and only real tensors in autograd and optimizers.
   const int64_t n = x.size(2);
-  torch::Tensor angle = torch::outer(torch::arange(n, x.options()),
-                                     torch::arange(modes_, x.options())) *
-                        (2.0 * M_PI / static_cast<double>(n));  // [N, modes]
+  torch::Tensor angle =
+      torch::outer(torch::arange(n, x.options()), torch::arange(modes_, x.options())) *
+      (2.0 * M_PI / static_cast<double>(n));  // [N, modes]
   torch::Tensor cos_b = torch::cos(angle), sin_b = torch::sin(angle);
-  torch::Tensor xr = torch::matmul(x, cos_b);   // [B, in, modes]
+  torch::Tensor xr = torch::matmul(x, cos_b);  // [B, in, modes]
   torch::Tensor xi = -torch::matmul(x, sin_b);
   torch::Tensor wr = weight_.select(3, 0), wi = weight_.select(3, 1);
-  torch::Tensor yr = torch::einsum("bim,iom->bom", {xr, wr}) - torch::einsum("bim,iom->bom", {xi, wi});
-  torch::Tensor yi = torch::einsum("bim,iom->bom", {xr, wi}) + torch::einsum("bim,iom->bom", {xi, wr});
+  torch::Tensor yr =
+      torch::einsum("bim,iom->bom", {xr, wr}) - torch::einsum("bim,iom->bom", {xi, wi});
+  torch::Tensor yi =
+      torch::einsum("bim,iom->bom", {xr, wi}) + torch::einsum("bim,iom->bom", {xi, wr});
   // irfft weights: the DC and Nyquist modes once, every other mode twice.
   torch::Tensor coef = torch::full({modes_}, 2.0, x.options());
   coef[0] = 1.0;
@@ -157,7 +159,7 @@ torch::Tensor Fno1dImpl::forward(const torch::Tensor& u0) {
   const int64_t b = u0.size(0), n = u0.size(1);
   torch::Tensor grid = torch::arange(n, u0.options()).div(static_cast<double>(n));
   torch::Tensor in = torch::stack({u0, grid.unsqueeze(0).expand({b, n})}, 2);  // [B, N, 2]
-  torch::Tensor h = lift_->forward(in).transpose(1, 2);                       // [B, W, N]
+  torch::Tensor h = lift_->forward(in).transpose(1, 2);                        // [B, W, N]
   for (size_t i = 0; i < spectral_->size(); ++i) {
     torch::Tensor s = spectral_[i]->as<SpectralConv1d>()->forward(h);
     torch::Tensor p = pointwise_[i]->as<torch::nn::Linear>()->forward(h.transpose(1, 2));

@@ -14,9 +14,9 @@ class Fno1dTest : public ::testing::Test {
  protected:
   void SetUp() override { torch::set_num_threads(1); }
   static nlohmann::json Small(const std::string& pde) {
-    return {{"pde", pde},  {"grid", 32},         {"modes", 8},       {"width", 16},
-            {"layers", 2}, {"viscosity", 0.1}, {"train_size", 256},  {"val_size", 64},   {"batch_size", 16},
-            {"lr", 3e-3}};
+    return {{"pde", pde},       {"grid", 32},       {"modes", 8},        {"width", 16},
+            {"layers", 2},      {"viscosity", 0.1}, {"train_size", 256}, {"val_size", 64},
+            {"batch_size", 16}, {"lr", 3e-3}};
   }
 };
 
@@ -33,7 +33,8 @@ TEST_F(Fno1dTest, LearnsBurgersAndBeatsBaselines) {
   PdeData train = GeneratePdeData("burgers", 256, 32, 0.1, 0.5, 0, 0);
   PdeData val = GeneratePdeData("burgers", 64, 32, 0.1, 0.5, 0, 1);
   torch::Tensor mean = train.ut.mean(0, true).expand_as(val.ut);
-  const double mean_rel = ((mean - val.ut).norm(2, {1}) / val.ut.norm(2, {1})).mean().item<double>();
+  const double mean_rel =
+      ((mean - val.ut).norm(2, {1}) / val.ut.norm(2, {1})).mean().item<double>();
   std::printf("fno1d burgers: val_rel_l2 %.4f vs mean predictor %.4f, identity %.4f\n",
               m->at("val_rel_l2"), mean_rel, m->at("val_identity_rel_l2"));
   EXPECT_LT(m->at("val_rel_l2"), 0.3 * mean_rel);
@@ -74,8 +75,8 @@ TEST_F(Fno1dTest, ResumeIsBitIdentical) {
   nlohmann::json p = Small("heat");
   p["train_size"] = 64;
   testing::ExpectDeterministic([&] { return CreateFno1dWorkload(p, WorkloadContext()); }, 8);
-  testing::ExpectResumeIsBitIdentical([&] { return CreateFno1dWorkload(p, WorkloadContext()); },
-                                      4, 4);
+  testing::ExpectResumeIsBitIdentical([&] { return CreateFno1dWorkload(p, WorkloadContext()); }, 4,
+                                      4);
 }
 
 TEST_F(Fno1dTest, ModesBoundedByGrid) {

@@ -49,8 +49,8 @@ std::string Allowed(const HyperparamInfo& spec) {
 }
 
 Status Bad(const std::string& model, const HyperparamInfo& spec, const nlohmann::json& got) {
-  return InvalidArgumentError("model '" + model + "': hyperparameter '" + spec.name +
-                                  "' must be " + Allowed(spec) + ", got " + got.dump(),
+  return InvalidArgumentError("model '" + model + "': hyperparameter '" + spec.name + "' must be " +
+                                  Allowed(spec) + ", got " + got.dump(),
                               "/" + spec.name);
 }
 
@@ -188,9 +188,9 @@ StatusOr<Hyperparams> Hyperparams::Parse(const std::string& model,
       if (!known) {
         std::string names;
         for (const auto& s : specs) names += (names.empty() ? "" : ", ") + s.name;
-        return InvalidArgumentError("model '" + model + "': unknown hyperparameter '" +
-                                        it.key() + "'; known: " + names,
-                                    "/" + it.key());
+        return InvalidArgumentError(
+            "model '" + model + "': unknown hyperparameter '" + it.key() + "'; known: " + names,
+            "/" + it.key());
       }
     }
   }
@@ -225,9 +225,7 @@ double Hyperparams::Float(const std::string& name) const {
   return Get(name, "float").get<double>();
 }
 
-int64_t Hyperparams::Int(const std::string& name) const {
-  return Get(name, "int").get<int64_t>();
-}
+int64_t Hyperparams::Int(const std::string& name) const { return Get(name, "int").get<int64_t>(); }
 
 bool Hyperparams::Bool(const std::string& name) const { return Get(name, "bool").get<bool>(); }
 
@@ -241,8 +239,8 @@ std::vector<int64_t> Hyperparams::IntList(const std::string& name) const {
 
 Status HyperparamError(const std::string& model, const std::string& name,
                        const std::string& requirement) {
-  return InvalidArgumentError(
-      "model '" + model + "': hyperparameter '" + name + "' " + requirement, "/" + name);
+  return InvalidArgumentError("model '" + model + "': hyperparameter '" + name + "' " + requirement,
+                              "/" + name);
 }
 
 }  // namespace hpsweep::models

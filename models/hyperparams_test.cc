@@ -61,8 +61,7 @@ TEST_P(HyperparamsBadTest, IsInvalidArgumentNamingTheField) {
   ASSERT_FALSE(hp.ok());
   EXPECT_EQ(hp.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(hp.status().field(), c.field);
-  EXPECT_NE(hp.status().message().find(c.message_part), std::string::npos)
-      << hp.status().message();
+  EXPECT_NE(hp.status().message().find(c.message_part), std::string::npos) << hp.status().message();
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -37,10 +37,10 @@ class LstmFreqWorkload : public TorchWorkload {
  public:
   LstmFreqWorkload(const Hyperparams& hp, const WorkloadContext& ctx)
       : TorchWorkload(hp, ctx), seq_len_(hp.Int("seq_len")) {
-    FreqData train = GenerateFreqData(hp.Int("mixes"), hp.Int("length"), hp.Float("noise"),
-                                      ctx.seed, 0);
-    FreqData val = GenerateFreqData(hp.Int("val_mixes"), hp.Int("length"), hp.Float("noise"),
-                                    ctx.seed, 1);
+    FreqData train =
+        GenerateFreqData(hp.Int("mixes"), hp.Int("length"), hp.Float("noise"), ctx.seed, 0);
+    FreqData val =
+        GenerateFreqData(hp.Int("val_mixes"), hp.Int("length"), hp.Float("noise"), ctx.seed, 1);
     train_x_ = train.inputs.to(ctx.device);
     train_y_ = train.targets.to(ctx.device);
     val_x_ = val.inputs.to(ctx.device);
@@ -48,9 +48,8 @@ class LstmFreqWorkload : public TorchWorkload {
     sequences_ = train_x_.size(0);
     chunks_ = train_x_.size(1) / seq_len_;
     WithInitSeed(ctx.seed, [&] {
-      model_ = LstmFreq(LstmFreqOptions()
-                            .hidden_size(hp.Int("hidden_size"))
-                            .num_layers(hp.Int("num_layers")));
+      model_ = LstmFreq(
+          LstmFreqOptions().hidden_size(hp.Int("hidden_size")).num_layers(hp.Int("num_layers")));
     });
     const int64_t layers = hp.Int("num_layers"), hidden = hp.Int("hidden_size");
     h_ = torch::zeros({layers, sequences_, hidden}, torch::TensorOptions().device(ctx.device));
@@ -157,16 +156,18 @@ FreqData GenerateFreqData(int64_t mixes, int64_t length, double noise, uint64_t 
   torch::Generator gen = DataGenerator(seed, stream);
   torch::Tensor amp = torch::rand({mixes, 4, 1}, gen) + 0.5;             // U(0.5, 1.5)
   torch::Tensor phase = torch::rand({mixes, 4, 1}, gen) * (2.0 * M_PI);  // U(0, 2pi)
-  torch::Tensor freq = torch::tensor({kFrequencies[0], kFrequencies[1], kFrequencies[2],
-                                      kFrequencies[3]},
-                                     torch::kFloat)
-                           .view({1, 4, 1});
+  torch::Tensor freq =
+      torch::tensor({kFrequencies[0], kFrequencies[1], kFrequencies[2], kFrequencies[3]},
+                    torch::kFloat)
+          .view({1, 4, 1});
   torch::Tensor t = torch::arange(length, torch::kFloat).view({1, 1, length}) / kLstmFreqSampleRate;
-  torch::Tensor components = amp * torch::sin(2.0 * M_PI * freq * t + phase);  // [M, 4, T]
+  torch::Tensor components = amp * torch::sin(2.0 * M_PI * freq * t + phase);          // [M, 4, T]
   torch::Tensor mix = components.sum(1) + noise * torch::randn({mixes, length}, gen);  // [M, T]
   // Sequence 4m + k: mix m, component k selected.
   torch::Tensor mixed = mix.unsqueeze(1).expand({mixes, 4, length}).reshape({4 * mixes, length, 1});
-  torch::Tensor onehot = torch::eye(4).view({1, 4, 1, 4}).expand({mixes, 4, length, 4})
+  torch::Tensor onehot = torch::eye(4)
+                             .view({1, 4, 1, 4})
+                             .expand({mixes, 4, length, 4})
                              .reshape({4 * mixes, length, 4});
   FreqData data;
   data.inputs = torch::cat({mixed, onehot}, 2).contiguous();

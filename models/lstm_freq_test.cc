@@ -14,7 +14,7 @@ class LstmFreqTest : public ::testing::Test {
  protected:
   void SetUp() override { torch::set_num_threads(1); }
   static nlohmann::json Small() {
-    return {{"hidden_size", 32}, {"num_layers", 1}, {"seq_len", 50},  {"length", 200},
+    return {{"hidden_size", 32}, {"num_layers", 1}, {"seq_len", 50},    {"length", 200},
             {"mixes", 16},       {"val_mixes", 8},  {"batch_size", 32}, {"lr", 0.01}};
   }
 };

@@ -111,8 +111,7 @@ class MlpWorkload : public TorchWorkload {
 }  // namespace
 
 TabularData GenerateTabularData(int64_t in_features, int64_t outputs, bool classify,
-                                int64_t train_size, int64_t val_size, double noise,
-                                uint64_t seed) {
+                                int64_t train_size, int64_t val_size, double noise, uint64_t seed) {
   torch::Generator teacher = DataGenerator(seed, 2);
   torch::Tensor w1 =
       torch::randn({in_features, kTeacherWidth}, teacher) * (2.0 / std::sqrt(in_features));

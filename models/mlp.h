@@ -59,8 +59,7 @@ struct TabularData {
   torch::Tensor train_x, train_y, val_x, val_y;
 };
 TabularData GenerateTabularData(int64_t in_features, int64_t outputs, bool classify,
-                                int64_t train_size, int64_t val_size, double noise,
-                                uint64_t seed);
+                                int64_t train_size, int64_t val_size, double noise, uint64_t seed);
 
 ModelInfo MlpModelInfo();
 StatusOr<std::unique_ptr<Workload>> CreateMlpWorkload(const nlohmann::json& params,

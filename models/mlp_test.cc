@@ -15,9 +15,8 @@ class MlpTest : public ::testing::Test {
   void SetUp() override { torch::set_num_threads(1); }
 
   static nlohmann::json Small(const std::string& task) {
-    return {{"task", task},     {"in_features", 16}, {"hidden", {64}},
-            {"classes", 4},     {"train_size", 1024}, {"val_size", 512},
-            {"batch_size", 64}, {"lr", 0.05}};
+    return {{"task", task},       {"in_features", 16}, {"hidden", {64}},   {"classes", 4},
+            {"train_size", 1024}, {"val_size", 512},   {"batch_size", 64}, {"lr", 0.05}};
   }
   static std::unique_ptr<Workload> Make(const nlohmann::json& params, uint64_t seed = 1) {
     WorkloadContext ctx;
@@ -73,8 +72,7 @@ TEST_F(MlpTest, RegressionLearnsAndBeatsMeanPredictor) {
   ASSERT_TRUE(m.ok()) << m.status();
   TabularData data = GenerateTabularData(16, 1, false, 1024, 512, 0.1, 1);
   const double mean_mse = (data.val_y - data.train_y.mean()).pow(2).mean().item<double>();
-  std::printf("mlp regression: val_mse %.4f vs mean predictor %.4f\n", m->at("val_mse"),
-              mean_mse);
+  std::printf("mlp regression: val_mse %.4f vs mean predictor %.4f\n", m->at("val_mse"), mean_mse);
   EXPECT_LT(m->at("val_mse"), 0.5 * mean_mse);
 }
 

@@ -16,7 +16,8 @@ Status Bad(const std::string& path, const std::string& why) {
 }
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Parses one CSV number; false when the field is not entirely a number.
@@ -103,11 +104,20 @@ StatusOr<torch::Tensor> ReadNpy(const std::string& path) {
 Status WriteNpy(const std::string& path, const torch::Tensor& tensor) {
   std::string descr;
   switch (tensor.scalar_type()) {
-    case torch::kFloat: descr = "<f4"; break;
-    case torch::kDouble: descr = "<f8"; break;
-    case torch::kInt: descr = "<i4"; break;
-    case torch::kLong: descr = "<i8"; break;
-    default: return InvalidArgumentError("WriteNpy: unsupported dtype");
+    case torch::kFloat:
+      descr = "<f4";
+      break;
+    case torch::kDouble:
+      descr = "<f8";
+      break;
+    case torch::kInt:
+      descr = "<i4";
+      break;
+    case torch::kLong:
+      descr = "<i8";
+      break;
+    default:
+      return InvalidArgumentError("WriteNpy: unsupported dtype");
   }
   torch::Tensor t = tensor.cpu().contiguous();
   std::string shape;

@@ -13,9 +13,7 @@ std::string TempPath(const std::string& name) {
   return std::string(dir ? dir : "/tmp") + "/" + name;
 }
 
-void WriteText(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void WriteText(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 TEST(TensorFileTest, ReadsNumpyWrittenFileAndMatchingCsv) {
   // Both written by models/examples/export_torchscript.py from one table.
@@ -59,16 +57,14 @@ TEST(TensorFileTest, BadFilesAreInvalidArgument) {
   struct Case {
     std::string path, message_part;
   };
-  for (const Case& c : {Case{TempPath("ragged.csv"), "line 3: 1 fields, expected 2"},
-                        Case{TempPath("word.csv"), "line 2"},
-                        Case{TempPath("bad.npy"), "not a .npy file"},
-                        Case{TempPath("t.txt"), "unknown format"},
-                        Case{TempPath("missing.csv"), "cannot open"}}) {
+  for (const Case& c :
+       {Case{TempPath("ragged.csv"), "line 3: 1 fields, expected 2"},
+        Case{TempPath("word.csv"), "line 2"}, Case{TempPath("bad.npy"), "not a .npy file"},
+        Case{TempPath("t.txt"), "unknown format"}, Case{TempPath("missing.csv"), "cannot open"}}) {
     auto t = ReadTable(c.path);
     ASSERT_FALSE(t.ok()) << c.path;
     EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument);
-    EXPECT_NE(t.status().message().find(c.message_part), std::string::npos)
-        << t.status().message();
+    EXPECT_NE(t.status().message().find(c.message_part), std::string::npos) << t.status().message();
   }
 }
 

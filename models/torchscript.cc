@@ -51,8 +51,11 @@ class TorchScriptWorkload : public TorchWorkload {
  public:
   TorchScriptWorkload(const Hyperparams& hp, const WorkloadContext& ctx, torch::jit::Module module,
                       Split train, Split val, bool classify)
-      : TorchWorkload(hp, ctx), module_(std::move(module)), classify_(classify),
-        train_(std::move(train)), val_(std::move(val)) {
+      : TorchWorkload(hp, ctx),
+        module_(std::move(module)),
+        classify_(classify),
+        train_(std::move(train)),
+        val_(std::move(val)) {
     train_.x = train_.x.to(ctx.device);
     train_.y = train_.y.to(ctx.device);
     val_.x = val_.x.to(ctx.device);
@@ -185,8 +188,7 @@ StatusOr<Split> ToSplit(const torch::Tensor& table, int64_t targets, bool classi
 ModelInfo TorchScriptModelInfo() {
   ModelInfo info;
   info.name = kName;
-  info.description =
-      "a user's TorchScript module (torch.jit.save) trained on a .npy or .csv table";
+  info.description = "a user's TorchScript module (torch.jit.save) trained on a .npy or .csv table";
   info.metric = "val_loss";
   info.maximize = false;
   info.hyperparams = Specs();
@@ -211,7 +213,8 @@ StatusOr<std::unique_ptr<Workload>> CreateTorchScriptWorkload(const nlohmann::js
   Split val;
   if (hp.String("val_data").empty()) {
     const int64_t rows = train.x.size(0);
-    const int64_t held = std::max<int64_t>(1, static_cast<int64_t>(rows * hp.Float("val_fraction")));
+    const int64_t held =
+        std::max<int64_t>(1, static_cast<int64_t>(rows * hp.Float("val_fraction")));
     if (held >= rows) {
       return HyperparamError(kName, "val_fraction",
                              "leaves no training rows out of " + std::to_string(rows));
@@ -231,8 +234,8 @@ StatusOr<std::unique_ptr<Workload>> CreateTorchScriptWorkload(const nlohmann::js
     }
   }
   return GuardedCreate(kName, [&]() -> StatusOr<std::unique_ptr<Workload>> {
-    auto w = std::make_unique<TorchScriptWorkload>(hp, context, std::move(module), train, val,
-                                                   classify);
+    auto w =
+        std::make_unique<TorchScriptWorkload>(hp, context, std::move(module), train, val, classify);
     HPS_RETURN_IF_ERROR(w->Start());
     return std::unique_ptr<Workload>(std::move(w));
   });

@@ -21,8 +21,8 @@ class TorchScriptTest : public ::testing::Test {
  protected:
   void SetUp() override { torch::set_num_threads(1); }
   static nlohmann::json Regression() {
-    return {{"module", kRegressor}, {"train_data", kRegressionNpy}, {"lr", 0.01},
-            {"batch_size", 32}};
+    return {
+        {"module", kRegressor}, {"train_data", kRegressionNpy}, {"lr", 0.01}, {"batch_size", 32}};
   }
 };
 
@@ -38,8 +38,8 @@ TEST_F(TorchScriptTest, TrainsCheckedInRegressor) {
   ASSERT_TRUE(m.ok()) << m.status();
   torch::Tensor y = ReadNpy(kRegressionNpy)->select(1, 4);
   const double variance = y.var().item<double>();
-  std::printf("torchscript regression: val_loss %.4f vs mean predictor ~%.4f\n",
-              m->at("val_loss"), variance);
+  std::printf("torchscript regression: val_loss %.4f vs mean predictor ~%.4f\n", m->at("val_loss"),
+              variance);
   EXPECT_LT(m->at("val_loss"), 0.3 * variance);
 }
 
@@ -90,8 +90,7 @@ TEST_F(TorchScriptTest, BadHyperparametersNameTheField) {
       {{{"module", kRegressor}, {"train_data", kRegressionNpy}, {"target_columns", 5}},
        "/target_columns"},
       // 2 targets, but the module returns 1 output.
-      {{{"module", kRegressor}, {"train_data", kRegressionNpy}, {"target_columns", 2}},
-       "/module"},
+      {{{"module", kRegressor}, {"train_data", kRegressionNpy}, {"target_columns", 2}}, "/module"},
       // 1 output cannot be logits over 3 classes.
       {{{"module", kRegressor}, {"train_data", kClassificationCsv}, {"loss", "cross_entropy"}},
        "/module"},

@@ -36,9 +36,7 @@ std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const Hyperparams& hp,
                                               torch::optim::AdamOptions(lr).weight_decay(wd));
 }
 
-torch::Tensor Gelu(const torch::Tensor& x) {
-  return 0.5 * x * (1.0 + torch::erf(x * M_SQRT1_2));
-}
+torch::Tensor Gelu(const torch::Tensor& x) { return 0.5 * x * (1.0 + torch::erf(x * M_SQRT1_2)); }
 
 uint64_t MixSeed(std::initializer_list<uint64_t> values) {
   uint64_t h = 0x9E3779B97F4A7C15ull;
@@ -69,7 +67,9 @@ void WithInitSeed(uint64_t seed, const std::function<void()>& build) {
 }
 
 SampleNoise::SampleNoise(uint64_t seed, int64_t step, torch::Tensor indices, torch::Device device)
-    : seed_(seed), step_(step), indices_(indices.to(torch::kCPU, torch::kLong).contiguous()),
+    : seed_(seed),
+      step_(step),
+      indices_(indices.to(torch::kCPU, torch::kLong).contiguous()),
       device_(device) {}
 
 template <typename Fn>
@@ -97,9 +97,8 @@ torch::Tensor SampleNoise::Uniform(uint64_t stream, torch::IntArrayRef shape) co
 }
 
 torch::Tensor SampleNoise::Integers(uint64_t stream, int64_t high) const {
-  return PerRow(stream, [&](torch::Generator& g) {
-    return torch::randint(high, {}, g, torch::kLong);
-  });
+  return PerRow(stream,
+                [&](torch::Generator& g) { return torch::randint(high, {}, g, torch::kLong); });
 }
 
 torch::Tensor SampleNoise::Dropout(uint64_t stream, const torch::Tensor& x, double p) const {
@@ -125,7 +124,8 @@ Status TorchWorkload::Init(std::shared_ptr<torch::nn::Module> module) {
 }
 
 Status TorchWorkload::InitOptimizer(std::vector<torch::Tensor> params) {
-  return TorchCall("building optimizer", [&] { optimizer_ = MakeOptimizer(hp_, std::move(params)); });
+  return TorchCall("building optimizer",
+                   [&] { optimizer_ = MakeOptimizer(hp_, std::move(params)); });
 }
 
 std::vector<torch::Tensor> TorchWorkload::Parameters() { return module_->parameters(); }

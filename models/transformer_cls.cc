@@ -109,10 +109,10 @@ torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const SampleNois
 TransformerClsImpl::TransformerClsImpl(TransformerClsOptions options_)
     : options(std::move(options_)) {
   // Token id vocab_size is [CLS].
-  token_ = register_module("token",
-                           torch::nn::Embedding(options.vocab_size() + 1, options.d_model()));
-  position_ = register_module("position",
-                              torch::nn::Embedding(options.max_len() + 1, options.d_model()));
+  token_ =
+      register_module("token", torch::nn::Embedding(options.vocab_size() + 1, options.d_model()));
+  position_ =
+      register_module("position", torch::nn::Embedding(options.max_len() + 1, options.d_model()));
   layers_ = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < options.layers(); ++i) {
     layers_->push_back(

@@ -14,9 +14,9 @@ class TransformerClsTest : public ::testing::Test {
  protected:
   void SetUp() override { torch::set_num_threads(1); }
   static nlohmann::json Small() {
-    return {{"d_model", 32},       {"heads", 2},       {"layers", 1},     {"ff_dim", 64},
-            {"dropout", 0.0},      {"vocab", 6},       {"seq_len", 12},   {"train_size", 2048},
-            {"val_size", 512},     {"batch_size", 64}, {"lr", 3e-3}};
+    return {{"d_model", 32},   {"heads", 2},       {"layers", 1},   {"ff_dim", 64},
+            {"dropout", 0.0},  {"vocab", 6},       {"seq_len", 12}, {"train_size", 2048},
+            {"val_size", 512}, {"batch_size", 64}, {"lr", 3e-3}};
   }
 };
 

@@ -119,11 +119,12 @@ class TvaeWorkload : public TorchWorkload {
 TvaeImpl::TvaeImpl(TvaeOptions options_) : options(std::move(options_)) {
   const int64_t in = kTvaeContinuous + OneHotWidth();
   std::vector<int64_t> reversed(options.hidden().rbegin(), options.hidden().rend());
-  encoder_ = register_module(
-      "encoder",
-      Mlp(MlpOptions(in, options.hidden(), 2 * options.latent_dim()).activation(options.activation())));
+  encoder_ =
+      register_module("encoder", Mlp(MlpOptions(in, options.hidden(), 2 * options.latent_dim())
+                                         .activation(options.activation())));
   decoder_ = register_module(
-      "decoder", Mlp(MlpOptions(options.latent_dim(), reversed, in).activation(options.activation())));
+      "decoder",
+      Mlp(MlpOptions(options.latent_dim(), reversed, in).activation(options.activation())));
   log_sigma_ = register_parameter("log_sigma", torch::zeros({kTvaeContinuous}));
 }
 
@@ -152,9 +153,9 @@ TvaeOutput TvaeImpl::forward(const torch::Tensor& cont, const torch::Tensor& cat
 torch::Tensor TvaeImpl::NegElbo(const TvaeOutput& out, const torch::Tensor& cont,
                                 const torch::Tensor& cat) {
   torch::Tensor sigma = torch::exp(log_sigma_);
-  torch::Tensor nll = (0.5 * ((cont - out.cont_mean) / sigma).pow(2) + log_sigma_ +
-                       0.5 * std::log(2.0 * M_PI))
-                          .sum(1);
+  torch::Tensor nll =
+      (0.5 * ((cont - out.cont_mean) / sigma).pow(2) + log_sigma_ + 0.5 * std::log(2.0 * M_PI))
+          .sum(1);
   for (size_t j = 0; j < out.cat_logits.size(); ++j) {
     nll = nll + torch::nn::functional::cross_entropy(
                     out.cat_logits[j], cat.select(1, j),

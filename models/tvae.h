@@ -46,8 +46,8 @@ struct TvaeOptions {
 };
 
 struct TvaeOutput {
-  torch::Tensor mu, logvar;     // [B, latent]
-  torch::Tensor cont_mean;      // [B, continuous]
+  torch::Tensor mu, logvar;               // [B, latent]
+  torch::Tensor cont_mean;                // [B, continuous]
   std::vector<torch::Tensor> cat_logits;  // per categorical column [B, categories]
 };
 

@@ -16,8 +16,8 @@ class TvaeTest : public ::testing::Test {
  protected:
   void SetUp() override { torch::set_num_threads(1); }
   static nlohmann::json Small() {
-    return {{"latent_dim", 4}, {"hidden", {32, 32}}, {"train_size", 2048},
-            {"val_size", 1024}, {"batch_size", 128}, {"lr", 3e-3}};
+    return {{"latent_dim", 4},  {"hidden", {32, 32}}, {"train_size", 2048},
+            {"val_size", 1024}, {"batch_size", 128},  {"lr", 3e-3}};
   }
 };
 
@@ -73,8 +73,8 @@ TEST_F(TvaeTest, ResumeIsBitIdentical) {
   nlohmann::json p = Small();
   p["train_size"] = 256;
   p["batch_size"] = 32;
-  testing::ExpectResumeIsBitIdentical([&] { return CreateTvaeWorkload(p, WorkloadContext()); },
-                                      5, 5);
+  testing::ExpectResumeIsBitIdentical([&] { return CreateTvaeWorkload(p, WorkloadContext()); }, 5,
+                                      5);
 }
 
 TEST_F(TvaeTest, TwoRanksComputeOneRanksGradient) {

@@ -23,13 +23,12 @@ TEST(ZooTest, EveryModelOfTheIssueIsRegisteredWithItsMetric) {
     const char* metric;
     bool maximize;
   };
-  for (const Expected& e : {Expected{"ddpm", "val_denoise_loss", false},
-                            Expected{"fno1d", "val_rel_l2", false},
-                            Expected{"lstm_freq", "val_mse", false},
-                            Expected{"mlp", "val_loss", false},
-                            Expected{"torchscript", "val_loss", false},
-                            Expected{"transformer_cls", "val_accuracy", true},
-                            Expected{"tvae", "val_neg_elbo", false}}) {
+  for (const Expected& e :
+       {Expected{"ddpm", "val_denoise_loss", false}, Expected{"fno1d", "val_rel_l2", false},
+        Expected{"lstm_freq", "val_mse", false}, Expected{"mlp", "val_loss", false},
+        Expected{"torchscript", "val_loss", false},
+        Expected{"transformer_cls", "val_accuracy", true},
+        Expected{"tvae", "val_neg_elbo", false}}) {
     auto info = FindModel(e.name);
     ASSERT_TRUE(info.ok()) << info.status();
     EXPECT_EQ(info->name, e.name);
