@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 
 #include "models/workload.h"
@@ -87,6 +88,28 @@ TEST(ZooTest, EveryModelRejectsUnknownAndOutOfRangeHyperparameters) {
     EXPECT_EQ(bad_lr.status().code(), StatusCode::kInvalidArgument) << m.name;
     // A required hyperparameter (torchscript's module) may be reported first.
     EXPECT_FALSE(bad_lr.status().field().empty()) << m.name;
+  }
+}
+
+}  // namespace
+}  // namespace hpsweep::models
+
+namespace hpsweep::models {
+namespace {
+
+// Every default configuration (what a sweep gets for unspecified
+// hyperparameters) builds and takes a training step.
+TEST(ZooTest, DefaultsBuildAndTrain) {
+  torch::set_num_threads(1);
+  for (const ModelInfo& m : ListModels()) {
+    if (m.name == "torchscript") continue;  // needs files; see torchscript_test
+    auto w = CreateWorkload(m.name, nlohmann::json::object(), WorkloadContext());
+    ASSERT_TRUE(w.ok()) << m.name << ": " << w.status();
+    auto loss = (*w)->TrainLoss(torch::arange((*w)->BatchSize()));
+    ASSERT_TRUE(loss.ok()) << m.name << ": " << loss.status();
+    loss->backward();
+    (*w)->optimizer().step();
+    EXPECT_TRUE(std::isfinite(loss->item<double>())) << m.name;
   }
 }
 
