@@ -158,6 +158,7 @@ Status Gang::RunTrial(const Json& command) {
 
   models::WorkloadContext context;
   context.device = options_.device;
+  context.base_dir = options_.base_dir;
   context.seed = TrialTrainingSeed(trial.sweep_id, trial.number);
   auto workload = models::CreateWorkload(model, params, context);
   // Building is deterministic, but ranks must agree before any collective.

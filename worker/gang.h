@@ -53,6 +53,9 @@ struct GangOptions {
   int64_t checkpoint_every_steps = 0;
   // Where models run. Default: CPU.
   torch::Device device = torch::kCPU;
+  // Relative file paths in hyperparameters (TorchScript modules, data files)
+  // are resolved against this folder. Default: the working directory.
+  std::string base_dir;
   // Reducer settings (bucket sizes). Default: ReducerOptions defaults.
   ReducerOptions reducer;
   Status Validate() const;

@@ -42,7 +42,8 @@ constexpr char kUsage[] =
     "  --lease-seconds S     lease length; heartbeats every S/4 (default 60)\n"
     "  --checkpoint-every N  also checkpoint every N steps (default: epoch ends only)\n"
     "  --blas-threads N      BLAS threads per rank (default 1)\n"
-    "  --device cpu|cuda     where models run (default: cuda if available, else cpu)\n";
+    "  --device cpu|cuda     where models run (default: cuda if available, else cpu)\n"
+    "  --base-dir DIR        resolve relative model/data paths here (default: cwd)\n";
 
 // Debian's OpenBLAS reads OPENBLAS_NUM_THREADS when it loads; this sets the
 // count afterwards too, so a rank never oversubscribes its cores by default.
@@ -91,6 +92,7 @@ int main(int argc, char** argv) {
     else if (arg == "--checkpoint-every") options.checkpoint_every_steps = std::atoll(value.c_str());
     else if (arg == "--blas-threads") blas_threads = std::atoi(value.c_str());
     else if (arg == "--device") device_name = value;
+    else if (arg == "--base-dir") options.base_dir = value;
     else return Fail(rank, "unknown argument \"" + arg + "\"\n" + kUsage);
   }
   if (gang_size < 1 || size % gang_size != 0) {

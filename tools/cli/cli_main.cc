@@ -1,5 +1,6 @@
 // hpsweep: the command-line interface.
 //
+//   hpsweep run SWEEP.json           run a whole sweep on this machine
 //   hpsweep submit SWEEP.json        create a sweep from a sweep file
 //   hpsweep list                     every sweep, one line each
 //   hpsweep status ID                a sweep's state and counters
@@ -11,6 +12,9 @@
 //
 // Connection: --url/--token flags, else $HPSWEEP_URL/$HPSWEEP_TOKEN, else the
 // files of a coordinator's --data-dir (or $HPSWEEP_DATA_DIR).
+#include <unistd.h>
+
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -18,6 +22,11 @@
 #include "tools/cli/commands.h"
 
 int main(int argc, char** argv) {
+  // Under `bazel run`, paths on the command line are relative to where the
+  // user typed it, not to the runfiles tree.
+  if (const char* dir = std::getenv("BUILD_WORKING_DIRECTORY")) {
+    if (chdir(dir) != 0) std::cerr << "hpsweep: cannot enter " << dir << "\n";
+  }
   std::vector<std::string> args(argv + 1, argv + argc);
-  return hpsweep::cli::RunCli(args, std::cout, std::cerr);
+  return hpsweep::cli::RunCli(args, std::cout, std::cerr, argv[0]);
 }

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "proto/api_client.h"
+#include "tools/cli/run_command.h"
 
 namespace hpsweep::cli {
 namespace {
@@ -22,6 +23,9 @@ using proto::Json;
 constexpr char kUsage[] =
     "usage: hpsweep COMMAND [ARGS] [--url URL] [--token TOKEN] [--data-dir DIR]\n"
     "commands:\n"
+    "  run FILE [--workers N] [--ranks-per-worker K] [--data-dir DIR]\n"
+    "                              run a whole sweep on this machine (embedded coordinator,\n"
+    "                              local MPI workers); again on the same DIR resumes it\n"
     "  submit FILE                 create a sweep from a sweep file (JSON)\n"
     "  list                        list sweeps\n"
     "  status ID                   a sweep's state, counters and best value\n"
@@ -39,8 +43,9 @@ struct Args {
 };
 
 bool ParseArgs(const std::vector<std::string>& raw, Args* args, std::ostream& err) {
-  static const std::set<std::string> kFlags = {"--url",    "--token",  "--data-dir",
-                                               "--state",  "--format", "--interval"};
+  static const std::set<std::string> kFlags = {
+      "--url",    "--token",   "--data-dir", "--state",         "--format",
+      "--interval", "--workers", "--ranks-per-worker", "--worker-binary"};
   for (size_t i = 0; i < raw.size(); ++i) {
     const std::string& a = raw[i];
     if (a.rfind("--", 0) == 0) {
@@ -212,7 +217,8 @@ std::string TrialsCsv(const std::vector<proto::Trial>& trials) {
   return out.str();
 }
 
-int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
+int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err,
+           const std::string& argv0_) {
   Args a;
   if (!ParseArgs(raw, &a, err)) return 2;
   if (a.positional.empty() || a.positional[0] == "help") {
@@ -220,11 +226,26 @@ int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream&
     return a.positional.empty() ? 2 : 0;
   }
   const std::string& cmd = a.positional[0];
-  static const std::set<std::string> kCommands = {"submit", "list",  "status", "trials",
-                                                  "best",   "cancel", "watch", "export"};
+  static const std::set<std::string> kCommands = {"submit", "list",  "status", "trials", "best",
+                                                  "cancel", "watch", "export", "run"};
   if (!kCommands.count(cmd)) {
     err << "hpsweep: unknown command \"" << cmd << "\"\n" << kUsage;
     return 2;
+  }
+  if (cmd == "run") {
+    if (a.positional.size() < 2) {
+      err << "hpsweep: run needs a sweep file\n";
+      return 2;
+    }
+    RunOptions options;
+    options.sweep_file = a.positional[1];
+    options.data_dir = Flag(a, "--data-dir");
+    options.worker_binary = Flag(a, "--worker-binary");
+    if (!Flag(a, "--workers").empty()) options.workers = std::atoi(Flag(a, "--workers").c_str());
+    if (!Flag(a, "--ranks-per-worker").empty()) {
+      options.ranks_per_worker = std::atoi(Flag(a, "--ranks-per-worker").c_str());
+    }
+    return RunSweep(options, argv0_, out, err);
   }
   // Read and check the sweep file before contacting anyone.
   Json spec;

@@ -13,7 +13,9 @@ namespace hpsweep::cli {
 
 // Runs one CLI invocation; returns the process exit status (0 ok, 1 failed,
 // 2 usage error).
-int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+// `argv0` locates the worker binary for `run`.
+int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+           const std::string& argv0 = "hpsweep");
 
 // Trials as CSV: id, number, state, objective, attempt, then one column per
 // parameter and per final value (union over trials, sorted).

@@ -1,0 +1,35 @@
+// `hpsweep run SWEEP.json`: one command runs a whole sweep on this machine —
+// an embedded coordinator (RocksDB in the data directory, a free loopback
+// port), N local `mpirun` worker jobs of K ranks, live progress, and a table
+// of the best trials at the end. Running it again on the same data directory
+// resumes the sweep instead of starting over.
+#ifndef HPSWEEP_TOOLS_CLI_RUN_COMMAND_H_
+#define HPSWEEP_TOOLS_CLI_RUN_COMMAND_H_
+
+#include <ostream>
+#include <string>
+
+namespace hpsweep::cli {
+
+struct RunOptions {
+  std::string sweep_file;
+  // Default: ./<sweep name> (the name made filesystem-safe).
+  std::string data_dir;
+  // Worker jobs started. Default: 2.
+  int workers = 2;
+  // MPI ranks per worker job. Default: the sweep's resources.ranks_per_trial.
+  int ranks_per_worker = 0;
+  // Worker binary; default: found next to this program (Bazel runfiles or
+  // bazel-bin layout), then $HPSWEEP_WORKER.
+  std::string worker_binary;
+  // Seconds between progress updates. Default: 0.5.
+  double refresh_seconds = 0.5;
+};
+
+// Runs the sweep; returns the exit status (0: the sweep completed).
+int RunSweep(const RunOptions& options, const std::string& argv0, std::ostream& out,
+             std::ostream& err);
+
+}  // namespace hpsweep::cli
+
+#endif  // HPSWEEP_TOOLS_CLI_RUN_COMMAND_H_
