@@ -412,6 +412,11 @@ void Api::Route(HttpRequest req, ReplyCallback reply, int64_t start_us) {
         if (!body.ok()) return fail("complete", body.status());
         return mutate("complete", 200, [this, trial_id, r = *body] { return service_->Complete(trial_id, r); });
       }
+      if (p[2] == "release") {
+        auto body = ParseBody<proto::HeartbeatRequest>(req);
+        if (!body.ok()) return fail("release", body.status());
+        return mutate("release", 200, [this, trial_id, r = *body] { return service_->Release(trial_id, r); });
+      }
       if (p[2] == "fail") {
         auto body = ParseBody<proto::FailRequest>(req);
         if (!body.ok()) return fail("fail", body.status());

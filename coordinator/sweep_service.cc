@@ -632,6 +632,25 @@ StatusOr<Mutation<Trial>> SweepService::Fail(uint64_t trial_id, const proto::Fai
   return m;
 }
 
+StatusOr<Mutation<Trial>> SweepService::Release(uint64_t trial_id,
+                                                const proto::HeartbeatRequest& request) {
+  Touch(request.client_id, "");
+  HPS_ASSIGN_OR_RETURN(auto found, FindTrial(trial_id));
+  auto [entry, trial] = found;
+  Mutation<Trial> m;
+  if (!IsLive(trial->state) && trial->lease_owner.empty()) {
+    m.response = *trial;  // already released, expired or finished
+    return m;
+  }
+  HPS_RETURN_IF_ERROR(CheckLease(*trial, request.client_id));
+  SetState(*entry, *trial, TrialState::kPending);
+  entry->requeued.insert(trial->id);
+  Record(m.writes, *trial);
+  AddEvent(m.writes, "trial_released", entry->sweep.id, trial->id, request.client_id);
+  m.response = *trial;
+  return m;
+}
+
 Status SweepService::CheckCheckpointUpload(uint64_t trial_id, const std::string& client_id) const {
   auto it = sweep_of_trial_.find(trial_id);
   if (it == sweep_of_trial_.end()) return TrialNotFound(trial_id);

@@ -13,6 +13,7 @@
 //   Complete   terminal; repeating it is answered with the completed trial.
 //   Fail       terminal, with the error text (not retried: training errors
 //              such as NaN losses are deterministic).
+//   Release    back to pending at once, attempt unchanged (graceful shutdown).
 //   expiry     a lease past its deadline goes back to pending with attempt+1,
 //              or to failed once attempts exceed max_restarts.
 //
@@ -128,6 +129,12 @@ class SweepService {
   StatusOr<Mutation<proto::Decision>> Report(uint64_t trial_id, const proto::ReportRequest& request);
   StatusOr<Mutation<proto::Trial>> Complete(uint64_t trial_id, const proto::CompleteRequest& request);
   StatusOr<Mutation<proto::Trial>> Fail(uint64_t trial_id, const proto::FailRequest& request);
+  // Gives a live trial back (a worker shutting down after its checkpoint): it
+  // is pending again at once, attempt unchanged, and resumes from its
+  // checkpoint wherever it is leased next. Releasing twice is answered with
+  // the trial as it stands.
+  StatusOr<Mutation<proto::Trial>> Release(uint64_t trial_id,
+                                           const proto::HeartbeatRequest& request);
   // OK when `client_id` holds the lease of a trial that may store a checkpoint.
   Status CheckCheckpointUpload(uint64_t trial_id, const std::string& client_id) const;
   // Records a stored checkpoint on its trial.

@@ -142,6 +142,19 @@ TEST_F(SweepServiceTest, ExpiredLeaseRequeuesThenFailsAfterMaxRestarts) {
   EXPECT_EQ(service_->GetSweep(t.sweep_id)->state, proto::SweepState::kCompleted);
 }
 
+TEST_F(SweepServiceTest, ReleasedTrialGoesToTheNextAskerWithItsAttempt) {
+  Create(SweepJson());
+  const uint64_t id = Apply(service_->Ask(AskFor("leaving"))).trials[0].trial.id;
+  EXPECT_EQ(service_->Release(id, {"intruder"}).status().code(), StatusCode::kAborted);
+  proto::Trial released = Apply(service_->Release(id, {"leaving"}));
+  EXPECT_EQ(released.state, TrialState::kPending);
+  EXPECT_EQ(released.attempt, 0);
+  EXPECT_TRUE(service_->Release(id, {"leaving"}).ok()) << "releasing twice is harmless";
+  proto::AskResponse next = Apply(service_->Ask(AskFor("next")));
+  ASSERT_EQ(next.trials.size(), 1u);
+  EXPECT_EQ(next.trials[0].trial.id, id);
+}
+
 TEST_F(SweepServiceTest, HeartbeatsKeepTheLease) {
   Create(SweepJson());
   const uint64_t id = Apply(service_->Ask(AskFor("c1", 1, 5))).trials[0].trial.id;

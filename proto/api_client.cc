@@ -157,6 +157,11 @@ StatusOr<Trial> CoordinatorClient::Fail(uint64_t id, const FailRequest& request)
   return Decode<Trial>(Call("POST", "/api/v1/trials/" + std::to_string(id) + "/fail", &body));
 }
 
+StatusOr<Trial> CoordinatorClient::Release(uint64_t id, const std::string& client_id) {
+  const Json body = ToJson(HeartbeatRequest{client_id});
+  return Decode<Trial>(Call("POST", "/api/v1/trials/" + std::to_string(id) + "/release", &body));
+}
+
 Status CoordinatorClient::UploadCheckpoint(uint64_t id, int64_t step, const std::string& client_id,
                                            const std::string& bytes) {
   const std::string target = "/api/v1/trials/" + std::to_string(id) + "/checkpoints/" +

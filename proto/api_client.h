@@ -52,6 +52,7 @@ class CoordinatorClient {
   StatusOr<Decision> Report(uint64_t trial_id, const ReportRequest& request);
   StatusOr<Trial> Complete(uint64_t trial_id, const CompleteRequest& request);
   StatusOr<Trial> Fail(uint64_t trial_id, const FailRequest& request);
+  StatusOr<Trial> Release(uint64_t trial_id, const std::string& client_id);
   Status UploadCheckpoint(uint64_t trial_id, int64_t step, const std::string& client_id,
                           const std::string& bytes);
   // The checkpoint at `step` (< 0: the latest) and its step. NOT_FOUND when none.

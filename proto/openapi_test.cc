@@ -34,6 +34,7 @@ const std::set<Route>& Routes() {
       {"get", "/api/v1/sweeps/{sweep_id}/trials"},
       {"get", "/api/v1/trials/{trial_id}"},
       {"post", "/api/v1/trials/{trial_id}/heartbeat"},
+      {"post", "/api/v1/trials/{trial_id}/release"},
       {"post", "/api/v1/trials/{trial_id}/report"},
       {"post", "/api/v1/trials/{trial_id}/complete"},
       {"post", "/api/v1/trials/{trial_id}/fail"},

@@ -244,6 +244,12 @@ Status Gang::RunTrial(const Json& command) {
   }
   if (result->end == TrainResult::End::kStopped) {
     ++stats_.trials_stopped;
+    if (!stopped_by_coordinator) {
+      // Shutting down: give the trial back so it resumes from the checkpoint
+      // just uploaded without waiting for the lease to run out.
+      auto released = client_->Release(trial.id, options_.client_id);
+      if (!released.ok()) HPS_LOG(WARNING) << "release trial " << trial.id << ": " << released.status();
+    }
     HPS_LOG(INFO) << "trial " << trial.id << " stopped at step " << result->state.global_step
                   << (stopped_by_coordinator ? " by the coordinator" : " (gang stopping)");
     return Status();

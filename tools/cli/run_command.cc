@@ -224,8 +224,9 @@ int RunSweep(const RunOptions& options, const std::string& argv0, std::ostream& 
       Status s = job->Start({"mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none",
                              "-np", std::to_string(ranks), "-x", "OPENBLAS_NUM_THREADS", "-x",
                              "OMP_NUM_THREADS", worker, "--coordinator", embedded.url(), "--token",
-                             embedded.token(), "--sweep", std::to_string(sweep_id), "--idle-wait",
-                             "10", "--base-dir", base_dir},
+                             embedded.token(), "--sweep", std::to_string(sweep_id),
+                             // Outlive a lease orphaned by a killed earlier run (60 s).
+                             "--idle-wait", "90", "--base-dir", base_dir},
                             log, {"OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1"});
       if (!s.ok()) {
         err << "hpsweep run: cannot start a worker job: " << s.message() << "\n";
