@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Sets up a Debian 12 machine (apt-get only), builds hpsweep and runs the main job.
+# The README's first command: sets up a Debian 12 machine (apt-get only),
+# builds hpsweep and runs the quickstart sweep on this machine — an embedded
+# coordinator and two local MPI worker jobs — printing live progress and the
+# best trials. Extra arguments go to `hpsweep run` (e.g. --workers 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./tools/setup.sh
-bazel build //coordinator:hpsweep-coordinator //worker:hpsweep-worker
-./bazel-bin/coordinator/hpsweep-coordinator --version
-OPENBLAS_NUM_THREADS=1 mpirun --allow-run-as-root --oversubscribe -np 2 ./bazel-bin/worker/hpsweep-worker
+bazel build //tools/cli:hpsweep //coordinator:hpsweep-coordinator //worker:hpsweep-worker
+bin="$(bazel info bazel-bin 2>/dev/null)"
+exec "$bin/tools/cli/hpsweep" run tools/examples/quickstart.json \
+  --data-dir "${HPSWEEP_QUICKSTART_DIR:-runs/quickstart}" "$@"
