@@ -61,8 +61,9 @@ class Collectives {
   virtual std::unique_ptr<PendingCollective> AllreduceAsync(torch::Tensor tensor,
                                                             ReduceOp op) = 0;
 
-  // Blocking convenience form of AllreduceAsync.
-  [[nodiscard]] Status Allreduce(torch::Tensor tensor, ReduceOp op) {
+  // Blocking form of AllreduceAsync (ordered after the ones in flight). An
+  // implementation may run it on the calling thread to save a hand-off.
+  [[nodiscard]] virtual Status Allreduce(torch::Tensor tensor, ReduceOp op) {
     return AllreduceAsync(std::move(tensor), op)->Wait();
   }
 

@@ -175,6 +175,11 @@ class MpiCollectives::Engine {
   virtual Status Wait(Job& job) = 0;
   virtual Status Drain() = 0;
   virtual void Poll() {}
+  // REQUIRES: nothing in flight (after Drain). Runs the job on the caller.
+  virtual void RunInline(Job& job) {
+    Start(std::shared_ptr<Job>(&job, [](Job*) {}));
+    Wait(job).IgnoreError();  // the status stays in job.status
+  }
 };
 
 namespace {
@@ -231,7 +236,41 @@ class ThreadEngine final : public MpiCollectives::Engine {
     return Status::Ok();
   }
 
+  void RunInline(Job& job) override {
+    job.status = Execute(job);
+    job.done = true;
+  }
+
  private:
+  // Runs one allreduce on the calling thread.
+  Status Execute(Job& job) {
+    Status status;
+    StatusOr<MPI_Datatype> type = MpiType(job.tensor);
+    if (!type.ok()) {
+      status = type.status();
+    } else {
+      const bool ring = size_ > 1 && job.tensor.is_floating_point() &&
+                        job.tensor.numel() * job.tensor.element_size() >= kRingMinBytes &&
+                        (job.tensor.scalar_type() == torch::kFloat ||
+                         job.tensor.scalar_type() == torch::kDouble);
+      const bool shm = shm_ != nullptr && (job.tensor.scalar_type() == torch::kFloat ||
+                                           job.tensor.scalar_type() == torch::kDouble);
+      if (shm) {
+        status = shm_->Run(job.tensor, job.op == ReduceOp::kMax,
+                           job.op == ReduceOp::kAverage ? 1.0 / size_ : 1.0);
+      } else if (ring) {
+        status = ring_.Run(job.tensor, *type, job.op);
+      } else {
+        status = MpiStatus(MPI_Allreduce(MPI_IN_PLACE, job.tensor.data_ptr(),
+                                         static_cast<int>(job.tensor.numel()), *type,
+                                         MpiOp(job.op), comm_),
+                           "MPI_Allreduce");
+        if (status.ok()) status = Finish(job.tensor, job.op, size_);
+      }
+    }
+    return status;
+  }
+
   void Loop() {
     std::unique_lock<std::mutex> lock(mu_);
     while (true) {
@@ -240,30 +279,7 @@ class ThreadEngine final : public MpiCollectives::Engine {
       std::shared_ptr<Job> job = std::move(queue_.front());
       queue_.pop_front();
       lock.unlock();
-      Status status;
-      StatusOr<MPI_Datatype> type = MpiType(job->tensor);
-      if (!type.ok()) {
-        status = type.status();
-      } else {
-        const bool ring = size_ > 1 && job->tensor.is_floating_point() &&
-                          job->tensor.numel() * job->tensor.element_size() >= kRingMinBytes &&
-                          (job->tensor.scalar_type() == torch::kFloat ||
-                           job->tensor.scalar_type() == torch::kDouble);
-        const bool shm = shm_ != nullptr && (job->tensor.scalar_type() == torch::kFloat ||
-                                             job->tensor.scalar_type() == torch::kDouble);
-        if (shm) {
-          status = shm_->Run(job->tensor, job->op == ReduceOp::kMax,
-                             job->op == ReduceOp::kAverage ? 1.0 / size_ : 1.0);
-        } else if (ring) {
-          status = ring_.Run(job->tensor, *type, job->op);
-        } else {
-          status = MpiStatus(MPI_Allreduce(MPI_IN_PLACE, job->tensor.data_ptr(),
-                                           static_cast<int>(job->tensor.numel()), *type,
-                                           MpiOp(job->op), comm_),
-                             "MPI_Allreduce");
-          if (status.ok()) status = Finish(job->tensor, job->op, size_);
-        }
-      }
+      Status status = Execute(*job);
       lock.lock();
       job->status = std::move(status);
       job->done = true;
@@ -434,6 +450,16 @@ std::unique_ptr<PendingCollective> MpiCollectives::AllreduceAsync(torch::Tensor 
   job->tensor = std::move(tensor);
   engine_->Start(job);
   return std::make_unique<JobHandle>(engine_.get(), std::move(job));
+}
+
+Status MpiCollectives::Allreduce(torch::Tensor tensor, ReduceOp op) {
+  HPS_RETURN_IF_ERROR(CheckTensor(tensor));
+  HPS_RETURN_IF_ERROR(Drain());
+  Job job;
+  job.op = op;
+  job.tensor = std::move(tensor);
+  engine_->RunInline(job);
+  return job.status;
 }
 
 StatusOr<std::vector<std::string>> MpiCollectives::AllgatherBytes(const std::string& bytes) {

@@ -72,6 +72,8 @@ class MpiCollectives final : public Collectives {
   int size() const override { return size_; }
   Status Broadcast(const std::vector<torch::Tensor>& tensors, int root) override;
   std::unique_ptr<PendingCollective> AllreduceAsync(torch::Tensor tensor, ReduceOp op) override;
+  // Waits for the allreduces in flight, then runs on the calling thread.
+  Status Allreduce(torch::Tensor tensor, ReduceOp op) override;
   StatusOr<std::vector<std::string>> AllgatherBytes(const std::string& bytes) override;
   Status BroadcastBytes(std::string* bytes, int root) override;
   Status Barrier() override;

@@ -289,12 +289,17 @@ StatusOr<int> Reducer::FinishBackward(bool local_failed) {
     }
     torch::Tensor& last = buckets_.back().flat;
     last[last.numel() - 1].fill_(local_failed ? 1.0 : 0.0);
-    while (next_bucket_ < buckets_.size()) {
+    while (next_bucket_ + 1 < buckets_.size()) {
       StartBucket(next_bucket_++);
       ++stats_.buckets_started_at_finish;
     }
-    Status status;
+    // Nothing is left to overlap with: the final bucket runs blocking, which
+    // lets the implementation skip the hand-off to its communication thread.
+    next_bucket_ = buckets_.size();
+    ++stats_.buckets_started_at_finish;
+    Status status = comm_->Allreduce(buckets_.back().flat, ReduceOp::kAverage);
     for (Bucket& b : buckets_) {
+      if (!b.handle) continue;
       Status s = b.handle->Wait();
       b.handle.reset();
       if (status.ok() && !s.ok()) status = s;

@@ -59,7 +59,7 @@ StatusOr<std::unique_ptr<ShmAllreduce>> ShmAllreduce::Create(MPI_Comm comm, int6
   MPI_Allreduce(&all_local, &agreed, 1, MPI_INT, MPI_MIN, comm);
   if (!agreed) return UnimplementedError("the gang spans several nodes");
 
-  const MPI_Aint bytes = rank == 0 ? kHeaderBytes + (size + 1) * chunk_bytes : 0;
+  const MPI_Aint bytes = rank == 0 ? kHeaderBytes + (2 * size + 1) * chunk_bytes : 0;
   char* base = nullptr;
   MPI_Win win = MPI_WIN_NULL;
   int rc = MPI_Win_allocate_shared(bytes, 1, MPI_INFO_NULL, comm, &base, &win);
@@ -111,28 +111,55 @@ void ShmAllreduce::Barrier() {
 
 template <typename T>
 void ShmAllreduce::Chunk(T* data, int64_t n, bool max, T scale) {
+  if (size_ <= kOneShotMaxRanks) {
+    // One barrier: write my slot of this call's slot set, then every rank
+    // reduces all slots itself, in rank order, so all get identical bits.
+    // Slot sets alternate between calls: a rank can only start writing set s
+    // again two calls later, after every rank passed the barrier between,
+    // i.e. finished reading set s.
+    char* set = slots_ + parity_ * size_ * chunk_bytes_;
+    parity_ ^= 1;
+    std::memcpy(set + rank_ * chunk_bytes_, data, static_cast<size_t>(n) * sizeof(T));
+    Barrier();
+    const T* s0 = reinterpret_cast<const T*>(set);
+    if (size_ == 2 && !max) {
+      const T* s1 = reinterpret_cast<const T*>(set + chunk_bytes_);
+      for (int64_t i = 0; i < n; ++i) data[i] = (s0[i] + s1[i]) * scale;
+      return;
+    }
+    std::memcpy(data, s0, static_cast<size_t>(n) * sizeof(T));
+    for (int r = 1; r < size_; ++r) {
+      const T* s = reinterpret_cast<const T*>(set + r * chunk_bytes_);
+      if (max) {
+        for (int64_t i = 0; i < n; ++i) data[i] = s[i] > data[i] ? s[i] : data[i];
+      } else {
+        for (int64_t i = 0; i < n; ++i) data[i] += s[i];
+      }
+    }
+    if (!max && scale != T(1)) {
+      for (int64_t i = 0; i < n; ++i) data[i] *= scale;
+    }
+    return;
+  }
+  // Two barriers, reduction split P ways: copy in; rank r reduces slice r of
+  // all slots into the result area; copy the result back.
   T* mine = reinterpret_cast<T*>(slots_ + rank_ * chunk_bytes_);
-  T* result = reinterpret_cast<T*>(slots_ + size_ * chunk_bytes_);
+  T* result = reinterpret_cast<T*>(slots_ + 2 * size_ * chunk_bytes_);
   std::memcpy(mine, data, static_cast<size_t>(n) * sizeof(T));
   Barrier();
   const int64_t lo = n * rank_ / size_, hi = n * (rank_ + 1) / size_;
   const T* s0 = reinterpret_cast<const T*>(slots_);
-  if (size_ == 2 && !max) {
-    const T* s1 = reinterpret_cast<const T*>(slots_ + chunk_bytes_);
-    for (int64_t i = lo; i < hi; ++i) result[i] = (s0[i] + s1[i]) * scale;
-  } else {
-    for (int64_t i = lo; i < hi; ++i) result[i] = s0[i];
-    for (int r = 1; r < size_; ++r) {
-      const T* s = reinterpret_cast<const T*>(slots_ + r * chunk_bytes_);
-      if (max) {
-        for (int64_t i = lo; i < hi; ++i) result[i] = s[i] > result[i] ? s[i] : result[i];
-      } else {
-        for (int64_t i = lo; i < hi; ++i) result[i] += s[i];
-      }
+  for (int64_t i = lo; i < hi; ++i) result[i] = s0[i];
+  for (int r = 1; r < size_; ++r) {
+    const T* s = reinterpret_cast<const T*>(slots_ + r * chunk_bytes_);
+    if (max) {
+      for (int64_t i = lo; i < hi; ++i) result[i] = s[i] > result[i] ? s[i] : result[i];
+    } else {
+      for (int64_t i = lo; i < hi; ++i) result[i] += s[i];
     }
-    if (!max && scale != T(1)) {
-      for (int64_t i = lo; i < hi; ++i) result[i] *= scale;
-    }
+  }
+  if (!max && scale != T(1)) {
+    for (int64_t i = lo; i < hi; ++i) result[i] *= scale;
   }
   Barrier();
   std::memcpy(data, result, static_cast<size_t>(n) * sizeof(T));

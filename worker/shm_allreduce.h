@@ -8,10 +8,13 @@
 // 2 ranks plus anything else), a polling rank takes CPU time from the rank it
 // is waiting for. Gloo (PyTorch DDP) blocks in the kernel instead.
 //
-// Algorithm per chunk of at most chunk_bytes: every rank copies its chunk into
-// its slot; barrier; rank r reduces slice r of all slots into a result area;
-// barrier; every rank copies the result back. Each rank moves about 3x its
-// buffer through memory and the reduction work is split P ways.
+// Algorithm per chunk of at most chunk_bytes. Up to kOneShotMaxRanks ranks:
+// every rank copies its chunk into its slot; one barrier; every rank reduces
+// all slots (in rank order, so results are bit-identical across ranks) into
+// its own buffer. Two slot sets alternate between calls so that one barrier
+// per chunk suffices: under load every barrier is a chance to be descheduled.
+// More ranks: copy in; barrier; rank r reduces slice r of all slots into a
+// result area; barrier; everyone copies the result back (work split P ways).
 //
 // Failure: a peer that dies mid-collective leaves the others waiting (as with
 // MPI itself); the job scheduler reaps the gang.
@@ -47,6 +50,7 @@ class ShmAllreduce {
   Status Run(torch::Tensor& tensor, bool max, double scale);
 
   struct Header;  // in the shared segment
+  static constexpr int kOneShotMaxRanks = 4;
 
  private:
   ShmAllreduce(MPI_Win win, Header* header, char* slots, int rank, int size, int64_t chunk_bytes);
@@ -56,7 +60,8 @@ class ShmAllreduce {
 
   MPI_Win win_;
   Header* header_;
-  char* slots_;  // size_ slots of chunk_bytes_, then the result area
+  char* slots_;  // 2 sets of size_ slots of chunk_bytes_, then the result area
+  int parity_ = 0;  // slot set of the next one-shot chunk
   int rank_;
   int size_;
   int64_t chunk_bytes_;
