@@ -219,6 +219,11 @@ std::string TrialsCsv(const std::vector<proto::Trial>& trials) {
 
 int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err,
            const std::string& argv0_) {
+  if (std::find(raw.begin(), raw.end(), "--help") != raw.end() ||
+      std::find(raw.begin(), raw.end(), "-h") != raw.end()) {
+    out << kUsage;
+    return 0;
+  }
   Args a;
   if (!ParseArgs(raw, &a, err)) return 2;
   if (a.positional.empty() || a.positional[0] == "help") {

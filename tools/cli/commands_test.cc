@@ -46,6 +46,14 @@ TEST(CliTest, ProgressLineCountsFinishedTrials) {
             "[#####.....] 5/10 done  2 running  1 failed  0 pruned  best loss=0.125  (running)");
 }
 
+TEST(CliTest, HelpPrintsUsage) {
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCli({"--help"}, out, err), 0);
+  EXPECT_NE(out.str().find("usage: hpsweep COMMAND"), std::string::npos);
+  EXPECT_EQ(RunCli({"run", "--help"}, out, err), 0);
+  EXPECT_TRUE(err.str().empty()) << err.str();
+}
+
 TEST(CliTest, UsageErrorsExitWithTwo) {
   std::ostringstream out, err;
   EXPECT_EQ(RunCli({}, out, err), 2);
