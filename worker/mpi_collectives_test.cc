@@ -72,6 +72,16 @@ TEST_P(MpiCollectivesTest, LargeBuffersAverageSumAndMaxExactly) {
   EXPECT_TRUE(torch::equal(mx, base));
 }
 
+TEST_P(MpiCollectivesTest, BlockingAllreduceRunsAfterTheOnesInFlight) {
+  torch::Tensor a = torch::full({300000}, static_cast<float>(comm_->rank()));
+  torch::Tensor b = torch::full({300000}, static_cast<float>(2 * comm_->rank()));
+  auto pending = comm_->AllreduceAsync(a, ReduceOp::kSum);
+  ASSERT_TRUE(comm_->Allreduce(b, ReduceOp::kAverage).ok());
+  ASSERT_TRUE(pending->Wait().ok());
+  EXPECT_EQ(a[12345].item<float>(), 1.0f);
+  EXPECT_EQ(b[299999].item<float>(), 1.0f);
+}
+
 TEST_P(MpiCollectivesTest, SumMaxAndIntegerTypes) {
   torch::Tensor s = torch::full({3}, comm_->rank() + 1, torch::kLong);
   ASSERT_TRUE(comm_->Allreduce(s, ReduceOp::kSum).ok());
