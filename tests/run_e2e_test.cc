@@ -110,12 +110,12 @@ TEST_F(RunE2eTest, RunsASweepAndPrintsTheBestStoredTrial) {
 }
 
 TEST_F(RunE2eTest, InterruptedRunResumesWithoutRedoingCompletedTrials) {
-  const std::string sweep = WriteSweep(TinySweep("resumable", 10, 25));
+  const std::string sweep = WriteSweep(TinySweep("resumable", 20, 80));
   Subprocess first;
   ASSERT_TRUE(StartRun(first, sweep, "first.log").ok());
   // Interrupt (Ctrl-C) once a few trials have completed.
   int64_t completed = 0;
-  for (int i = 0; i < 3000 && completed < 3; ++i) {
+  for (int i = 0; i < 3000 && completed < 2; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     auto conn = proto::ResolveConnection("", "", dir_ + "/data");
     if (!conn.ok()) continue;
@@ -124,7 +124,7 @@ TEST_F(RunE2eTest, InterruptedRunResumesWithoutRedoingCompletedTrials) {
     auto s = (*client)->GetSweep(1);
     if (s.ok()) completed = s->counters.completed;
   }
-  ASSERT_GE(completed, 3) << ReadFile(dir_ + "/first.log");
+  ASSERT_GE(completed, 2) << ReadFile(dir_ + "/first.log");
   first.Signal(SIGINT);
   const int code = first.Wait(120);
   ASSERT_NE(code, -1) << "hpsweep run did not stop on Ctrl-C\n" << ReadFile(dir_ + "/first.log");
@@ -132,16 +132,15 @@ TEST_F(RunE2eTest, InterruptedRunResumesWithoutRedoingCompletedTrials) {
   for (const auto& t : StoredTrials()) {
     if (t.state == proto::TrialState::kCompleted) done_before[t.id] = *t.objective;
   }
-  if (code == 0) GTEST_SKIP() << "the sweep finished before the interrupt landed";
-  EXPECT_EQ(code, 130) << ReadFile(dir_ + "/first.log");
-  ASSERT_LT(done_before.size(), 10u);
+  ASSERT_EQ(code, 130) << "interrupted before the end\n" << ReadFile(dir_ + "/first.log");
+  ASSERT_LT(done_before.size(), 20u);
 
   Subprocess second;
   ASSERT_TRUE(StartRun(second, sweep, "second.log").ok());
   ASSERT_EQ(second.Wait(600), 0) << ReadFile(dir_ + "/second.log");
   EXPECT_NE(ReadFile(dir_ + "/second.log").find("resuming sweep 1"), std::string::npos);
   std::vector<proto::Trial> trials = StoredTrials();
-  ASSERT_EQ(trials.size(), 10u) << "no trial created twice";
+  ASSERT_EQ(trials.size(), 20u) << "no trial created twice";
   for (const auto& t : trials) {
     EXPECT_EQ(t.state, proto::TrialState::kCompleted) << t.error;
     auto before = done_before.find(t.id);
