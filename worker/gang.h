@@ -17,8 +17,8 @@
 // A failure inside training (NaN loss, LibTorch error, out of memory) fails
 // that trial and the gang goes on to the next one. SIGTERM/SIGINT (see
 // RequestStop) end the current trial at its next epoch boundary, after the
-// epoch's checkpoint is uploaded, without completing it: its lease runs out
-// and it is re-leased and resumed elsewhere.
+// epoch's checkpoint is uploaded, and give it back (release): it is leased
+// again at once and resumes from that checkpoint.
 //
 // Thread safety: Run is called once, on every rank of the gang, from the
 // rank's main thread. RequestStop may be called from any thread or a signal
