@@ -52,6 +52,15 @@ int64_t* CounterFor(proto::SweepCounters& c, TrialState state) {
 
 bool IsLive(TrialState s) { return s == TrialState::kLeased || s == TrialState::kRunning; }
 
+// A cancelled or pruned trial is answered "stop" (not an error), so its
+// worker ends it gracefully.
+bool IsStopped(const Trial& trial, proto::Decision* decision) {
+  if (trial.state != TrialState::kCancelled && trial.state != TrialState::kPruned) return false;
+  decision->stop = true;
+  decision->reason = "trial " + std::string(proto::TrialStateName(trial.state));
+  return true;
+}
+
 bool Better(const proto::SweepSpec& spec, double a, double b) {
   return spec.metric.goal == proto::Goal::kMaximize ? a > b : a < b;
 }
@@ -530,11 +539,7 @@ StatusOr<Mutation<proto::Decision>> SweepService::Heartbeat(uint64_t trial_id,
   HPS_ASSIGN_OR_RETURN(auto found, FindTrial(trial_id));
   auto [entry, trial] = found;
   Mutation<proto::Decision> m;
-  if (trial->state == TrialState::kCancelled || trial->state == TrialState::kPruned) {
-    m.response.stop = true;
-    m.response.reason = "trial " + std::string(proto::TrialStateName(trial->state));
-    return m;
-  }
+  if (IsStopped(*trial, &m.response)) return m;
   HPS_RETURN_IF_ERROR(CheckLease(*trial, request.client_id));
   trial->lease_deadline_us = clock_->NowMicros() + trial->lease_seconds * 1'000'000;
   Record(m.writes, *trial);
@@ -548,11 +553,7 @@ StatusOr<Mutation<proto::Decision>> SweepService::Report(uint64_t trial_id,
   HPS_ASSIGN_OR_RETURN(auto found, FindTrial(trial_id));
   auto [entry, trial] = found;
   Mutation<proto::Decision> m;
-  if (trial->state == TrialState::kCancelled || trial->state == TrialState::kPruned) {
-    m.response.stop = true;
-    m.response.reason = "trial " + std::string(proto::TrialStateName(trial->state));
-    return m;
-  }
+  if (IsStopped(*trial, &m.response)) return m;
   HPS_RETURN_IF_ERROR(CheckLease(*trial, request.client_id));
   const int64_t now = clock_->NowMicros();
   if (trial->state == TrialState::kLeased) {

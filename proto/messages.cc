@@ -263,13 +263,7 @@ Status FromJson(const Json& j, AskRequest* v) {
 }
 
 Json ToJson(const LeasedTrial& v) {
-  Json program = Json::object();
-  if (v.program.external) program["external"] = true;
-  else program["model"] = v.program.model;
-  program["args"] = v.program.args;
-  return {{"trial", ToJson(v.trial)},
-          {"metric", {{"name", v.metric.name}, {"goal", GoalName(v.metric.goal)}}},
-          {"program", std::move(program)}};
+  return {{"trial", ToJson(v.trial)}, {"metric", ToJson(v.metric)}, {"program", ToJson(v.program)}};
 }
 
 Json ToJson(const AskResponse& v) {

@@ -391,25 +391,33 @@ Json ToJson(const SweepSpec& spec) {
     if (p.condition) j["condition"] = {{"parent", p.condition->parent}, {"values", p.condition->values}};
     params[p.name] = std::move(j);
   }
-  Json program = Json::object();
-  if (spec.program.external) {
-    program["external"] = true;
-  } else {
-    program["model"] = spec.program.model;
-  }
-  program["args"] = spec.program.args;
   Json out = {{"name", spec.name},
-              {"metric", {{"name", spec.metric.name}, {"goal", GoalName(spec.metric.goal)}}},
+              {"metric", ToJson(spec.metric)},
               {"method", MethodName(spec.method)},
               {"parameters", std::move(params)},
               {"max_trials", spec.max_trials},
               {"max_concurrent_trials", spec.max_concurrent_trials},
               {"max_restarts", spec.max_restarts},
               {"seed", spec.seed},
-              {"program", std::move(program)},
+              {"program", ToJson(spec.program)},
               {"resources", {{"ranks_per_trial", spec.ranks_per_trial}}},
               {"method_options", spec.method_options}};
   if (!spec.early_terminate.is_null()) out["early_terminate"] = spec.early_terminate;
+  return out;
+}
+
+Json ToJson(const MetricSpec& metric) {
+  return {{"name", metric.name}, {"goal", GoalName(metric.goal)}};
+}
+
+Json ToJson(const ProgramSpec& program) {
+  Json out = Json::object();
+  if (program.external) {
+    out["external"] = true;
+  } else {
+    out["model"] = program.model;
+  }
+  out["args"] = program.args;
   return out;
 }
 

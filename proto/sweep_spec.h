@@ -95,6 +95,10 @@ StatusOr<SweepSpec> ParseSweepSpec(const Json& json);
 // The canonical JSON form; ParseSweepSpec(ToJson(s)) == s.
 Json ToJson(const SweepSpec& spec);
 
+// The JSON forms of the blocks a LeasedTrial repeats to workers.
+Json ToJson(const MetricSpec& metric);
+Json ToJson(const ProgramSpec& program);
+
 // The parameter named `name`, or nullptr.
 const ParameterSpec* FindParameter(const SweepSpec& spec, const std::string& name);
 
