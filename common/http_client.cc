@@ -101,7 +101,12 @@ StatusOr<HttpReply> HttpClient::SendOnce(std::string_view method, const std::str
   http::write(c.stream, req, ec);
   http::response_parser<http::string_body> parser;
   parser.body_limit(options_.max_reply_bytes);
-  if (!ec) http::read(c.stream, c.buffer, parser, ec);
+  // A server may answer before reading the whole body (413) and stop reading:
+  // the reply can still be read after a failed write.
+  const bool write_failed = static_cast<bool>(ec);
+  ec.clear();
+  http::read(c.stream, c.buffer, parser, ec);
+  if (!ec && write_failed && !parser.is_done()) ec = http::error::partial_message;
   if (ec) {
     connection_.reset();
     return UnavailableError("request " + std::string(method) + " " + target + " to " + base_url_ +

@@ -276,11 +276,26 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
+  // Lingering close: stop sending, then read and discard what the peer still
+  // sends (e.g. the rest of a body we refused) until it closes or a short
+  // deadline passes. Closing with unread data would make the kernel send RST,
+  // which can destroy our error reply before the client reads it.
   void Close() {
     EndRequest();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    ec.clear();  // Deliberately ignored: the peer may already be gone.
+    if (ec) return;  // the peer is already gone
+    stream_.expires_after(std::chrono::seconds(2));
+    Drain();
+  }
+
+  void Drain() {
+    drain_buffer_.resize(64 * 1024);
+    stream_.async_read_some(net::buffer(drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (!ec) return self->Drain();
+                              // EOF, timeout or reset: the session ends here.
+                            });
   }
 
   beast::tcp_stream stream_;
@@ -292,6 +307,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> string_parser_;
   std::optional<http::request_parser<http::buffer_body>> stream_parser_;
   std::vector<char> stream_buffer_;
+  std::vector<char> drain_buffer_;
   std::shared_ptr<BodySink> sink_;
   HttpRequest request_;
   bool keep_alive_ = true;
