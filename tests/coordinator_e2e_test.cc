@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "proto/api_client.h"
 #include "common/subprocess.h"
+#include "tests/coordinator_process.h"
 #include "tools/cli/commands.h"
 
 namespace hpsweep {
@@ -32,17 +33,10 @@ class CoordinatorProcess {
 
   // Starts the coordinator on a free port and waits until it serves.
   void Start() {
-    std::filesystem::remove(dir_ + "/endpoint");
-    ASSERT_TRUE(process_
-                    .Start({Runfile("coordinator/hpsweep-coordinator"), "--data-dir", dir_,
-                            "--port", "0"},
-                           dir_ + "/coordinator.log")
-                    .ok());
-    for (int i = 0; i < 1000 && ReadFile(dir_ + "/endpoint").empty(); ++i) {
-      ASSERT_TRUE(process_.Wait(0.01) == -1) << "coordinator exited:\n" << Log();
-    }
-    connection_ = *proto::ResolveConnection("", "", dir_);
-    ASSERT_FALSE(connection_.url.empty()) << Log();
+    auto connection = StartCoordinator(process_, Runfile("coordinator/hpsweep-coordinator"), dir_,
+                                       dir_ + "/coordinator.log");
+    ASSERT_TRUE(connection.ok()) << connection.status();
+    connection_ = *connection;
   }
 
   std::unique_ptr<proto::CoordinatorClient> Client() {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/subprocess.h"
+#include "tests/coordinator_process.h"
 #include "gtest/gtest.h"
 #include "proto/api_client.h"
 
@@ -50,27 +51,21 @@ class RunE2eTest : public testing::Test {
   }
 
   Status StartRun(Subprocess& run, const std::string& sweep, const std::string& log) {
+    std::vector<std::string> environment = MpiTestEnvironment();
+    environment.push_back("HPSWEEP_WORKER=" + Runfile("worker/hpsweep-worker"));
     return run.Start({Runfile("tools/cli/hpsweep"), "run", sweep, "--workers", "2", "--data-dir",
                       dir_ + "/data"},
-                     dir_ + "/" + log,
-                     {"HPSWEEP_WORKER=" + Runfile("worker/hpsweep-worker"),
-                      "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
-                      "OMPI_MCA_btl=self,vader,tcp", "OMPI_MCA_btl_vader_single_copy_mechanism=none"});
+                     dir_ + "/" + log, environment);
   }
 
   // Every trial, read by a coordinator started on the data directory.
   std::vector<proto::Trial> StoredTrials() {
     Subprocess coordinator;
-    std::filesystem::remove(dir_ + "/data/endpoint");
-    EXPECT_TRUE(coordinator
-                    .Start({Runfile("coordinator/hpsweep-coordinator"), "--data-dir",
-                            dir_ + "/data", "--port", "0"},
-                           dir_ + "/coordinator.log")
-                    .ok());
-    for (int i = 0; i < 1000 && ReadFile(dir_ + "/data/endpoint").empty(); ++i) {
-      if (coordinator.Wait(0.01) != -1) break;
-    }
-    auto client = proto::CoordinatorClient::Create(*proto::ResolveConnection("", "", dir_ + "/data"));
+    auto connection = StartCoordinator(coordinator, Runfile("coordinator/hpsweep-coordinator"),
+                                       dir_ + "/data", dir_ + "/coordinator.log");
+    EXPECT_TRUE(connection.ok()) << connection.status();
+    if (!connection.ok()) return {};
+    auto client = proto::CoordinatorClient::Create(*connection);
     EXPECT_TRUE(client.ok());
     auto trials = (*client)->AllTrials(1);
     EXPECT_TRUE(trials.ok()) << trials.status() << ReadFile(dir_ + "/coordinator.log");

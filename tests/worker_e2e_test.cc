@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "proto/api_client.h"
 #include "common/subprocess.h"
+#include "tests/coordinator_process.h"
 
 namespace hpsweep {
 namespace {
@@ -21,24 +22,15 @@ using ::hpsweep::ReadFile;
 using ::hpsweep::Runfile;
 using ::hpsweep::Subprocess;
 
-const std::vector<std::string> kMpiEnv = {
-    "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1", "OMPI_MCA_btl=self,vader,tcp",
-    "OMPI_MCA_btl_vader_single_copy_mechanism=none", "OPENBLAS_NUM_THREADS=1"};
 
 class WorkerE2eTest : public testing::Test {
  protected:
   void SetUp() override {
     dir_ = MakeTempDir(testing::UnitTest::GetInstance()->current_test_info()->name());
-    ASSERT_TRUE(coordinator_
-                    .Start({Runfile("coordinator/hpsweep-coordinator"), "--data-dir", dir_,
-                            "--port", "0"},
-                           dir_ + "/coordinator.log")
-                    .ok());
-    for (int i = 0; i < 1000 && ReadFile(dir_ + "/endpoint").empty(); ++i) {
-      ASSERT_EQ(coordinator_.Wait(0.01), -1) << ReadFile(dir_ + "/coordinator.log");
-    }
-    client_ = std::move(
-        proto::CoordinatorClient::Create(*proto::ResolveConnection("", "", dir_)).value());
+    auto connection = StartCoordinator(coordinator_, Runfile("coordinator/hpsweep-coordinator"),
+                                       dir_, dir_ + "/coordinator.log");
+    ASSERT_TRUE(connection.ok()) << connection.status();
+    client_ = std::move(proto::CoordinatorClient::Create(*connection).value());
   }
 
   Status StartWorker(Subprocess& worker, int ranks, const std::string& log) {
@@ -46,7 +38,7 @@ class WorkerE2eTest : public testing::Test {
                          "-np", std::to_string(ranks), "-x", "OPENBLAS_NUM_THREADS",
                          Runfile("worker/hpsweep-worker"), "--data-dir", dir_, "--idle-wait", "20",
                          "--lease-seconds", "4"},
-                        dir_ + "/" + log, kMpiEnv);
+                        dir_ + "/" + log, MpiTestEnvironment());
   }
 
   std::string dir_;

@@ -20,6 +20,7 @@
 
 #include "proto/api_client.h"
 #include "common/subprocess.h"
+#include "tests/coordinator_process.h"
 
 namespace hpsweep {
 namespace {
@@ -134,14 +135,12 @@ int Main(int argc, char** argv) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   Subprocess coordinator;
-  if (!coordinator.Start({coordinator_path, "--data-dir", dir, "--port", "0"}, dir + "/log").ok()) return 1;
-  while (ReadFile(dir + "/endpoint").empty()) {
-    if (coordinator.Wait(0.01) != -1) {
-      std::cerr << ReadFile(dir + "/log");
-      return 1;
-    }
+  const auto started = StartCoordinator(coordinator, coordinator_path, dir, dir + "/log");
+  if (!started.ok()) {
+    std::cerr << started.status().message() << "\n";
+    return 1;
   }
-  const proto::Connection conn = *proto::ResolveConnection("", "", dir);
+  const proto::Connection conn = *started;
   auto admin = std::move(proto::CoordinatorClient::Create(conn).value());
   const Json spec = {{"name", "bench"},
                      {"metric", {{"name", "loss"}}},
