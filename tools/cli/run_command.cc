@@ -189,11 +189,23 @@ int RunSweep(const RunOptions& options, const std::string& argv0, std::ostream& 
     err << "hpsweep run: " << sweeps.status().message() << "\n";
     return 1;
   }
+  const proto::SweepSpec* stored = nullptr;
   for (const auto& s : *sweeps) {
-    if (s.spec.name == spec->name) sweep_id = s.id;
+    if (s.spec.name == spec->name) {
+      sweep_id = s.id;
+      stored = &s.spec;
+    }
   }
   if (sweep_id != 0) {
     out << "resuming sweep " << sweep_id << " \"" << spec->name << "\" from " << data_dir << "\n";
+    // The coordinator fills in a grid's size; compare the rest as submitted.
+    proto::SweepSpec edited = *spec;
+    if (edited.max_trials == 0) edited.max_trials = stored->max_trials;
+    if (proto::ToJson(edited) != proto::ToJson(*stored)) {
+      err << "hpsweep run: warning: " << options.sweep_file << " differs from sweep " << sweep_id
+          << " as stored; resuming the stored sweep unchanged (use another --data-dir to start "
+             "a new sweep with the edited file)\n";
+    }
   } else {
     auto created = client.CreateSweep(*json);
     if (!created.ok()) {
