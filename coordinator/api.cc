@@ -326,7 +326,16 @@ void Api::Route(HttpRequest req, ReplyCallback reply, int64_t start_us) {
   if (p[0] == "ask" && p.size() == 1 && method == "POST") {
     auto body = ParseBody<proto::AskRequest>(req);
     if (!body.ok()) return fail("ask", body.status());
-    return mutate("ask", 200, [this, r = *body] { return service_->Ask(r); });
+    // The service answers at once or, when the ask waits for a model fit,
+    // later on the service strand; either way the writes are committed first.
+    return OnService([this, r = *body, reply = std::move(reply), start_us]() mutable {
+      service_->Ask(r, [this, reply = std::move(reply),
+                        start_us](StatusOr<Mutation<proto::AskResponse>> m) mutable {
+        if (!m.ok()) return Reply(reply, ErrorResponse(m.status()), "ask", start_us);
+        CommitThenReply(std::move(m->writes), proto::ToJson(m->response), 200, std::move(reply),
+                        "ask", start_us);
+      });
+    });
   }
   if (p[0] == "workers" && p.size() == 1 && method == "GET") {
     return read("workers", [this]() -> StatusOr<Json> {
@@ -492,12 +501,21 @@ std::string Api::RenderMetrics() {
       << "# TYPE hpsweep_trials_requeued_total counter\nhpsweep_trials_requeued_total "
       << s.trials_requeued << "\n"
       << "# TYPE hpsweep_clients gauge\nhpsweep_clients " << s.clients << "\n"
-      << "# HELP hpsweep_suggestions_fallback_total Leases served a quasi-random point because "
-         "the searcher's queue was empty.\n"
+      << "# HELP hpsweep_suggestions_fallback_total Trials given a quasi-random point because no "
+         "fresh model suggestion came within the sweep's wait bound (or the fit failed).\n"
       << "# TYPE hpsweep_suggestions_fallback_total counter\nhpsweep_suggestions_fallback_total "
       << s.suggestions_fallback << "\n"
       << "# TYPE hpsweep_suggestions_computed_total counter\nhpsweep_suggestions_computed_total "
       << s.suggestions_computed << "\n"
+      << "# HELP hpsweep_suggestions_stale_total Computed suggestions dropped because a result "
+         "arrived while they were computed.\n"
+      << "# TYPE hpsweep_suggestions_stale_total counter\nhpsweep_suggestions_stale_total "
+      << s.suggestions_stale << "\n"
+      << "# HELP hpsweep_asks_deferred_total Asks that waited for a model fit.\n"
+      << "# TYPE hpsweep_asks_deferred_total counter\nhpsweep_asks_deferred_total "
+      << s.asks_deferred << "\n"
+      << "# HELP hpsweep_asks_waiting Asks waiting for a model fit now.\n"
+      << "# TYPE hpsweep_asks_waiting gauge\nhpsweep_asks_waiting " << s.asks_waiting << "\n"
       << "# TYPE hpsweep_suggestion_errors_total counter\nhpsweep_suggestion_errors_total "
       << s.suggestion_errors << "\n"
       << "# TYPE hpsweep_suggestion_seconds_total counter\nhpsweep_suggestion_seconds_total "

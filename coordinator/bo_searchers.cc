@@ -47,9 +47,15 @@ std::vector<bool> BlockActivity(const SearchSpace& space, const std::vector<bool
   return active;
 }
 
-// Options a user may set under method_options.
+// Options a user may set under method_options (documented in
+// proto/sweep_schema.md).
 struct BoSettings {
   int64_t n_initial = 0;  // 0: the suggester's default, max(5, 2 * dimensions)
+  // How long an ask waits for a fresh suggestion before a fallback. Default:
+  // 30 s — far longer than a fit (under a second at 1,000 observations) and
+  // far shorter than the trials of minutes to hours that bayes is for, and
+  // under the 60 s that HTTP clients commonly wait for a reply.
+  double max_wait_seconds = 30;
 };
 
 StatusOr<BoSettings> ParseSettings(const SearchSpace& space) {
@@ -61,6 +67,11 @@ StatusOr<BoSettings> ParseSettings(const SearchSpace& space) {
     return r.Error("n_initial", "expected an integer in [0, 10000], found " +
                                     std::to_string(settings.n_initial));
   }
+  HPS_RETURN_IF_ERROR(r.OptionalDouble("max_wait_seconds", &settings.max_wait_seconds));
+  if (!(settings.max_wait_seconds >= 0 && settings.max_wait_seconds <= 3600)) {
+    return r.Error("max_wait_seconds", "expected a number of seconds in [0, 3600], found " +
+                                           std::to_string(settings.max_wait_seconds));
+  }
   HPS_RETURN_IF_ERROR(r.NoOtherKeys());
   return settings;
 }
@@ -68,22 +79,31 @@ StatusOr<BoSettings> ParseSettings(const SearchSpace& space) {
 template <typename Suggester>
 class BoSearcher final : public Searcher {
  public:
-  BoSearcher(const SearchSpace& space, Suggester suggester)
-      : space_(space), dims_(Dimensions(space)), suggester_(std::move(suggester)) {}
+  BoSearcher(const SearchSpace& space, Suggester suggester, std::string model,
+             BoSettings settings)
+      : space_(space),
+        dims_(Dimensions(space)),
+        suggester_(std::move(suggester)),
+        model_(std::move(model)),
+        settings_(settings) {}
 
   bool IsSlow() const override { return true; }
+  double MaxWaitSeconds() const override { return settings_.max_wait_seconds; }
 
   StatusOr<std::optional<Json>> Suggest(const std::vector<TrialView>& history,
                                         uint64_t number) override {
-    HPS_ASSIGN_OR_RETURN(std::vector<Json> batch, SuggestBatch(history, number, 1));
+    HPS_ASSIGN_OR_RETURN(std::vector<Suggestion> batch, SuggestBatch(history, number, 1));
     if (batch.empty()) return std::optional<Json>();
-    return std::optional<Json>(std::move(batch[0]));
+    return std::optional<Json>(std::move(batch[0].params));
   }
 
-  StatusOr<std::vector<Json>> SuggestBatch(const std::vector<TrialView>& history, uint64_t,
-                                           int count) override {
+  StatusOr<std::vector<Suggestion>> SuggestBatch(const std::vector<TrialView>& history, uint64_t,
+                                                 int count) override {
+    proto::TrialOrigin origin;
+    origin.model = model_;
     if (space_.dimensions() == 0) {  // only constants: every trial is the same
-      return std::vector<Json>(count, space_.Decode({}));
+      origin.source = "initial_design";
+      return std::vector<Suggestion>(count, Suggestion{space_.Decode({}), origin});
     }
     bo::Problem problem;
     problem.dims = dims_;
@@ -115,10 +135,16 @@ class BoSearcher final : public Searcher {
     // The sweep's fixed seed: the suggesters' initial designs continue from
     // the number of points they already know, so a rebuilt searcher proposes
     // the same points for the same history.
+    std::vector<bool> from_model;
     HPS_ASSIGN_OR_RETURN(std::vector<std::vector<double>> points,
-                         suggester_.Suggest(problem, count, space_.spec().seed));
-    std::vector<Json> out;
-    for (std::vector<double>& u : points) out.push_back(space_.Decode(u));
+                         suggester_.Suggest(problem, count, space_.spec().seed, &from_model));
+    origin.observations = static_cast<int64_t>(problem.completed.size() + problem.failed.size());
+    origin.pending = static_cast<int64_t>(problem.pending.size());
+    std::vector<Suggestion> out;
+    for (size_t i = 0; i < points.size(); ++i) {
+      origin.source = i < from_model.size() && from_model[i] ? "model" : "initial_design";
+      out.push_back(Suggestion{space_.Decode(points[i]), origin});
+    }
     return out;
   }
 
@@ -126,6 +152,8 @@ class BoSearcher final : public Searcher {
   const SearchSpace& space_;
   std::vector<bo::Dimension> dims_;
   Suggester suggester_;
+  const std::string model_;
+  const BoSettings settings_;
 };
 
 }  // namespace
@@ -136,14 +164,15 @@ StatusOr<std::unique_ptr<Searcher>> NewBayesSearcher(const SearchSpace& space) {
   options.initial_design = static_cast<int>(settings.n_initial);
   HPS_RETURN_IF_ERROR(options.Validate());
   return std::unique_ptr<Searcher>(
-      new BoSearcher<bo::GpSuggester>(space, bo::GpSuggester(options)));
+      new BoSearcher<bo::GpSuggester>(space, bo::GpSuggester(options), "gp", settings));
 }
 
 StatusOr<std::unique_ptr<Searcher>> NewTpeSearcher(const SearchSpace& space) {
   HPS_ASSIGN_OR_RETURN(BoSettings settings, ParseSettings(space));
   bo::TpeOptions options;
   if (settings.n_initial > 0) options.startup_trials = static_cast<int>(settings.n_initial);
-  return std::unique_ptr<Searcher>(new BoSearcher<bo::TpeSuggester>(space, bo::TpeSuggester(options)));
+  return std::unique_ptr<Searcher>(
+      new BoSearcher<bo::TpeSuggester>(space, bo::TpeSuggester(options), "tpe", settings));
 }
 
 }  // namespace hpsweep::coordinator

@@ -122,6 +122,7 @@ void Coordinator::ScheduleLeaseScan() {
     if (ec) return;  // cancelled: stopping
     WriteSet writes = service_->ExpireLeases();
     if (!writes.empty()) committer_->Submit(std::move(writes), [](Status s) { s.IgnoreError(); });
+    service_->ExpireWaits();  // after the expiries' writes: storage stays a prefix of memory
     ScheduleLeaseScan();
   });
 }
@@ -131,7 +132,10 @@ void Coordinator::Stop(std::chrono::milliseconds grace) {
   if (!started_ || stopped_) return;
   HPS_LOG(INFO) << "coordinator stopping";
   server_->StopAccepting();
-  net::post(service_strand_, [this] { lease_timer_->cancel(); });
+  net::post(service_strand_, [this] {
+    lease_timer_->cancel();
+    service_->AnswerWaitingAsks();  // asks waiting for a fit: "ask again"
+  });
   const int64_t deadline = clock_->MonotonicMicros() + grace.count() * 1000;
   while (server_->in_flight() > 0 && clock_->MonotonicMicros() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

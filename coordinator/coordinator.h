@@ -39,7 +39,8 @@ struct CoordinatorOptions {
   HttpServerOptions http;
   // API token. Empty: read DIR/token, or generate it there on first start.
   std::string token;
-  // How often expired leases are looked for. Default: 250 ms.
+  // How often expired leases, and asks waiting past their sweep's wait bound,
+  // are looked for. Default: 250 ms.
   std::chrono::milliseconds lease_scan_interval{250};
   // Threads for blocking store reads and checkpoint I/O. Default: 2.
   int blocking_threads = 2;

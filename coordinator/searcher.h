@@ -31,6 +31,14 @@ struct TrialView {
   std::optional<double> objective;
 };
 
+// A proposed point and how it was chosen.
+struct Suggestion {
+  proto::Json params;
+  // The searchers fill what they know (source, model, observations,
+  // pending); an empty source is filled by the caller with the sweep's method.
+  proto::TrialOrigin origin;
+};
+
 class Searcher {
  public:
   virtual ~Searcher() = default;
@@ -40,13 +48,17 @@ class Searcher {
   virtual StatusOr<std::optional<proto::Json>> Suggest(const std::vector<TrialView>& history,
                                                        uint64_t number) = 0;
   // Parameters for trials first_number .. first_number + count - 1, proposed
-  // together (a batch is spread out, not piled onto one point). The default
-  // calls Suggest once per trial; fewer than `count` means exhausted.
-  virtual StatusOr<std::vector<proto::Json>> SuggestBatch(const std::vector<TrialView>& history,
-                                                          uint64_t first_number, int count);
+  // together (a batch is spread out, not piled onto one point), with their
+  // provenance. The default calls Suggest once per trial; fewer than `count`
+  // means exhausted.
+  virtual StatusOr<std::vector<Suggestion>> SuggestBatch(const std::vector<TrialView>& history,
+                                                         uint64_t first_number, int count);
   // True when Suggest may take long enough (model fits) that it should run off
-  // the lease path, from a queue refilled in the background.
+  // the service strand (see suggestion_queue.h).
   virtual bool IsSlow() const { return false; }
+  // Slow searchers: how long an ask may wait for a fresh suggestion before a
+  // quasi-random fallback is served (method_options.max_wait_seconds).
+  virtual double MaxWaitSeconds() const { return 0; }
 };
 
 // The searcher for spec.method: grid, random and sobol (searchers.cc), bayes

@@ -54,13 +54,13 @@ uint64_t TrialSeed(uint64_t seed, uint64_t number) {
 
 std::unique_ptr<Searcher> NewSobolSearcher(const SearchSpace& space);
 
-StatusOr<std::vector<proto::Json>> Searcher::SuggestBatch(const std::vector<TrialView>& history,
-                                                          uint64_t first_number, int count) {
-  std::vector<proto::Json> out;
+StatusOr<std::vector<Suggestion>> Searcher::SuggestBatch(const std::vector<TrialView>& history,
+                                                         uint64_t first_number, int count) {
+  std::vector<Suggestion> out;
   for (int i = 0; i < count; ++i) {
     HPS_ASSIGN_OR_RETURN(std::optional<proto::Json> p, Suggest(history, first_number + i));
     if (!p) break;
-    out.push_back(std::move(*p));
+    out.push_back(Suggestion{std::move(*p), {}});
   }
   return out;
 }

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <deque>
 #include <limits>
+#include <sstream>
 
 #include "common/logging.h"
 
@@ -18,15 +18,14 @@ using proto::TrialState;
 
 struct SweepService::SweepEntry {
   Sweep sweep;
-  std::unique_ptr<SearchSpace> space;  // searchers keep a reference: stable address
-  std::unique_ptr<Searcher> searcher;
+  std::shared_ptr<const SearchSpace> space;  // searchers keep a reference: stable address
+  std::shared_ptr<Searcher> searcher;        // owns a reference to `space` (see MakeEntry)
   std::map<uint64_t, Trial> trials;    // by id (= creation order)
   std::vector<TrialView> history;      // by trial number
   std::set<uint64_t> requeued;         // pending trial ids waiting for a new lease
   std::unordered_map<uint64_t, proto::Values> last_values;
   bool exhausted = false;              // the searcher has nothing more to propose
-  std::deque<Json> ready;              // slow searchers: suggestions computed ahead
-  bool computing = false;              // a background computation is under way
+  std::unique_ptr<SuggestionQueue> queue;  // slow searchers with an executor
 };
 
 namespace {
@@ -89,8 +88,13 @@ SweepService::~SweepService() = default;
 StatusOr<std::unique_ptr<SweepService::SweepEntry>> SweepService::MakeEntry(Sweep sweep) const {
   auto entry = std::make_unique<SweepEntry>();
   HPS_ASSIGN_OR_RETURN(SearchSpace space, SearchSpace::Create(sweep.spec));
-  entry->space = std::make_unique<SearchSpace>(std::move(space));
-  HPS_ASSIGN_OR_RETURN(entry->searcher, searcher_factory_(*entry->space));
+  auto shared_space = std::make_shared<const SearchSpace>(std::move(space));
+  HPS_ASSIGN_OR_RETURN(std::unique_ptr<Searcher> searcher, searcher_factory_(*shared_space));
+  // A fit still running when the entry goes keeps the searcher, and through
+  // the deleter the space it refers to, alive.
+  entry->searcher = std::shared_ptr<Searcher>(
+      searcher.release(), [shared_space](Searcher* s) { delete s; });
+  entry->space = std::move(shared_space);
   entry->sweep = std::move(sweep);
   return entry;
 }
@@ -137,8 +141,7 @@ Status SweepService::Recover(Store& store) {
       entry->trials.emplace(t.id, std::move(t));
     }
     next_sweep_id_ = std::max(next_sweep_id_, id + 1);
-    SweepEntry& placed = *sweeps_.emplace(id, std::move(entry)).first->second;
-    MaybeRefill(placed);
+    AttachQueue(*sweeps_.emplace(id, std::move(entry)).first->second);
   }
   HPS_ASSIGN_OR_RETURN(std::optional<std::string> seq, store.GetMeta("next_event_seq"));
   if (seq) next_event_seq_ = std::stoull(*seq);
@@ -151,62 +154,91 @@ void SweepService::SetSuggestionExecutor(SuggestionExecutor executor) {
   executor_ = std::move(executor);
 }
 
-StatusOr<std::optional<Json>> SweepService::NextParams(SweepEntry& entry, uint64_t number) {
-  if (!entry.searcher->IsSlow() || !executor_.background) {
-    return entry.searcher->Suggest(entry.history, number);
-  }
-  if (!entry.ready.empty()) {
-    Json params = std::move(entry.ready.front());
-    entry.ready.pop_front();
-    return std::optional<Json>(std::move(params));
-  }
-  // Never make a worker wait for a model fit: serve a quasi-random point.
-  ++suggestions_fallback_;
-  return std::optional<Json>(FallbackSuggestion(*entry.space, number));
+void SweepService::AttachQueue(SweepEntry& entry) {
+  if (!executor_.background || !entry.searcher->IsSlow()) return;
+  SweepEntry* e = &entry;  // entries are never removed, and their address is stable
+  entry.queue = std::make_unique<SuggestionQueue>(
+      entry.searcher, executor_, [e] { return e->history; },
+      [this, id = entry.sweep.id](const Status& fit) { ServeWaiters(id, fit); });
 }
 
-void SweepService::MaybeRefill(SweepEntry& entry) {
-  if (!executor_.background || !entry.searcher->IsSlow() || entry.computing ||
-      proto::IsTerminal(entry.sweep.state)) {
-    return;
+StatusOr<std::optional<Suggestion>> SweepService::NextParams(SweepEntry& entry, uint64_t number,
+                                                             const LeasePolicy& policy,
+                                                             bool* blocked) {
+  if (!entry.queue) {
+    HPS_ASSIGN_OR_RETURN(std::vector<Suggestion> batch,
+                         entry.searcher->SuggestBatch(entry.history, number, 1));
+    if (batch.empty()) return std::optional<Suggestion>();
+    return std::optional<Suggestion>(std::move(batch[0]));
   }
+  if (std::optional<Suggestion> fresh = entry.queue->Take()) return fresh;
+  if (policy.may_wait) {
+    *blocked = true;
+    return std::optional<Suggestion>();
+  }
+  ++suggestions_fallback_;
+  Suggestion fallback{FallbackSuggestion(*entry.space, number), {}};
+  fallback.origin.source = "fallback";
+  fallback.origin.reason = policy.fallback_reason;
+  return std::optional<Suggestion>(std::move(fallback));
+}
+
+void SweepService::ResultArrived(SweepEntry& entry) {
+  if (!entry.queue) return;
+  entry.queue->Invalidate();
+  ScheduleServeWaiters(entry.sweep.id);
+}
+
+void SweepService::ScheduleServeWaiters(uint64_t sweep_id) {
+  if (!executor_.deliver || waiters_.empty()) return;
+  // Posted, so that the writes of the call that got us here are submitted
+  // before those of the asks it unblocks: storage stays a prefix of memory.
+  executor_.deliver([this, sweep_id] { ServeWaiters(sweep_id, Status()); });
+}
+
+void SweepService::ServeWaiters(uint64_t sweep_id, const Status& fit_status) {
+  if (!fit_status.ok()) {
+    HPS_LOG(WARNING) << "searcher of sweep " << sweep_id << ": " << fit_status;
+  }
+  const int64_t now = clock_->NowMicros();
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    // Past its deadline, an ask is ExpireWaits' to answer (with a fallback).
+    if (!it->sweeps.count(sweep_id) || it->deadline_us <= now) {
+      ++it;
+      continue;
+    }
+    LeasePolicy policy;
+    policy.waited_since_us = it->since_us;
+    if (!fit_status.ok()) {
+      policy.may_wait = false;
+      policy.fallback_reason = "the searcher failed: " + fit_status.ToString();
+    }
+    std::set<uint64_t> blocked;
+    StatusOr<Mutation<proto::AskResponse>> m = AskPass(it->request, policy, &blocked);
+    if (m.ok() && m->response.trials.empty() && m->writes.empty() && !blocked.empty()) {
+      it->sweeps = std::move(blocked);
+      ++it;
+      continue;
+    }
+    AskCallback done = std::move(it->done);
+    it = waiters_.erase(it);
+    done(std::move(m));
+  }
+  if (SweepEntry* entry = FindSweep(sweep_id)) RequestFits(*entry);
+}
+
+void SweepService::RequestFits(SweepEntry& entry) {
+  if (!entry.queue || proto::IsTerminal(entry.sweep.state)) return;
   const proto::SweepSpec& spec = entry.sweep.spec;
-  const int64_t queued = static_cast<int64_t>(entry.ready.size());
-  const int64_t remaining = spec.max_trials - entry.sweep.counters.created - queued;
-  // A short queue: suggestions computed long before they are used would
-  // ignore the results that arrive meanwhile.
-  const int64_t target = std::clamp<int64_t>(spec.max_concurrent_trials, 2, 8);
-  const int64_t want = std::min(target - queued, remaining);
-  if (want <= 0) return;
-  entry.computing = true;
-  // The fit sees every trial, plus queued suggestions as pending ones.
-  std::vector<TrialView> history = entry.history;
-  uint64_t number = static_cast<uint64_t>(entry.sweep.counters.created);
-  for (const Json& p : entry.ready) {
-    history.push_back(TrialView{number++, p, TrialState::kPending, std::nullopt});
+  int64_t demand = 0;
+  for (const Waiter& w : waiters_) {
+    if (w.sweeps.count(entry.sweep.id)) demand += w.request.count;
   }
-  Searcher* searcher = entry.searcher.get();  // used only by this one task at a time
-  const uint64_t sweep_id = entry.sweep.id;
-  executor_.background([this, searcher, history = std::move(history), number, want, sweep_id] {
-    const auto start = std::chrono::steady_clock::now();
-    StatusOr<std::vector<Json>> batch = searcher->SuggestBatch(history, number, static_cast<int>(want));
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    executor_.deliver([this, sweep_id, batch = std::move(batch), seconds]() mutable {
-      SweepEntry* entry = FindSweep(sweep_id);
-      if (entry == nullptr) return;
-      entry->computing = false;
-      suggestion_seconds_ += seconds;
-      if (!batch.ok()) {
-        ++suggestion_errors_;
-        HPS_LOG(WARNING) << "searcher of sweep " << sweep_id << ": " << batch.status();
-        return;  // the next lease or result tries again
-      }
-      suggestions_computed_ += static_cast<int64_t>(batch->size());
-      for (Json& p : *batch) entry->ready.push_back(std::move(p));
-      MaybeRefill(*entry);
-    });
-  });
+  demand = std::min(demand, spec.max_trials - entry.sweep.counters.created);
+  if (spec.max_concurrent_trials > 0) {
+    demand = std::min(demand, spec.max_concurrent_trials - entry.sweep.counters.running);
+  }
+  if (demand > 0) entry.queue->Request(static_cast<int>(std::min<int64_t>(demand, 1024)));
 }
 
 // --- helpers ------------------------------------------------------------------
@@ -334,8 +366,7 @@ StatusOr<Mutation<Sweep>> SweepService::CreateSweep(const Json& body) {
   Record(m.writes, *entry);
   AddEvent(m.writes, "sweep_created", entry->sweep.id, 0, entry->sweep.spec.name);
   m.response = entry->sweep;
-  SweepEntry& placed = *sweeps_.emplace(entry->sweep.id, std::move(entry)).first->second;
-  MaybeRefill(placed);  // the first suggestions are computed before anyone asks
+  AttachQueue(*sweeps_.emplace(entry->sweep.id, std::move(entry)).first->second);
   return m;
 }
 
@@ -357,6 +388,7 @@ StatusOr<Mutation<Sweep>> SweepService::CancelSweep(uint64_t sweep_id) {
   Record(m.writes, *entry);
   AddEvent(m.writes, "sweep_cancelled", sweep_id, 0, "");
   m.response = entry->sweep;
+  ScheduleServeWaiters(sweep_id);  // its waiting asks are answered: nothing to run
   return m;
 }
 
@@ -419,7 +451,8 @@ StatusOr<Trial> SweepService::BestTrial(uint64_t sweep_id) const {
 // --- ask/tell -----------------------------------------------------------------
 
 StatusOr<Trial*> SweepService::LeaseOne(SweepEntry& entry, const proto::AskRequest& request,
-                                        WriteSet& writes) {
+                                        const LeasePolicy& policy, WriteSet& writes,
+                                        bool* blocked) {
   const proto::SweepSpec& spec = entry.sweep.spec;
   if (proto::IsTerminal(entry.sweep.state)) return static_cast<Trial*>(nullptr);
   if (spec.max_concurrent_trials > 0 && entry.sweep.counters.running >= spec.max_concurrent_trials) {
@@ -431,8 +464,9 @@ StatusOr<Trial*> SweepService::LeaseOne(SweepEntry& entry, const proto::AskReque
     trial = &entry.trials.at(*entry.requeued.begin());
   } else if (!entry.exhausted && entry.sweep.counters.created < spec.max_trials) {
     const uint64_t number = static_cast<uint64_t>(entry.sweep.counters.created);
-    HPS_ASSIGN_OR_RETURN(std::optional<Json> params, NextParams(entry, number));
-    if (!params) {
+    HPS_ASSIGN_OR_RETURN(std::optional<Suggestion> next, NextParams(entry, number, policy, blocked));
+    if (*blocked) return static_cast<Trial*>(nullptr);
+    if (!next) {
       entry.exhausted = true;
       return static_cast<Trial*>(nullptr);
     }
@@ -440,7 +474,12 @@ StatusOr<Trial*> SweepService::LeaseOne(SweepEntry& entry, const proto::AskReque
     fresh.id = next_trial_id_++;
     fresh.sweep_id = entry.sweep.id;
     fresh.number = number;
-    fresh.params = std::move(*params);
+    fresh.params = std::move(next->params);
+    fresh.origin = std::move(next->origin);
+    if (fresh.origin.source.empty()) fresh.origin.source = std::string(proto::MethodName(spec.method));
+    if (policy.waited_since_us > 0) {
+      fresh.origin.wait_seconds = static_cast<double>(now - policy.waited_since_us) * 1e-6;
+    }
     fresh.created_us = fresh.updated_us = now;
     sweep_of_trial_[fresh.id] = entry.sweep.id;
     ++entry.sweep.counters.created;
@@ -462,11 +501,12 @@ StatusOr<Trial*> SweepService::LeaseOne(SweepEntry& entry, const proto::AskReque
     Record(writes, entry);
   }
   AddEvent(writes, "trial_leased", entry.sweep.id, trial->id, request.client_id);
-  MaybeRefill(entry);
   return trial;
 }
 
-StatusOr<Mutation<proto::AskResponse>> SweepService::Ask(const proto::AskRequest& request) {
+StatusOr<Mutation<proto::AskResponse>> SweepService::AskPass(const proto::AskRequest& request,
+                                                             const LeasePolicy& policy,
+                                                             std::set<uint64_t>* blocked) {
   Touch(request.client_id, request.kind);
   std::vector<SweepEntry*> candidates;
   if (request.sweep_id != 0) {
@@ -513,7 +553,8 @@ StatusOr<Mutation<proto::AskResponse>> SweepService::Ask(const proto::AskRequest
   }
   for (SweepEntry* entry : candidates) {
     while (static_cast<int64_t>(m.response.trials.size()) < request.count) {
-      StatusOr<Trial*> trial = LeaseOne(*entry, request, m.writes);
+      bool waits = false;
+      StatusOr<Trial*> trial = LeaseOne(*entry, request, policy, m.writes, &waits);
       if (!trial.ok()) {
         // Trials already leased in this call are in memory and in m.writes:
         // hand them out rather than strand them until their lease expires.
@@ -521,6 +562,7 @@ StatusOr<Mutation<proto::AskResponse>> SweepService::Ask(const proto::AskRequest
         HPS_LOG(WARNING) << "searcher of sweep " << entry->sweep.id << ": " << trial.status();
         break;
       }
+      if (waits) blocked->insert(entry->sweep.id);
       if (*trial == nullptr) break;
       add(*entry, **trial);
     }
@@ -531,6 +573,58 @@ StatusOr<Mutation<proto::AskResponse>> SweepService::Ask(const proto::AskRequest
   m.response.done = m.response.trials.empty() && !more;
   if (m.response.trials.empty() && more) m.response.retry_after_seconds = options_.retry_after_seconds;
   return m;
+}
+
+void SweepService::Ask(const proto::AskRequest& request, AskCallback done) {
+  std::set<uint64_t> blocked;
+  StatusOr<Mutation<proto::AskResponse>> m = AskPass(request, LeasePolicy(), &blocked);
+  if (!m.ok() || !m->response.trials.empty() || !m->writes.empty() || blocked.empty()) {
+    return done(std::move(m));
+  }
+  // Nothing to hand out until a fit delivers: park the ask (nothing changed
+  // yet, so the later pass starts from the same state).
+  double wait_seconds = std::numeric_limits<double>::infinity();
+  for (uint64_t id : blocked) {
+    wait_seconds = std::min(wait_seconds, FindSweep(id)->searcher->MaxWaitSeconds());
+  }
+  const int64_t now = clock_->NowMicros();
+  ++asks_deferred_;
+  waiters_.push_back(Waiter{request, std::move(done), now,
+                            now + static_cast<int64_t>(wait_seconds * 1e6), blocked});
+  if (wait_seconds <= 0) return ExpireWaits();
+  for (uint64_t id : blocked) RequestFits(*FindSweep(id));
+}
+
+void SweepService::ExpireWaits() {
+  const int64_t now = clock_->NowMicros();
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (it->deadline_us > now) {
+      ++it;
+      continue;
+    }
+    LeasePolicy policy;
+    policy.may_wait = false;
+    policy.waited_since_us = it->since_us;
+    std::ostringstream reason;
+    reason << "no fresh model suggestion within max_wait_seconds ("
+           << static_cast<double>(it->deadline_us - it->since_us) * 1e-6 << " s)";
+    policy.fallback_reason = reason.str();
+    std::set<uint64_t> blocked;
+    StatusOr<Mutation<proto::AskResponse>> m = AskPass(it->request, policy, &blocked);
+    AskCallback done = std::move(it->done);
+    it = waiters_.erase(it);
+    done(std::move(m));
+  }
+}
+
+void SweepService::AnswerWaitingAsks() {
+  std::list<Waiter> waiting;
+  waiting.swap(waiters_);
+  for (Waiter& w : waiting) {
+    Mutation<proto::AskResponse> m;
+    m.response.retry_after_seconds = options_.retry_after_seconds;
+    w.done(std::move(m));
+  }
 }
 
 StatusOr<Mutation<proto::Decision>> SweepService::Heartbeat(uint64_t trial_id,
@@ -610,6 +704,7 @@ StatusOr<Mutation<Trial>> SweepService::Complete(uint64_t trial_id,
   AddEvent(m.writes, "trial_completed", entry->sweep.id, trial->id,
            metric + "=" + std::to_string(*trial->objective));
   MaybeFinishSweep(*entry, m.writes);
+  ResultArrived(*entry);
   m.response = *trial;
   return m;
 }
@@ -629,6 +724,7 @@ StatusOr<Mutation<Trial>> SweepService::Fail(uint64_t trial_id, const proto::Fai
   Record(m.writes, *trial);
   AddEvent(m.writes, "trial_failed", entry->sweep.id, trial->id, request.error.substr(0, 500));
   MaybeFinishSweep(*entry, m.writes);
+  ResultArrived(*entry);
   m.response = *trial;
   return m;
 }
@@ -648,6 +744,7 @@ StatusOr<Mutation<Trial>> SweepService::Release(uint64_t trial_id,
   entry->requeued.insert(trial->id);
   Record(m.writes, *trial);
   AddEvent(m.writes, "trial_released", entry->sweep.id, trial->id, request.client_id);
+  ScheduleServeWaiters(entry->sweep.id);  // a waiting ask can take it
   m.response = *trial;
   return m;
 }
@@ -689,11 +786,13 @@ WriteSet SweepService::ExpireLeases() {
       entry->requeued.insert(trial->id);
       ++trials_requeued_;
       AddEvent(writes, "lease_expired", entry->sweep.id, trial->id, owner + "; requeued");
+      ScheduleServeWaiters(entry->sweep.id);  // a waiting ask can take it
     } else {
       trial->error = "lease expired (owner \"" + owner + "\") after " +
                      std::to_string(trial->attempt + 1) + " attempts";
       SetState(*entry, *trial, TrialState::kFailed);
       AddEvent(writes, "lease_expired", entry->sweep.id, trial->id, owner + "; failed");
+      ResultArrived(*entry);
     }
     HPS_LOG(WARNING) << "lease of trial " << id << " held by \"" << owner << "\" expired; now "
                      << proto::TrialStateName(trial->state);
@@ -729,10 +828,17 @@ ServiceStats SweepService::Stats() const {
   s.leases_expired = leases_expired_;
   s.trials_requeued = trials_requeued_;
   s.clients = static_cast<int64_t>(clients_.size());
-  s.suggestions_computed = suggestions_computed_;
+  for (const auto& [id, entry] : sweeps_) {
+    if (!entry->queue) continue;
+    const SuggestionQueueStats& q = entry->queue->stats();
+    s.suggestions_computed += q.computed;
+    s.suggestions_stale += q.stale;
+    s.suggestion_errors += q.errors;
+    s.suggestion_seconds += q.seconds;
+  }
   s.suggestions_fallback = suggestions_fallback_;
-  s.suggestion_errors = suggestion_errors_;
-  s.suggestion_seconds = suggestion_seconds_;
+  s.asks_deferred = asks_deferred_;
+  s.asks_waiting = static_cast<int64_t>(waiters_.size());
   return s;
 }
 

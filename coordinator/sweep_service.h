@@ -8,7 +8,11 @@
 //
 // Lease protocol (trial states in proto/messages.h):
 //   Ask        lease trials to a client id until now + lease_seconds; the same
-//              client asking again gets its active trials back first.
+//              client asking again gets its active trials back first. On a
+//              bayes/tpe sweep a new trial's parameters come from a fresh fit
+//              (suggestion_queue.h): the ask is answered when it delivers
+//              (a deferred reply), or with a quasi-random fallback once the
+//              sweep's wait bound has passed (ExpireWaits).
 //   Heartbeat  extends the lease; Report does too and records a metric point.
 //   Complete   terminal; repeating it is answered with the completed trial.
 //   Fail       terminal, with the error text (not retried: training errors
@@ -17,13 +21,15 @@
 //   expiry     a lease past its deadline goes back to pending with attempt+1,
 //              or to failed once attempts exceed max_restarts.
 //
-// Thread safety: not thread-safe. The coordinator calls it from one thread
-// (the network thread), which is why nothing here blocks.
+// Thread safety: not thread-safe. The coordinator calls it from one strand,
+// which is why nothing here blocks: model fits run on the suggestion
+// executor's background thread and come back through its `deliver`.
 #ifndef HPSWEEP_COORDINATOR_SWEEP_SERVICE_H_
 #define HPSWEEP_COORDINATOR_SWEEP_SERVICE_H_
 
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -37,6 +43,7 @@
 #include "coordinator/search_space.h"
 #include "coordinator/searcher.h"
 #include "coordinator/store.h"
+#include "coordinator/suggestion_queue.h"
 #include "proto/messages.h"
 
 namespace hpsweep::coordinator {
@@ -64,15 +71,6 @@ struct SweepServiceOptions {
   Status Validate() const;
 };
 
-// Runs a task somewhere else: SuggestionExecutor::background on a thread of
-// its own (slow searcher fits), `deliver` back on the thread that owns the
-// service.
-using Task = std::function<void()>;
-struct SuggestionExecutor {
-  std::function<void(Task)> background;
-  std::function<void(Task)> deliver;
-};
-
 struct ServiceStats {
   int64_t sweeps = 0;
   int64_t trials = 0;
@@ -80,13 +78,22 @@ struct ServiceStats {
   int64_t leases_expired = 0;
   int64_t trials_requeued = 0;
   int64_t clients = 0;
-  // Slow searchers: suggestions computed in the background, leases served a
-  // quasi-random point because the queue was empty, and failed computations.
+  // Slow searchers: suggestions computed in the background, of those dropped
+  // because a result arrived while they were computed, trials served a
+  // quasi-random fallback (wait bound passed or fit failed), failed fits,
+  // time in fits, asks answered after waiting for a fit, asks waiting now.
   int64_t suggestions_computed = 0;
+  int64_t suggestions_stale = 0;
   int64_t suggestions_fallback = 0;
   int64_t suggestion_errors = 0;
   double suggestion_seconds = 0;
+  int64_t asks_deferred = 0;
+  int64_t asks_waiting = 0;
 };
+
+// Called with an ask's answer, at once or — for an ask that waits for a model
+// fit — later, on the service's strand.
+using AskCallback = std::function<void(StatusOr<Mutation<proto::AskResponse>>)>;
 
 class SweepService {
  public:
@@ -97,10 +104,9 @@ class SweepService {
   SweepService& operator=(const SweepService&) = delete;
 
   // Slow searchers (bayes, tpe) then compute suggestions through `executor`
-  // and the lease path takes them from a per-sweep queue, never waiting for a
-  // fit. Without an executor they are called inline (tests). REQUIRES: called
-  // before Recover, at most once; the executor's background work must be
-  // finished (its thread joined) before the service is destroyed.
+  // (one SuggestionQueue per sweep) and asks wait for them without blocking.
+  // Without an executor they are called inline (tests). REQUIRES: called
+  // before Recover and CreateSweep, at most once.
   void SetSuggestionExecutor(SuggestionExecutor executor);
   // Rebuilds the state from a store. REQUIRES: called once, before anything else.
   Status Recover(Store& store);
@@ -123,7 +129,16 @@ class SweepService {
   StatusOr<proto::Trial> BestTrial(uint64_t sweep_id) const;
 
   // Worker / ask-tell protocol ----------------------------------------------
-  StatusOr<Mutation<proto::AskResponse>> Ask(const proto::AskRequest& request);
+  // Leases up to request.count trials. `done` runs exactly once: at once, or
+  // when a fit the ask waits for delivers, or from ExpireWaits, or from
+  // AnswerWaitingAsks. An ask that gets some trials at once is answered at
+  // once with those.
+  void Ask(const proto::AskRequest& request, AskCallback done);
+  // Answers every ask waiting past its sweep's max_wait_seconds, with a
+  // quasi-random fallback (recorded on the trial). Call it periodically.
+  void ExpireWaits();
+  // Answers every waiting ask now with no trials ("ask again"): for shutdown.
+  void AnswerWaitingAsks();
   StatusOr<Mutation<proto::Decision>> Heartbeat(uint64_t trial_id,
                                                 const proto::HeartbeatRequest& request);
   StatusOr<Mutation<proto::Decision>> Report(uint64_t trial_id, const proto::ReportRequest& request);
@@ -151,6 +166,20 @@ class SweepService {
     proto::ClientInfo info;
     std::set<uint64_t> trials;
   };
+  // An ask parked until a fit of one of `sweeps` delivers.
+  struct Waiter {
+    proto::AskRequest request;
+    AskCallback done;
+    int64_t since_us = 0;
+    int64_t deadline_us = 0;
+    std::set<uint64_t> sweeps;
+  };
+  // How a lease pass treats a slow sweep with no fresh suggestion.
+  struct LeasePolicy {
+    bool may_wait = true;         // park the ask instead
+    int64_t waited_since_us = 0;  // when the ask began waiting (0: it did not)
+    std::string fallback_reason;  // why a fallback is served when it may not wait
+  };
 
   SweepEntry* FindSweep(uint64_t sweep_id);
   const SweepEntry* FindSweep(uint64_t sweep_id) const;
@@ -161,16 +190,32 @@ class SweepService {
   // Checks `client_id` holds the lease of a live trial.
   Status CheckLease(const proto::Trial& trial, const std::string& client_id) const;
   void Touch(const std::string& client_id, const std::string& kind);
-  // Leases one trial of `entry` to the asker, if the sweep has one to give.
+  // Leases one trial of `entry` to the asker, if the sweep has one to give;
+  // sets *blocked instead when it must wait for a fit (policy.may_wait).
   StatusOr<proto::Trial*> LeaseOne(SweepEntry& entry, const proto::AskRequest& request,
-                                   WriteSet& writes);
+                                   const LeasePolicy& policy, WriteSet& writes, bool* blocked);
+  // One pass of Ask over the candidate sweeps; the sweeps that would need a
+  // fit go to *blocked.
+  StatusOr<Mutation<proto::AskResponse>> AskPass(const proto::AskRequest& request,
+                                                 const LeasePolicy& policy,
+                                                 std::set<uint64_t>* blocked);
   // Marks the sweep completed when it has nothing left to run.
   void MaybeFinishSweep(SweepEntry& entry, WriteSet& writes);
   bool HasMoreWork(const SweepEntry& entry) const;
-  // Parameters for the sweep's next new trial (nullopt: exhausted).
-  StatusOr<std::optional<proto::Json>> NextParams(SweepEntry& entry, uint64_t number);
-  // Starts a background computation of suggestions if the queue is short.
-  void MaybeRefill(SweepEntry& entry);
+  // Parameters for the sweep's next new trial (nullopt: exhausted, or — with
+  // *blocked set — not ready yet).
+  StatusOr<std::optional<Suggestion>> NextParams(SweepEntry& entry, uint64_t number,
+                                                 const LeasePolicy& policy, bool* blocked);
+  // Gives a slow sweep its suggestion queue (when there is an executor).
+  void AttachQueue(SweepEntry& entry);
+  // A trial of `entry` finished: suggestions computed before are stale, and
+  // waiting asks are served (after the caller's writes, through `deliver`).
+  void ResultArrived(SweepEntry& entry);
+  // Serves the asks waiting on `sweep_id` that can be served now and asks
+  // the sweep's queue for the rest.
+  void ServeWaiters(uint64_t sweep_id, const Status& fit_status);
+  void RequestFits(SweepEntry& entry);
+  void ScheduleServeWaiters(uint64_t sweep_id);
   void AddEvent(WriteSet& writes, std::string type, uint64_t sweep_id, uint64_t trial_id,
                 std::string detail);
   void Record(WriteSet& writes, const SweepEntry& entry);
@@ -188,10 +233,9 @@ class SweepService {
   uint64_t next_trial_id_ = 1;
   uint64_t next_event_seq_ = 1;
   SuggestionExecutor executor_;
-  int64_t suggestions_computed_ = 0;
+  std::list<Waiter> waiters_;  // FIFO; a list, so serving one may park another
   int64_t suggestions_fallback_ = 0;
-  int64_t suggestion_errors_ = 0;
-  double suggestion_seconds_ = 0;
+  int64_t asks_deferred_ = 0;
   int64_t leases_expired_ = 0;
   int64_t trials_requeued_ = 0;
 };

@@ -1,4 +1,5 @@
 #include "coordinator/sweep_service.h"
+#include "coordinator/sweep_service_testing.h"
 
 #include <set>
 
@@ -58,7 +59,7 @@ TEST_F(SweepServiceTest, AskTellLoopCompletesTheSweep) {
   const uint64_t sweep = Create(SweepJson("random", 3));
   double best = 1e9;
   for (int i = 0; i < 3; ++i) {
-    proto::AskResponse ask = Apply(service_->Ask(AskFor("c1")));
+    proto::AskResponse ask = Apply(AskNow(*service_, AskFor("c1")));
     ASSERT_EQ(ask.trials.size(), 1u);
     const proto::Trial& t = ask.trials[0].trial;
     EXPECT_EQ(t.state, TrialState::kLeased);
@@ -71,7 +72,7 @@ TEST_F(SweepServiceTest, AskTellLoopCompletesTheSweep) {
     EXPECT_DOUBLE_EQ(*done.objective, x);
     best = std::min(best, x);
   }
-  proto::AskResponse end = Apply(service_->Ask(AskFor("c1")));
+  proto::AskResponse end = Apply(AskNow(*service_, AskFor("c1")));
   EXPECT_TRUE(end.trials.empty());
   EXPECT_TRUE(end.done);
   proto::Sweep s = *service_->GetSweep(sweep);
@@ -83,18 +84,18 @@ TEST_F(SweepServiceTest, AskTellLoopCompletesTheSweep) {
 
 TEST_F(SweepServiceTest, ReaskReturnsTheSameActiveTrial) {
   Create(SweepJson());
-  proto::AskResponse first = Apply(service_->Ask(AskFor("c1")));
-  proto::AskResponse again = Apply(service_->Ask(AskFor("c1")));
+  proto::AskResponse first = Apply(AskNow(*service_, AskFor("c1")));
+  proto::AskResponse again = Apply(AskNow(*service_, AskFor("c1")));
   ASSERT_EQ(again.trials.size(), 1u);
   EXPECT_EQ(again.trials[0].trial.id, first.trials[0].trial.id);
-  proto::AskResponse other = Apply(service_->Ask(AskFor("c2")));
+  proto::AskResponse other = Apply(AskNow(*service_, AskFor("c2")));
   ASSERT_EQ(other.trials.size(), 1u);
   EXPECT_NE(other.trials[0].trial.id, first.trials[0].trial.id);
 }
 
 TEST_F(SweepServiceTest, CompletingTwiceIsIdempotent) {
   Create(SweepJson());
-  const uint64_t id = Apply(service_->Ask(AskFor("c1"))).trials[0].trial.id;
+  const uint64_t id = Apply(AskNow(*service_, AskFor("c1"))).trials[0].trial.id;
   proto::Trial a = Apply(service_->Complete(id, {"c1", {{"loss", 0.5}}}));
   auto again = service_->Complete(id, {"c1", {{"loss", 0.9}}});
   ASSERT_TRUE(again.ok());
@@ -105,12 +106,12 @@ TEST_F(SweepServiceTest, CompletingTwiceIsIdempotent) {
 
 TEST_F(SweepServiceTest, CompleteWithoutValuesUsesTheLastReport) {
   Create(SweepJson());
-  const uint64_t id = Apply(service_->Ask(AskFor("c1"))).trials[0].trial.id;
+  const uint64_t id = Apply(AskNow(*service_, AskFor("c1"))).trials[0].trial.id;
   Apply(service_->Report(id, {"c1", 5, {{"loss", 0.25}}}));
   proto::Trial t = Apply(service_->Complete(id, {"c1", {}}));
   EXPECT_DOUBLE_EQ(*t.objective, 0.25);
   // Without any value for the metric, completing is refused and changes nothing.
-  const uint64_t id2 = Apply(service_->Ask(AskFor("c1"))).trials[0].trial.id;
+  const uint64_t id2 = Apply(AskNow(*service_, AskFor("c1"))).trials[0].trial.id;
   auto refused = service_->Complete(id2, {"c1", {{"acc", 1}}});
   EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(service_->GetTrial(id2)->state, TrialState::kLeased);
@@ -118,7 +119,7 @@ TEST_F(SweepServiceTest, CompleteWithoutValuesUsesTheLastReport) {
 
 TEST_F(SweepServiceTest, ExpiredLeaseRequeuesThenFailsAfterMaxRestarts) {
   Create(SweepJson("random", 1, 0, /*max_restarts=*/1));
-  const uint64_t id = Apply(service_->Ask(AskFor("dead", 1, 5))).trials[0].trial.id;
+  const uint64_t id = Apply(AskNow(*service_, AskFor("dead", 1, 5))).trials[0].trial.id;
   clock_.AdvanceSeconds(4);
   EXPECT_TRUE(service_->ExpireLeases().empty());
   clock_.AdvanceSeconds(2);
@@ -130,7 +131,7 @@ TEST_F(SweepServiceTest, ExpiredLeaseRequeuesThenFailsAfterMaxRestarts) {
   auto late = service_->Report(id, {"dead", 3, {{"loss", 1}}});
   EXPECT_EQ(late.status().code(), StatusCode::kAborted);
   // The requeued trial goes to the next asker, before any new trial.
-  proto::AskResponse next = Apply(service_->Ask(AskFor("alive", 1, 5)));
+  proto::AskResponse next = Apply(AskNow(*service_, AskFor("alive", 1, 5)));
   ASSERT_EQ(next.trials.size(), 1u);
   EXPECT_EQ(next.trials[0].trial.id, id);
   EXPECT_EQ(next.trials[0].trial.params, t.params);
@@ -144,20 +145,20 @@ TEST_F(SweepServiceTest, ExpiredLeaseRequeuesThenFailsAfterMaxRestarts) {
 
 TEST_F(SweepServiceTest, ReleasedTrialGoesToTheNextAskerWithItsAttempt) {
   Create(SweepJson());
-  const uint64_t id = Apply(service_->Ask(AskFor("leaving"))).trials[0].trial.id;
+  const uint64_t id = Apply(AskNow(*service_, AskFor("leaving"))).trials[0].trial.id;
   EXPECT_EQ(service_->Release(id, {"intruder"}).status().code(), StatusCode::kAborted);
   proto::Trial released = Apply(service_->Release(id, {"leaving"}));
   EXPECT_EQ(released.state, TrialState::kPending);
   EXPECT_EQ(released.attempt, 0);
   EXPECT_TRUE(service_->Release(id, {"leaving"}).ok()) << "releasing twice is harmless";
-  proto::AskResponse next = Apply(service_->Ask(AskFor("next")));
+  proto::AskResponse next = Apply(AskNow(*service_, AskFor("next")));
   ASSERT_EQ(next.trials.size(), 1u);
   EXPECT_EQ(next.trials[0].trial.id, id);
 }
 
 TEST_F(SweepServiceTest, HeartbeatsKeepTheLease) {
   Create(SweepJson());
-  const uint64_t id = Apply(service_->Ask(AskFor("c1", 1, 5))).trials[0].trial.id;
+  const uint64_t id = Apply(AskNow(*service_, AskFor("c1", 1, 5))).trials[0].trial.id;
   for (int i = 0; i < 5; ++i) {
     clock_.AdvanceSeconds(4);
     Apply(service_->Heartbeat(id, {"c1"}));
@@ -168,8 +169,8 @@ TEST_F(SweepServiceTest, HeartbeatsKeepTheLease) {
 
 TEST_F(SweepServiceTest, ConcurrencyLimitHoldsBackAskers) {
   Create(SweepJson("random", 10, /*concurrency=*/2));
-  EXPECT_EQ(Apply(service_->Ask(AskFor("a", 5))).trials.size(), 2u);
-  proto::AskResponse none = Apply(service_->Ask(AskFor("b")));
+  EXPECT_EQ(Apply(AskNow(*service_, AskFor("a", 5))).trials.size(), 2u);
+  proto::AskResponse none = Apply(AskNow(*service_, AskFor("b")));
   EXPECT_TRUE(none.trials.empty());
   EXPECT_FALSE(none.done);
   EXPECT_GT(none.retry_after_seconds, 0);
@@ -177,12 +178,12 @@ TEST_F(SweepServiceTest, ConcurrencyLimitHoldsBackAskers) {
 
 TEST_F(SweepServiceTest, CancelStopsRunningTrials) {
   const uint64_t sweep = Create(SweepJson());
-  const uint64_t id = Apply(service_->Ask(AskFor("c1"))).trials[0].trial.id;
+  const uint64_t id = Apply(AskNow(*service_, AskFor("c1"))).trials[0].trial.id;
   Apply(service_->CancelSweep(sweep));
   proto::Decision d = Apply(service_->Report(id, {"c1", 1, {{"loss", 1}}}));
   EXPECT_TRUE(d.stop);
   EXPECT_EQ(service_->GetTrial(id)->state, TrialState::kCancelled);
-  EXPECT_TRUE(Apply(service_->Ask(AskFor("c1"))).done);
+  EXPECT_TRUE(Apply(AskNow(*service_, AskFor("c1"))).done);
 }
 
 TEST_F(SweepServiceTest, GridSweepEndsWithTheGrid) {
@@ -191,7 +192,7 @@ TEST_F(SweepServiceTest, GridSweepEndsWithTheGrid) {
   const uint64_t sweep = Create(spec);
   EXPECT_EQ(service_->GetSweep(sweep)->spec.max_trials, 3);
   std::set<int> seen;
-  proto::AskResponse ask = Apply(service_->Ask(AskFor("c", 10)));
+  proto::AskResponse ask = Apply(AskNow(*service_, AskFor("c", 10)));
   ASSERT_EQ(ask.trials.size(), 3u);
   for (const auto& lt : ask.trials) {
     seen.insert(lt.trial.params["a"].get<int>());
@@ -206,10 +207,10 @@ TEST_F(SweepServiceTest, AskByIdMustMatchTheSweepsProgram) {
   proto::AskRequest worker = AskFor("gang");
   worker.kind = "worker";
   worker.sweep_id = external;
-  EXPECT_EQ(service_->Ask(worker).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(AskNow(*service_, worker).status().code(), StatusCode::kFailedPrecondition);
   proto::AskRequest client = AskFor("c");
   client.sweep_id = external;
-  EXPECT_TRUE(service_->Ask(client).ok());
+  EXPECT_TRUE(AskNow(*service_, client).ok());
 }
 
 TEST_F(SweepServiceTest, InvalidSweepChangesNothing) {
@@ -224,7 +225,7 @@ TEST_F(SweepServiceTest, InvalidSweepChangesNothing) {
 
 TEST_F(SweepServiceTest, TrialPagesAreOrderedAndComplete) {
   const uint64_t sweep = Create(SweepJson("random", 25));
-  Apply(service_->Ask(AskFor("c", 25)));
+  Apply(AskNow(*service_, AskFor("c", 25)));
   std::vector<uint64_t> ids;
   std::string token;
   do {
@@ -240,7 +241,7 @@ TEST_F(SweepServiceTest, TrialPagesAreOrderedAndComplete) {
 
 TEST_F(SweepServiceTest, RecoverRebuildsTheSameStateAndContinues) {
   const uint64_t sweep = Create(SweepJson("random", 6));
-  proto::AskResponse ask = Apply(service_->Ask(AskFor("c1", 3)));
+  proto::AskResponse ask = Apply(AskNow(*service_, AskFor("c1", 3)));
   Apply(service_->Complete(ask.trials[0].trial.id, {"c1", {{"loss", 0.3}}}));
   Apply(service_->Report(ask.trials[1].trial.id, {"c1", 2, {{"loss", 0.7}}}));
   // A second service over the same store sees what the first acknowledged.
@@ -249,12 +250,12 @@ TEST_F(SweepServiceTest, RecoverRebuildsTheSameStateAndContinues) {
   proto::Sweep before = *service_->GetSweep(sweep), after = *reborn->GetSweep(sweep);
   EXPECT_EQ(proto::ToJson(before), proto::ToJson(after));
   // The re-ask still returns c1's live trials; new trials continue the numbering.
-  proto::AskResponse again = reborn->Ask(AskFor("c1", 3))->response;
+  proto::AskResponse again = AskNow(*reborn, AskFor("c1", 3))->response;
   ASSERT_EQ(again.trials.size(), 3u);
   EXPECT_EQ(again.trials[0].trial.id, ask.trials[1].trial.id);
   EXPECT_EQ(again.trials[1].trial.id, ask.trials[2].trial.id);
   // The new trial matches what the original service would propose next.
-  proto::AskResponse original = service_->Ask(AskFor("c1", 3))->response;
+  proto::AskResponse original = AskNow(*service_, AskFor("c1", 3))->response;
   EXPECT_EQ(again.trials[2].trial.params, original.trials[2].trial.params);
   EXPECT_EQ(again.trials[2].trial.id, original.trials[2].trial.id);
   // Completing on the reborn service uses the recovered last report.

@@ -89,6 +89,28 @@ Status StatusFromErrorJson(const Json& json, int http_status) {
 
 // --- Trial ------------------------------------------------------------------
 
+Json ToJson(const TrialOrigin& v) {
+  Json j = {{"source", v.source}};
+  if (!v.model.empty()) j["model"] = v.model;
+  if (v.observations >= 0) j["observations"] = v.observations;
+  if (v.pending >= 0) j["pending"] = v.pending;
+  if (v.wait_seconds > 0) j["wait_seconds"] = v.wait_seconds;
+  if (!v.reason.empty()) j["reason"] = v.reason;
+  return j;
+}
+
+Status FromJson(const Json& j, TrialOrigin* v) {
+  JsonReader r(j, "/origin");
+  HPS_RETURN_IF_ERROR(r.RequireObject());
+  HPS_RETURN_IF_ERROR(r.String("source", &v->source));
+  HPS_RETURN_IF_ERROR(r.OptionalString("model", &v->model));
+  HPS_RETURN_IF_ERROR(r.OptionalInt("observations", &v->observations));
+  HPS_RETURN_IF_ERROR(r.OptionalInt("pending", &v->pending));
+  HPS_RETURN_IF_ERROR(r.OptionalDouble("wait_seconds", &v->wait_seconds));
+  HPS_RETURN_IF_ERROR(r.OptionalString("reason", &v->reason));
+  return Status();
+}
+
 Json ToJson(const Trial& v) {
   Json j = {{"id", v.id},
             {"sweep_id", v.sweep_id},
@@ -108,6 +130,7 @@ Json ToJson(const Trial& v) {
   if (v.objective) j["objective"] = *v.objective;
   if (!v.final_values.empty()) j["final_values"] = v.final_values;
   if (!v.error.empty()) j["error"] = v.error;
+  if (!v.origin.source.empty()) j["origin"] = ToJson(v.origin);
   return j;
 }
 
@@ -136,6 +159,9 @@ Status FromJson(const Json& j, Trial* v) {
   }
   HPS_RETURN_IF_ERROR(ReadValues(r, "final_values", &v->final_values));
   HPS_RETURN_IF_ERROR(r.OptionalString("error", &v->error));
+  if (const Json* origin = r.Find("origin"); origin && !origin->is_null()) {
+    HPS_RETURN_IF_ERROR(FromJson(*origin, &v->origin));
+  }
   HPS_RETURN_IF_ERROR(r.OptionalInt("created_us", &v->created_us));
   HPS_RETURN_IF_ERROR(r.OptionalInt("updated_us", &v->updated_us));
   return Status();

@@ -38,6 +38,22 @@ bool IsTerminal(SweepState state);
 // Metric values by name.
 using Values = std::map<std::string, double>;
 
+// How a trial's parameters were chosen (provenance), recorded when it is
+// created. Older records without it decode with an empty `source`.
+struct TrialOrigin {
+  // "grid", "random", "sobol": the sweep's non-model searchers.
+  // "initial_design": a model searcher's space-filling start (Sobol).
+  // "model": proposed by the searcher's model (see `model`).
+  // "fallback": a quasi-random point served because no fresh model
+  //   suggestion came within the sweep's wait bound (see `reason`).
+  std::string source;
+  std::string model;               // "gp" or "tpe" for bayes/tpe sweeps; else empty
+  int64_t observations = -1;       // finished trials the suggestion was computed from
+  int64_t pending = -1;            // trials in flight it accounted for
+  double wait_seconds = 0;         // how long the ask waited for it
+  std::string reason;              // why a fallback was served
+};
+
 struct Trial {
   uint64_t id = 0;
   uint64_t sweep_id = 0;
@@ -55,6 +71,7 @@ struct Trial {
   std::optional<double> objective;  // the sweep metric's final value
   Values final_values;
   std::string error;
+  TrialOrigin origin;
   int64_t created_us = 0;
   int64_t updated_us = 0;
 };
@@ -169,6 +186,8 @@ Json ErrorJson(const Status& status);
 // The Status an error body describes; INTERNAL if `json` is not an error body.
 Status StatusFromErrorJson(const Json& json, int http_status);
 
+Json ToJson(const TrialOrigin& v);
+Status FromJson(const Json& j, TrialOrigin* v);
 Json ToJson(const Trial& v);
 Status FromJson(const Json& j, Trial* v);
 Json ToJson(const SweepCounters& v);

@@ -121,7 +121,8 @@ torch::Tensor Matern52(const torch::Tensor& a, const torch::Tensor& b,
 }
 
 StatusOr<GpHyperparameters> FitGpHyperparameters(const torch::Tensor& x_all, const torch::Tensor& y_all,
-                                                 const GpFitOptions& options, uint64_t seed) {
+                                                 const GpFitOptions& options, uint64_t seed,
+                                                 const GpHyperparameters* warm_start) {
   HPS_RETURN_IF_ERROR(options.Validate());
   try {
     torch::NoGradGuard outer_no_grad;  // re-enabled inside the closure
@@ -152,6 +153,14 @@ StatusOr<GpHyperparameters> FitGpHyperparameters(const torch::Tensor& x_all, con
     // best by initial objective are refined, all in one batched L-BFGS.
     const double ls_loc = LengthscalePriorLoc(d);
     std::vector<Start> starts = {{std::vector<double>(d, ls_loc), 0.0, std::exp(kNoisePriorLoc)}};
+    if (warm_start != nullptr && static_cast<int64_t>(warm_start->lengthscales.size()) == d) {
+      Start& w = starts[0];
+      for (int64_t j = 0; j < d; ++j) {
+        w.log_ls[j] = std::clamp(std::log(warm_start->lengthscales[j]), kMinLogLengthscale, kMaxLogLengthscale);
+      }
+      w.log_os = std::log(warm_start->outputscale);
+      w.noise = std::max(warm_start->noise, options.min_noise * 1.01);
+    }
     const int draws = options.restarts > 1 ? 8 * options.restarts : 0;
     for (int i = 0; i < draws; ++i) {
       Start s{std::vector<double>(d), kOutputscalePriorLoc + kOutputscalePriorScale * rng.Normal(), 0};

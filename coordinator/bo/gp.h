@@ -43,9 +43,12 @@ torch::Tensor Matern52(const torch::Tensor& a, const torch::Tensor& b,
                        const torch::Tensor& lengthscales, const torch::Tensor& outputscale);
 
 // Maximum a-posteriori hyperparameters for x [n,d] (n >= 1), standardized y [n].
-// Deterministic for a given seed.
+// With `warm_start`, the first L-BFGS start is those hyperparameters instead
+// of the prior medians (a refit after a few more points needs few
+// iterations from there). Deterministic for a given seed and warm start.
 StatusOr<GpHyperparameters> FitGpHyperparameters(const torch::Tensor& x, const torch::Tensor& y,
-                                                 const GpFitOptions& options, uint64_t seed);
+                                                 const GpFitOptions& options, uint64_t seed,
+                                                 const GpHyperparameters* warm_start = nullptr);
 
 class GpModel {
  public:

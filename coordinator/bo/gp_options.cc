@@ -16,6 +16,7 @@ Status GpOptions::Validate() const {
   if (local_samples < 0) return InvalidArgumentError("must be >= 0", "local_samples");
   if (refine_starts < 1) return InvalidArgumentError("must be >= 1", "refine_starts");
   if (refine_steps < 0) return InvalidArgumentError("must be >= 0", "refine_steps");
+  if (warm_iterations < 0) return InvalidArgumentError("must be >= 0", "warm_iterations");
   return fit.Validate();
 }
 

@@ -38,6 +38,14 @@ struct GpOptions {
   int refine_starts = 8;
   // Projected Adam steps per refinement. Default: 40.
   int refine_steps = 40;
+  // Warm starts. The hyperparameters are fitted in full (fit.restarts
+  // starts, fit.max_iterations) at checkpoints — every 25% more fitted
+  // points; in between, each fit starts from the last checkpoint's
+  // hyperparameters with one start and `warm_iterations` L-BFGS iterations.
+  // The checkpoint fit is a function of the first points alone, so
+  // suggestions stay a function of the data (a restarted coordinator
+  // recomputes it once). 0: always fit in full. Default: 12.
+  int warm_iterations = 12;
   GpFitOptions fit;
 
   Status Validate() const;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <mutex>
 #include <limits>
 #include <numeric>
 #include <optional>
@@ -12,6 +14,7 @@
 
 #include "coordinator/bo/acquisition.h"
 #include "coordinator/bo/gp.h"
+#include "coordinator/bo/outcome_transform.h"
 #include "coordinator/bo/sobol.h"
 
 namespace hpsweep::coordinator::bo {
@@ -43,6 +46,39 @@ std::vector<double> Row(const torch::Tensor& t, int64_t i) {
   return std::vector<double>(r.data_ptr<double>(), r.data_ptr<double>() + r.numel());
 }
 
+// Fits with fewer points than this are always full: they are cheap.
+constexpr size_t kMinWarmPoints = 16;
+// Checkpoints grow by this factor.
+constexpr double kCheckpointGrowth = 1.25;
+
+// The largest checkpoint <= n: kMinWarmPoints, then each 25% more.
+size_t CheckpointFor(size_t n) {
+  size_t c = kMinWarmPoints;
+  while (true) {
+    const size_t next = std::max(c + 1, static_cast<size_t>(c * kCheckpointGrowth));
+    if (next > n) return c;
+    c = next;
+  }
+}
+
+// FNV-1a over the bit patterns of the first `n` rows and values.
+uint64_t DataKey(const std::vector<std::vector<double>>& xs, const std::vector<double>& ys, size_t n) {
+  uint64_t h = 1469598103934665603ULL;
+  auto mix = [&h](double v) {
+    uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    for (int i = 0; i < 8; ++i) {
+      h ^= (bits >> (8 * i)) & 0xFF;
+      h *= 1099511628211ULL;
+    }
+  };
+  for (size_t i = 0; i < n; ++i) {
+    for (double v : xs[i]) mix(v);
+    mix(ys[i]);
+  }
+  return h ^ n;
+}
+
 bool IsNew(const std::vector<double>& x, const std::vector<std::vector<double>>& seen) {
   for (const auto& s : seen) {
     if (MaxAbsDistance(x, s) < kSamePoint) return false;
@@ -50,15 +86,32 @@ bool IsNew(const std::vector<double>& x, const std::vector<std::vector<double>>&
   return true;
 }
 
+}  // namespace
+
+struct GpSuggester::Checkpoint {
+  std::mutex mu;
+  uint64_t key = 0;  // DataKey of the points fitted; 0: none yet
+  GpHyperparameters hp;
+};
+
+namespace {
+
 class Run {
  public:
-  Run(const GpOptions& options, const Problem& problem, uint64_t seed)
-      : options_(options), problem_(problem), seed_(seed), d_(CoordinateCount(problem.dims)) {
+  Run(const GpOptions& options, const Problem& problem, uint64_t seed,
+      GpSuggester::Checkpoint* checkpoint)
+      : options_(options),
+        problem_(problem),
+        seed_(seed),
+        d_(CoordinateCount(problem.dims)),
+        checkpoint_(checkpoint) {
     for (const auto& o : problem.completed) seen_.push_back(o.x);
     for (const auto& p : problem.failed) seen_.push_back(p.x);
     for (const auto& p : problem.pending) seen_.push_back(p.x);
     known_ = seen_.size();
   }
+
+  const std::vector<bool>& from_model() const { return from_model_; }
 
   StatusOr<std::vector<std::vector<double>>> Suggest(int count) {
     const int n_dims = static_cast<int>(problem_.dims.size());
@@ -69,6 +122,7 @@ class Run {
     const bool can_model = !problem_.completed.empty() && problem_.completed.size() + problem_.failed.size() >= 2;
     while (static_cast<int>(out_.size()) < count && (known_ + out_.size() < n_init || !can_model)) {
       out_.push_back(NextDesignPoint(&design));
+      from_model_.push_back(false);
     }
     if (static_cast<int>(out_.size()) == count) return out_;
 
@@ -83,6 +137,7 @@ class Run {
             break;
           }
         }
+        from_model_.push_back(!pick.empty());
         if (pick.empty()) pick = NextDesignPoint(&design);
         out_.push_back(pick);
         if (static_cast<int>(out_.size()) < count) {
@@ -130,16 +185,12 @@ class Run {
       xs.push_back(NeutralizeInactive(problem_.dims, f.x, f.active));
       ys.push_back(worst);
     }
-    const double mean = std::accumulate(ys.begin(), ys.end(), 0.0) / ys.size();
-    double var = 0;
-    for (double y : ys) var += (y - mean) * (y - mean);
-    var = ys.size() > 1 ? var / (ys.size() - 1) : 0.0;
-    const double sd = var > 1e-300 ? std::sqrt(var) : 1.0;
+    const std::vector<double> raw = ys;
+    // Standardized and power-warped (outcome_transform.h): heavy tails do
+    // not swamp the model; the order of the values is kept.
+    ys = WarpOutcomes(ys).values;
     best_f_ = std::numeric_limits<double>::infinity();
-    for (size_t i = 0; i < ys.size(); ++i) {
-      ys[i] = (ys[i] - mean) / sd;
-      if (i < n_completed) best_f_ = std::min(best_f_, ys[i]);
-    }
+    for (size_t i = 0; i < n_completed; ++i) best_f_ = std::min(best_f_, ys[i]);
     // Incumbents for local sampling: the best completed points.
     std::vector<size_t> order(n_completed);
     std::iota(order.begin(), order.end(), 0);
@@ -148,7 +199,7 @@ class Run {
 
     const auto x = ToTensor(xs, d_);
     const auto y = torch::tensor(ys, F64());
-    HPS_ASSIGN_OR_RETURN(GpHyperparameters hp, FitGpHyperparameters(x, y, options_.fit, MixSeed(seed_, known_)));
+    HPS_ASSIGN_OR_RETURN(GpHyperparameters hp, FitHyperparameters(xs, raw, x, y));
     HPS_ASSIGN_OR_RETURN(GpModel model, GpModel::Create(x, y, std::move(hp)));
     model_ = std::move(model);
     if (!problem_.pending.empty()) {
@@ -162,6 +213,39 @@ class Run {
       model_ = std::move(conditioned);
     }
     return Status::Ok();
+  }
+
+  // Full fit at a checkpoint; between checkpoints, a short fit started from
+  // the checkpoint's hyperparameters (the full fit of the first points, a
+  // function of those points alone: cached, or recomputed once).
+  StatusOr<GpHyperparameters> FitHyperparameters(const std::vector<std::vector<double>>& xs,
+                                                 const std::vector<double>& raw,
+                                                 const torch::Tensor& x, const torch::Tensor& y) {
+    const size_t n = xs.size();
+    if (options_.warm_iterations == 0 || n < kMinWarmPoints) {
+      return FitGpHyperparameters(x, y, options_.fit, MixSeed(seed_, n));
+    }
+    const size_t c = CheckpointFor(n);
+    const uint64_t key = DataKey(xs, raw, c);
+    GpHyperparameters start;
+    {
+      std::lock_guard<std::mutex> lock(checkpoint_->mu);
+      if (checkpoint_->key == key) start = checkpoint_->hp;
+    }
+    if (start.lengthscales.empty()) {
+      const std::vector<double> first(raw.begin(), raw.begin() + c);
+      const auto xc = x.narrow(0, 0, static_cast<int64_t>(c));
+      const auto yc = torch::tensor(WarpOutcomes(first).values, F64());
+      HPS_ASSIGN_OR_RETURN(start, FitGpHyperparameters(xc, yc, options_.fit, MixSeed(seed_, c)));
+      std::lock_guard<std::mutex> lock(checkpoint_->mu);
+      checkpoint_->key = key;
+      checkpoint_->hp = start;
+    }
+    if (c == n) return start;
+    GpFitOptions warm = options_.fit;
+    warm.restarts = 1;
+    warm.max_iterations = options_.warm_iterations;
+    return FitGpHyperparameters(x, y, warm, MixSeed(seed_, n), &start);
   }
 
   torch::Tensor Acquisition(const torch::Tensor& x) const {
@@ -195,6 +279,7 @@ class Run {
     auto best_x = x.detach().clone();
     auto best_v = raw_acq.index_select(0, top).clone();
     if (options_.refine_steps > 0) {
+      torch::AutoGradMode grad(true);  // whatever mode the caller is in
       torch::optim::Adam adam({x}, torch::optim::AdamOptions(kAdamLrStart));
       const double decay = std::pow(kAdamLrEnd / kAdamLrStart, 1.0 / options_.refine_steps);
       double lr = kAdamLrStart;
@@ -244,9 +329,11 @@ class Run {
   const Problem& problem_;
   const uint64_t seed_;
   const int64_t d_;
+  GpSuggester::Checkpoint* checkpoint_;
   std::vector<std::vector<double>> seen_;
   size_t known_ = 0;
   std::vector<std::vector<double>> out_;
+  std::vector<bool> from_model_;  // per point of out_
   std::optional<GpModel> model_;
   double best_f_ = 0;
   std::vector<std::vector<double>> centers_;
@@ -254,13 +341,19 @@ class Run {
 
 }  // namespace
 
+GpSuggester::GpSuggester(GpOptions options)
+    : options_(std::move(options)), checkpoint_(std::make_shared<Checkpoint>()) {}
+
 StatusOr<std::vector<std::vector<double>>> GpSuggester::Suggest(const Problem& problem, int count,
-                                                                uint64_t seed) const {
+                                                                uint64_t seed,
+                                                                std::vector<bool>* from_model) const {
   HPS_RETURN_IF_ERROR(options_.Validate());
   HPS_RETURN_IF_ERROR(ValidateProblem(problem));
   if (count < 1) return InvalidArgumentError("count must be >= 1", "count");
-  Run run(options_, problem, seed);
-  return run.Suggest(count);
+  Run run(options_, problem, seed, checkpoint_.get());
+  HPS_ASSIGN_OR_RETURN(std::vector<std::vector<double>> points, run.Suggest(count));
+  if (from_model) from_model->insert(from_model->end(), run.from_model().begin(), run.from_model().end());
+  return points;
 }
 
 }  // namespace hpsweep::coordinator::bo

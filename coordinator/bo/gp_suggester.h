@@ -17,11 +17,17 @@
 // Sobol design continues across calls because its index is the number of
 // trials the problem already knows.
 //
-// Thread safety: const and stateless; concurrent calls are safe.
+// Warm starts (GpOptions::warm_iterations): the suggester keeps the
+// hyperparameters of its last full fit, keyed by the data they were fitted
+// on; copies share them. The cache only saves work: results do not depend
+// on what it holds.
+//
+// Thread safety: concurrent calls are safe (the cache has a mutex).
 #ifndef HPSWEEP_COORDINATOR_BO_GP_SUGGESTER_H_
 #define HPSWEEP_COORDINATOR_BO_GP_SUGGESTER_H_
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "common/status.h"
@@ -33,17 +39,24 @@ namespace hpsweep::coordinator::bo {
 class GpSuggester {
  public:
   // REQUIRES: options.Validate().ok() (Suggest reports it otherwise).
-  explicit GpSuggester(GpOptions options) : options_(std::move(options)) {}
+  explicit GpSuggester(GpOptions options);
 
   // `count` (>= 1) new encoded points, distinct from each other and from the
   // problem's completed, failed and pending points where the space allows.
   // Errors: kInvalidArgument for a malformed problem or options (nothing is
   // computed), kInternal when the numerics fail (LibTorch errors included).
+  // When `from_model` is given, one entry per point is appended to it: true
+  // for a point chosen by the model, false for an initial-design point.
   StatusOr<std::vector<std::vector<double>>> Suggest(const Problem& problem, int count,
-                                                     uint64_t seed) const;
+                                                     uint64_t seed,
+                                                     std::vector<bool>* from_model = nullptr) const;
+
+  // The full fit of a checkpoint, cached (see gp_suggester.cc).
+  struct Checkpoint;
 
  private:
   GpOptions options_;
+  std::shared_ptr<Checkpoint> checkpoint_;
 };
 
 }  // namespace hpsweep::coordinator::bo

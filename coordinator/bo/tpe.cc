@@ -252,7 +252,8 @@ Status TpeOptions::Validate() const {
 }
 
 StatusOr<std::vector<std::vector<double>>> TpeSuggester::Suggest(const Problem& problem, int count,
-                                                                 uint64_t seed) const {
+                                                                 uint64_t seed,
+                                                                 std::vector<bool>* from_model) const {
   HPS_RETURN_IF_ERROR(options_.Validate());
   HPS_RETURN_IF_ERROR(ValidateProblem(problem));
   if (count < 1) return InvalidArgumentError("count must be >= 1", "count");
@@ -292,6 +293,7 @@ StatusOr<std::vector<std::vector<double>>> TpeSuggester::Suggest(const Problem& 
   while (static_cast<int>(out.size()) < count) {
     if (known + out.size() < static_cast<size_t>(options_.startup_trials) || n < 2) {
       out.push_back(next_design(out));
+      if (from_model) from_model->push_back(false);
       continue;
     }
     // Good: the best n_good; bad: the rest in trial order, then failed and
@@ -336,6 +338,7 @@ StatusOr<std::vector<std::vector<double>>> TpeSuggester::Suggest(const Problem& 
         break;
       }
     }
+    if (from_model) from_model->push_back(!pick.empty());
     if (pick.empty()) pick = next_design(out);
     out.push_back(std::move(pick));
   }

@@ -54,7 +54,8 @@ class TpeSuggester {
 
   // Same contract as GpSuggester::Suggest; never fails on well-formed input.
   StatusOr<std::vector<std::vector<double>>> Suggest(const Problem& problem, int count,
-                                                     uint64_t seed) const;
+                                                     uint64_t seed,
+                                                     std::vector<bool>* from_model = nullptr) const;
 
  private:
   TpeOptions options_;

@@ -175,10 +175,17 @@ std::string ProgressLine(const proto::Sweep& s, int width) {
   return line.str();
 }
 
+// "model:gp", "initial_design:tpe", "fallback", "random", "-" (unknown).
+std::string OriginLabel(const proto::TrialOrigin& o) {
+  if (o.source.empty()) return "-";
+  if (o.model.empty() || o.source == "fallback") return o.source;
+  return o.source + ":" + o.model;
+}
+
 std::string TrialsTable(const std::vector<proto::Trial>& trials) {
   std::ostringstream out;
   out << std::left << std::setw(8) << "ID" << std::setw(11) << "STATE" << std::setw(14)
-      << "OBJECTIVE" << "PARAMETERS\n";
+      << "OBJECTIVE" << std::setw(20) << "ORIGIN" << "PARAMETERS\n";
   for (const auto& t : trials) {
     std::string params;
     for (auto it = t.params.begin(); it != t.params.end(); ++it) {
@@ -186,7 +193,8 @@ std::string TrialsTable(const std::vector<proto::Trial>& trials) {
       params += it.key() + "=" + FormatValue(it.value());
     }
     out << std::left << std::setw(8) << t.id << std::setw(11) << proto::TrialStateName(t.state)
-        << std::setw(14) << (t.objective ? FormatNumber(*t.objective) : "-") << params << "\n";
+        << std::setw(14) << (t.objective ? FormatNumber(*t.objective) : "-") << std::setw(20)
+        << OriginLabel(t.origin) << params << "\n";
   }
   return out.str();
 }
@@ -198,13 +206,14 @@ std::string TrialsCsv(const std::vector<proto::Trial>& trials) {
     for (const auto& [k, v] : t.final_values) values.insert(k);
   }
   std::ostringstream out;
-  out << "trial_id,number,state,objective,attempt";
+  out << "trial_id,number,state,objective,attempt,origin,origin_model";
   for (const auto& p : params) out << "," << CsvField("param." + p);
   for (const auto& v : values) out << "," << CsvField("value." + v);
   out << "\n";
   for (const auto& t : trials) {
     out << t.id << "," << t.number << "," << proto::TrialStateName(t.state) << ","
-        << (t.objective ? FormatNumber(*t.objective) : "") << "," << t.attempt;
+        << (t.objective ? FormatNumber(*t.objective) : "") << "," << t.attempt << ","
+        << CsvField(t.origin.source) << "," << CsvField(t.origin.model);
     for (const auto& p : params) {
       out << "," << (t.params.contains(p) ? CsvField(FormatValue(t.params[p])) : "");
     }

@@ -22,15 +22,32 @@ TEST(CliTest, CsvHasOneColumnPerParameterAndValue) {
   proto::Trial a = MakeTrial(1, 0.5, "sgd");
   proto::Trial b = MakeTrial(2, 0.25, "adam, w");
   b.params["momentum"] = 0.9;
+  b.origin.source = "model";
+  b.origin.model = "gp";
   const std::string csv = TrialsCsv({a, b});
   std::istringstream lines(csv);
   std::string header, row1, row2;
   std::getline(lines, header);
   std::getline(lines, row1);
   std::getline(lines, row2);
-  EXPECT_EQ(header, "trial_id,number,state,objective,attempt,param.lr,param.momentum,param.opt,value.loss");
-  EXPECT_EQ(row1, "1,0,completed,0.5,0,0.01,,sgd,0.5");
-  EXPECT_EQ(row2, "2,1,completed,0.25,0,0.01,0.9,\"adam, w\",0.25");
+  EXPECT_EQ(header,
+            "trial_id,number,state,objective,attempt,origin,origin_model,param.lr,param.momentum,"
+            "param.opt,value.loss");
+  EXPECT_EQ(row1, "1,0,completed,0.5,0,,,0.01,,sgd,0.5");
+  EXPECT_EQ(row2, "2,1,completed,0.25,0,model,gp,0.01,0.9,\"adam, w\",0.25");
+}
+
+TEST(CliTest, TrialsTableShowsHowEachTrialWasChosen) {
+  proto::Trial a = MakeTrial(1, 0.5, "sgd");
+  a.origin.source = "fallback";
+  a.origin.reason = "no fresh model suggestion within max_wait_seconds (30 s)";
+  proto::Trial b = MakeTrial(2, 0.25, "adam");
+  b.origin.source = "model";
+  b.origin.model = "tpe";
+  const std::string table = TrialsTable({a, b});
+  EXPECT_NE(table.find("ORIGIN"), std::string::npos);
+  EXPECT_NE(table.find("fallback"), std::string::npos);
+  EXPECT_NE(table.find("model:tpe"), std::string::npos);
 }
 
 TEST(CliTest, ProgressLineCountsFinishedTrials) {
