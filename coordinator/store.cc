@@ -242,7 +242,7 @@ namespace {
 
 template <typename T>
 Status DecodeJsonRecord(Table table, std::string_view key, std::string_view value, T* out) {
-  StatusOr<Json> json = proto::ParseJsonText(value);
+  StatusOr<Json> json = proto::ParseJsonText(value, {proto::kMaxWrittenJsonDepth});
   Status status = json.ok() ? proto::FromJson(*json, out) : json.status();
   if (!status.ok()) {
     std::string message = DescribeKey(table, key) + ": undecodable record: " + status.message();
@@ -299,7 +299,7 @@ std::string EncodeManifest(const Manifest& m) {
 }
 
 Status DecodeManifest(std::string_view key, std::string_view value, Manifest* out) {
-  StatusOr<Json> json = proto::ParseJsonText(value);
+  StatusOr<Json> json = proto::ParseJsonText(value, {proto::kMaxWrittenJsonDepth});
   Status status = json.status();
   if (status.ok()) {
     proto::JsonReader r(*json, "");
@@ -330,7 +330,7 @@ std::string EncodePending(const Pending& p) {
 }
 
 Status DecodePending(std::string_view key, std::string_view value, Pending* out) {
-  StatusOr<Json> json = proto::ParseJsonText(value);
+  StatusOr<Json> json = proto::ParseJsonText(value, {proto::kMaxWrittenJsonDepth});
   Status status = json.status();
   if (status.ok()) {
     proto::JsonReader r(*json, "");

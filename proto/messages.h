@@ -38,6 +38,14 @@ bool IsTerminal(SweepState state);
 // Metric values by name.
 using Values = std::map<std::string, double>;
 
+// Limits of API requests, documented in openapi.yaml; a request beyond them is
+// 400 naming the field. Metric names share kMaxNameBytes (sweep_spec.h).
+inline constexpr size_t kMaxClientIdBytes = 200;
+// Metric values in one report or complete.
+inline constexpr size_t kMaxValuesPerReport = 256;
+// A fail's error text (clients cut longer texts; see CoordinatorClient::Fail).
+inline constexpr size_t kMaxErrorBytes = 64 * 1024;
+
 struct Trial {
   uint64_t id = 0;
   uint64_t sweep_id = 0;
