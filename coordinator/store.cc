@@ -258,6 +258,17 @@ Status KeyMismatch(Table table, std::string_view key, const std::string& what) {
 
 }  // namespace
 
+UndecodableRecord Undecodable(Table table, std::string_view key, Status status) {
+  UndecodableRecord record;
+  record.status = std::move(status);
+  if (table == Table::kSweeps && key.size() == 8) record.sweep_id = GetBe64(key);
+  if (table == Table::kTrials && key.size() == 16) {
+    record.sweep_id = GetBe64(key);
+    record.trial_id = GetBe64(key.substr(8));
+  }
+  return record;
+}
+
 Status DecodeSweep(std::string_view key, std::string_view value, proto::Sweep* out) {
   HPS_RETURN_IF_ERROR(DecodeJsonRecord(Table::kSweeps, key, value, out));
   if (key.size() != 8 || GetBe64(key) != out->id) {

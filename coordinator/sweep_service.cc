@@ -1,12 +1,14 @@
 #include "coordinator/sweep_service.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <deque>
 #include <limits>
 
 #include "common/logging.h"
+#include "common/utf8.h"
 
 namespace hpsweep::coordinator {
 
@@ -96,16 +98,48 @@ StatusOr<std::unique_ptr<SweepService::SweepEntry>> SweepService::MakeEntry(Swee
 }
 
 Status SweepService::Recover(Store& store) {
-  HPS_ASSIGN_OR_RETURN(std::vector<Sweep> sweeps, store.LoadSweeps());
+  // A sweep whose record, search space or trials cannot be rebuilt is left
+  // out (logged with its key, counted in Stats) and every other sweep loads;
+  // its ids are never handed out again, so nothing of it is overwritten.
+  auto skip = [&](uint64_t id, const Status& why) -> Status {
+    ++sweeps_unreadable_;
+    HPS_LOG(ERROR) << "sweep " << id << " is not loaded: " << why;
+    next_sweep_id_ = std::max(next_sweep_id_, id + 1);
+    std::vector<UndecodableRecord> bad;
+    HPS_ASSIGN_OR_RETURN(std::vector<Trial> trials, store.LoadTrials(id, 0, 0, &bad));
+    for (const Trial& t : trials) next_trial_id_ = std::max(next_trial_id_, t.id + 1);
+    for (const UndecodableRecord& b : bad) next_trial_id_ = std::max(next_trial_id_, b.trial_id + 1);
+    return Status();
+  };
+  std::vector<UndecodableRecord> unreadable;
+  HPS_ASSIGN_OR_RETURN(std::vector<Sweep> sweeps, store.LoadSweeps(&unreadable));
+  for (const UndecodableRecord& bad : unreadable) HPS_RETURN_IF_ERROR(skip(bad.sweep_id, bad.status));
   for (Sweep& s : sweeps) {
     const uint64_t id = s.id;
     auto made = MakeEntry(std::move(s));
     if (!made.ok()) {
-      return DataLossError("stored sweep " + std::to_string(id) +
-                           " cannot be rebuilt: " + made.status().ToString());
+      HPS_RETURN_IF_ERROR(skip(id, DataLossError("sweeps key " + std::to_string(id) +
+                                                 ": its search space cannot be rebuilt: " +
+                                                 made.status().ToString())));
+      continue;
     }
     std::unique_ptr<SweepEntry> entry = std::move(made).value();
-    HPS_ASSIGN_OR_RETURN(std::vector<Trial> trials, store.LoadTrials(id, 0, 0));
+    std::vector<UndecodableRecord> bad_trials;
+    HPS_ASSIGN_OR_RETURN(std::vector<Trial> trials, store.LoadTrials(id, 0, 0, &bad_trials));
+    Status trials_ok = bad_trials.empty() ? Status() : bad_trials.front().status;
+    for (const Trial& t : trials) {
+      // Numbers are 0..n-1 in creation order; anything else would size the
+      // history past what the store holds.
+      if (trials_ok.ok() && t.number >= trials.size()) {
+        trials_ok = DataLossError("trial " + std::to_string(t.id) + " has number " +
+                                  std::to_string(t.number) + " but its sweep has " +
+                                  std::to_string(trials.size()) + " trials");
+      }
+    }
+    if (!trials_ok.ok()) {
+      HPS_RETURN_IF_ERROR(skip(id, trials_ok));
+      continue;
+    }
     entry->sweep.counters = proto::SweepCounters();
     entry->sweep.best_trial_id = 0;
     entry->sweep.best_value.reset();
@@ -141,7 +175,14 @@ Status SweepService::Recover(Store& store) {
     MaybeRefill(placed);
   }
   HPS_ASSIGN_OR_RETURN(std::optional<std::string> seq, store.GetMeta("next_event_seq"));
-  if (seq) next_event_seq_ = std::stoull(*seq);
+  if (seq) {
+    uint64_t parsed = 0;
+    auto [end, ec] = std::from_chars(seq->data(), seq->data() + seq->size(), parsed);
+    if (ec != std::errc() || end != seq->data() + seq->size() || parsed == 0) {
+      return DataLossError("meta key next_event_seq holds \"" + *seq + "\", not an event number");
+    }
+    next_event_seq_ = parsed;
+  }
   HPS_LOG(INFO) << "recovered " << sweeps_.size() << " sweeps, " << sweep_of_trial_.size()
                 << " trials, " << leased_trials_.size() << " live leases";
   return Status();
@@ -627,7 +668,7 @@ StatusOr<Mutation<Trial>> SweepService::Fail(uint64_t trial_id, const proto::Fai
   trial->error = request.error;
   SetState(*entry, *trial, TrialState::kFailed);
   Record(m.writes, *trial);
-  AddEvent(m.writes, "trial_failed", entry->sweep.id, trial->id, request.error.substr(0, 500));
+  AddEvent(m.writes, "trial_failed", entry->sweep.id, trial->id, std::string(TruncateUtf8(request.error, 500)));
   MaybeFinishSweep(*entry, m.writes);
   m.response = *trial;
   return m;
@@ -733,6 +774,7 @@ ServiceStats SweepService::Stats() const {
   s.suggestions_fallback = suggestions_fallback_;
   s.suggestion_errors = suggestion_errors_;
   s.suggestion_seconds = suggestion_seconds_;
+  s.sweeps_unreadable = sweeps_unreadable_;
   return s;
 }
 

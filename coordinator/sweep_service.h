@@ -86,6 +86,8 @@ struct ServiceStats {
   int64_t suggestions_fallback = 0;
   int64_t suggestion_errors = 0;
   double suggestion_seconds = 0;
+  // Stored sweeps left out at recovery because they cannot be rebuilt.
+  int64_t sweeps_unreadable = 0;
 };
 
 class SweepService {
@@ -102,7 +104,10 @@ class SweepService {
   // before Recover, at most once; the executor's background work must be
   // finished (its thread joined) before the service is destroyed.
   void SetSuggestionExecutor(SuggestionExecutor executor);
-  // Rebuilds the state from a store. REQUIRES: called once, before anything else.
+  // Rebuilds the state from a store. REQUIRES: called once, before anything
+  // else. A sweep whose stored record, search space or trials cannot be
+  // rebuilt is left out, logged with its key and counted in Stats; only store
+  // I/O errors fail the call.
   Status Recover(Store& store);
 
   // Sweeps ---------------------------------------------------------------
@@ -194,6 +199,7 @@ class SweepService {
   double suggestion_seconds_ = 0;
   int64_t leases_expired_ = 0;
   int64_t trials_requeued_ = 0;
+  int64_t sweeps_unreadable_ = 0;
 };
 
 }  // namespace hpsweep::coordinator

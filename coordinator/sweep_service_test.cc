@@ -263,5 +263,42 @@ TEST_F(SweepServiceTest, RecoverRebuildsTheSameStateAndContinues) {
   EXPECT_DOUBLE_EQ(*done->response.objective, 0.7);
 }
 
+// Store start-up (issue 11): a sweep stored under rules this build refuses
+// (here the wrapped int bound of case 4) is left out and counted; the other
+// sweeps load, and the unreadable sweep's ids are never handed out again.
+TEST_F(SweepServiceTest, RecoverSkipsASweepThatCannotBeRebuilt) {
+  const uint64_t good = Create(SweepJson("random", 4));
+  Apply(service_->Ask(AskFor("c1", 2)));
+  // What a build without bounds checks stored for {"min": 0, "max": 2^63-1}.
+  proto::Sweep bricked;
+  bricked.id = 7;
+  bricked.spec = *proto::ParseSweepSpec(SweepJson());
+  bricked.spec.parameters[0].kind = proto::ParamKind::kIntUniform;
+  bricked.spec.parameters[0].min = 0;
+  bricked.spec.parameters[0].max = -9223372036854775808.0;
+  WriteSet writes;
+  writes.sweeps.push_back(bricked);
+  proto::Trial orphan;
+  orphan.id = 40;
+  orphan.sweep_id = 7;
+  orphan.params = {{"x", -9223372036854775807LL}};
+  writes.trials.push_back(orphan);
+  ASSERT_TRUE(store_->Commit(writes).ok());
+
+  auto reborn = MakeService();
+  ASSERT_TRUE(reborn->Recover(*store_).ok());
+  EXPECT_EQ(reborn->Stats().sweeps_unreadable, 1);
+  EXPECT_EQ(reborn->Stats().sweeps, 1);
+  EXPECT_EQ(reborn->GetSweep(7).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(proto::ToJson(*reborn->GetSweep(good)), proto::ToJson(*service_->GetSweep(good)));
+  auto created = reborn->CreateSweep(SweepJson());
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_GT(created->response.id, 7u);
+  auto asked = reborn->Ask(AskFor("c2", 1));
+  ASSERT_TRUE(asked.ok());
+  ASSERT_EQ(asked->response.trials.size(), 1u);
+  EXPECT_GT(asked->response.trials[0].trial.id, 40u);
+}
+
 }  // namespace
 }  // namespace hpsweep::coordinator
