@@ -296,6 +296,9 @@ Status DecodeMetric(std::string_view key, std::string_view value, proto::MetricP
 
 Status DecodeEvent(std::string_view key, std::string_view value, proto::Event* out) {
   HPS_RETURN_IF_ERROR(DecodeJsonRecord(Table::kEvents, key, value, out));
+  if (out->seq == 0) {  // never written (EncodeWriteSet refuses it), never readable
+    return DataLossError(DescribeKey(Table::kEvents, key) + ": undecodable record: seq 0");
+  }
   if (key.size() != 8 || GetBe64(key) != out->seq) {
     return KeyMismatch(Table::kEvents, key, "seq " + std::to_string(out->seq));
   }
