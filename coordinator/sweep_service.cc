@@ -67,6 +67,41 @@ bool Better(const proto::SweepSpec& spec, double a, double b) {
   return spec.metric.goal == proto::Goal::kMaximize ? a > b : a < b;
 }
 
+// About how many bytes `value` takes as JSON, without writing it (an upper
+// bound for numbers, exact enough for strings and structure).
+size_t ApproxJsonBytes(const Json& value) {
+  size_t total = 0;
+  std::vector<const Json*> stack = {&value};
+  while (!stack.empty()) {
+    const Json* v = stack.back();
+    stack.pop_back();
+    if (v->is_string()) {
+      total += v->get_ref<const std::string&>().size() + 2;
+    } else if (v->is_object()) {
+      total += 2;
+      for (auto it = v->begin(); it != v->end(); ++it) {
+        total += it.key().size() + 4;
+        stack.push_back(&*it);
+      }
+    } else if (v->is_array()) {
+      total += 2;
+      for (const Json& item : *v) {
+        total += 1;
+        stack.push_back(&item);
+      }
+    } else {
+      total += 24;
+    }
+  }
+  return total;
+}
+
+size_t ApproxJsonBytes(const Trial& t) {
+  size_t total = 400 + t.lease_owner.size() + t.error.size() + ApproxJsonBytes(t.params);
+  for (const auto& [name, value] : t.final_values) total += name.size() + 28;
+  return total;
+}
+
 Status TrialNotFound(uint64_t id) {
   return NotFoundError("trial " + std::to_string(id) + " does not exist");
 }
@@ -75,6 +110,7 @@ Status TrialNotFound(uint64_t id) {
 
 Status SweepServiceOptions::Validate() const {
   if (max_page_size < 1) return InvalidArgumentError("max_page_size must be >= 1");
+  if (max_page_bytes < 1) return InvalidArgumentError("max_page_bytes must be >= 1");
   if (!(retry_after_seconds > 0)) return InvalidArgumentError("retry_after_seconds must be > 0");
   return Status();
 }
@@ -431,12 +467,16 @@ StatusOr<proto::TrialPage> SweepService::ListTrials(uint64_t sweep_id,
   }
   if (limit <= 0 || limit > options_.max_page_size) limit = options_.max_page_size;
   proto::TrialPage page;
+  size_t page_bytes = 0;
   for (auto it = entry->trials.upper_bound(after); it != entry->trials.end(); ++it) {
     if (state && it->second.state != *state) continue;
-    if (static_cast<int64_t>(page.trials.size()) == limit) {
+    const size_t bytes = ApproxJsonBytes(it->second);
+    if (static_cast<int64_t>(page.trials.size()) == limit ||
+        (!page.trials.empty() && page_bytes + bytes > options_.max_page_bytes)) {
       page.next_page_token = std::to_string(page.trials.back().id);
       break;
     }
+    page_bytes += bytes;
     page.trials.push_back(it->second);
   }
   return page;

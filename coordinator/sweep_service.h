@@ -59,6 +59,10 @@ using SearcherFactory = std::function<StatusOr<std::unique_ptr<Searcher>>(const 
 struct SweepServiceOptions {
   // Largest page of trials a list call returns. Default: 1000.
   int64_t max_page_size = 1000;
+  // A list call also ends its page once the trials in it would take about
+  // this many bytes as JSON (at least one trial per page), so that no page is
+  // tens of megabytes whatever the sweep's parameters. Default: 4 MiB.
+  size_t max_page_bytes = 4 << 20;
   // Suggested wait for an asker when no trial is available now. Default: 1 s.
   double retry_after_seconds = 1.0;
   Status Validate() const;
@@ -119,7 +123,8 @@ class SweepService {
 
   // Trials ---------------------------------------------------------------
   // Trials with id > page_token (empty: from the start), optionally only in
-  // `state`; at most `limit` (clamped to max_page_size).
+  // `state`; at most `limit` (clamped to max_page_size), and fewer when they
+  // would take more than max_page_bytes (next_page_token says where to go on).
   StatusOr<proto::TrialPage> ListTrials(uint64_t sweep_id, const std::string& page_token,
                                         int64_t limit,
                                         std::optional<proto::TrialState> state) const;

@@ -300,5 +300,30 @@ TEST_F(SweepServiceTest, RecoverSkipsASweepThatCannotBeRebuilt) {
   EXPECT_GT(asked->response.trials[0].trial.id, 40u);
 }
 
+// Issue 11, case 7: a page of trials stays a few megabytes whatever the
+// sweep's parameters; the pages still cover every trial once.
+TEST_F(SweepServiceTest, TrialPagesAreBoundedInBytes) {
+  Json spec = SweepJson("random", 200);
+  for (int i = 0; i < 50; ++i) {
+    spec["parameters"]["c" + std::to_string(i)] = {{"value", std::string(1000, 'v')}};
+  }
+  const uint64_t sweep = Create(spec);  // ~50 KB of parameters per trial
+  Apply(service_->Ask(AskFor("c", 64)));
+  Apply(service_->Ask(AskFor("d", 64)));
+  Apply(service_->Ask(AskFor("e", 64)));
+  size_t seen = 0, pages = 0;
+  std::string token;
+  do {
+    proto::TrialPage page = *service_->ListTrials(sweep, token, 1000, std::nullopt);
+    EXPECT_LE(proto::DumpJson(proto::ToJson(page)).size(), SweepServiceOptions().max_page_bytes);
+    ASSERT_FALSE(page.trials.empty());
+    seen += page.trials.size();
+    ++pages;
+    token = page.next_page_token;
+  } while (!token.empty());
+  EXPECT_EQ(seen, 192u);
+  EXPECT_GT(pages, 1u);
+}
+
 }  // namespace
 }  // namespace hpsweep::coordinator
