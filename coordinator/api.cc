@@ -70,7 +70,7 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 HttpResponse JsonResponse(int status, const Json& body) {
   HttpResponse r;
   r.status = status;
-  r.body = body.dump();
+  r.body = proto::DumpJson(body);  // never throws, whatever a client's string held
   return r;
 }
 

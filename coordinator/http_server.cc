@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 
 #include "common/logging.h"
+#include "common/utf8.h"
 
 namespace hpsweep::coordinator {
 
@@ -70,9 +71,9 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest req;
     req.method = std::string(h.method_string());
     req.target = std::string(h.target());
-    const size_t q = req.target.find('?');
-    req.path = PercentDecode(std::string_view(req.target).substr(0, q));
-    if (q != std::string::npos) req.query = ParseQuery(std::string_view(req.target).substr(q + 1));
+    if (Status target = ParseTarget(req.target, &req); !target.ok()) {
+      return SendError(target, true);
+    }
     req.authorization = std::string(h[http::field::authorization]);
     req.content_type = std::string(h[http::field::content_type]);
     const bool expects_continue =
@@ -419,6 +420,32 @@ std::string PercentDecode(std::string_view text) {
     out.push_back(text[i] == '+' ? ' ' : text[i]);
   }
   return out;
+}
+
+Status ParseTarget(std::string_view target, HttpRequest* request) {
+  const size_t q = target.find('?');
+  request->path = PercentDecode(target.substr(0, q));
+  request->query.clear();
+  if (!IsValidUtf8(request->path)) {
+    return InvalidArgumentError("the URL path is not valid UTF-8 once decoded: \"" +
+                                    QuoteForMessage(request->path) + "\"",
+                                "path");
+  }
+  if (q == std::string_view::npos) return Status();
+  request->query = ParseQuery(target.substr(q + 1));
+  for (const auto& [name, value] : request->query) {
+    if (!IsValidUtf8(name)) {
+      return InvalidArgumentError("a query parameter name is not valid UTF-8 once decoded: \"" +
+                                      QuoteForMessage(name) + "\"",
+                                  "query");
+    }
+    if (!IsValidUtf8(value)) {
+      return InvalidArgumentError("query parameter " + name + " is not valid UTF-8 once decoded: \"" +
+                                      QuoteForMessage(value) + "\"",
+                                  name);
+    }
+  }
+  return Status();
 }
 
 std::map<std::string, std::string> ParseQuery(std::string_view query) {

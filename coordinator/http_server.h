@@ -133,6 +133,11 @@ class HttpServer {
 std::map<std::string, std::string> ParseQuery(std::string_view query);
 // Decodes %XX escapes and '+'.
 std::string PercentDecode(std::string_view text);
+// Fills request->path and request->query from a request target. Every request
+// passes through here before a handler sees it, so handlers only ever see
+// well-formed UTF-8: INVALID_ARGUMENT naming the part ("path", the query
+// parameter's name, or "query" for a name) when a decoded part is not.
+Status ParseTarget(std::string_view target, HttpRequest* request);
 
 }  // namespace hpsweep::coordinator
 

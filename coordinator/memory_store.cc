@@ -41,10 +41,12 @@ struct MemoryState {
   std::map<std::string, std::string>& table(Table t) { return tables[static_cast<int>(t)]; }
 
   // Decodes the records of `t` from `start` up to (excluding) `end` (empty:
-  // no end), at most `limit` (0: all).
+  // no end), at most `limit` (0: all). With `undecodable`, a record that does
+  // not decode is reported there instead of failing the scan.
   template <typename T, typename Decode>
   StatusOr<std::vector<T>> Scan(Table t, const std::string& start, const std::string& end,
-                                size_t limit, Decode decode) {
+                                size_t limit, Decode decode,
+                                std::vector<UndecodableRecord>* undecodable = nullptr) {
     std::vector<T> out;
     std::lock_guard<std::mutex> lock(mu);
     const auto& rows = table(t);
@@ -52,7 +54,12 @@ struct MemoryState {
       if (!end.empty() && it->first >= end) break;
       if (limit != 0 && out.size() >= limit) break;
       T record;
-      HPS_RETURN_IF_ERROR(decode(it->first, it->second, &record));
+      Status decoded = decode(it->first, it->second, &record);
+      if (!decoded.ok() && undecodable == nullptr) return decoded;
+      if (!decoded.ok()) {
+        undecodable->push_back(internal::Undecodable(t, it->first, std::move(decoded)));
+        continue;
+      }
       out.push_back(std::move(record));
     }
     return out;
@@ -133,16 +140,20 @@ class MemoryStore final : public Store {
     return Status::Ok();
   }
 
-  StatusOr<std::vector<proto::Sweep>> LoadSweeps() override {
-    return state_->Scan<proto::Sweep>(Table::kSweeps, "", "", 0, internal::DecodeSweep);
+  StatusOr<std::vector<proto::Sweep>> LoadSweeps(
+      std::vector<UndecodableRecord>* undecodable) override {
+    return state_->Scan<proto::Sweep>(Table::kSweeps, "", "", 0, internal::DecodeSweep,
+                                      undecodable);
   }
 
-  StatusOr<std::vector<proto::Trial>> LoadTrials(uint64_t sweep_id, uint64_t after_trial_id,
-                                                 size_t limit) override {
+  StatusOr<std::vector<proto::Trial>> LoadTrials(
+      uint64_t sweep_id, uint64_t after_trial_id, size_t limit,
+      std::vector<UndecodableRecord>* undecodable) override {
     if (after_trial_id == UINT64_MAX) return std::vector<proto::Trial>{};
     return state_->Scan<proto::Trial>(
         Table::kTrials, internal::TrialKey(sweep_id, after_trial_id + 1),
-        internal::PrefixSuccessor(internal::TrialPrefix(sweep_id)), limit, internal::DecodeTrial);
+        internal::PrefixSuccessor(internal::TrialPrefix(sweep_id)), limit, internal::DecodeTrial,
+        undecodable);
   }
 
   StatusOr<std::vector<proto::MetricPoint>> ReadMetrics(uint64_t trial_id, int64_t from_step,

@@ -137,14 +137,23 @@ Status ScanRows(const RocksDb& rdb, Table t, const std::string& start, const std
   return FromRocks(it->status(), "scanning " + std::string(internal::TableName(t)));
 }
 
+// With `undecodable`, a record that does not decode is reported there
+// instead of failing the scan.
 template <typename T, typename Decode>
 StatusOr<std::vector<T>> ScanRecords(const RocksDb& rdb, Table t, const std::string& start,
-                                     const std::string& end, size_t limit, Decode decode) {
+                                     const std::string& end, size_t limit, Decode decode,
+                                     std::vector<UndecodableRecord>* undecodable = nullptr) {
   std::vector<T> out;
   HPS_RETURN_IF_ERROR(ScanRows(rdb, t, start, end, nullptr,
                                [&](std::string_view key, std::string_view value) -> StatusOr<bool> {
                                  T record;
-                                 HPS_RETURN_IF_ERROR(decode(key, value, &record));
+                                 Status decoded = decode(key, value, &record);
+                                 if (!decoded.ok() && undecodable == nullptr) return decoded;
+                                 if (!decoded.ok()) {
+                                   undecodable->push_back(
+                                       internal::Undecodable(t, key, std::move(decoded)));
+                                   return true;
+                                 }
                                  out.push_back(std::move(record));
                                  return limit == 0 || out.size() < limit;
                                }));
@@ -346,17 +355,20 @@ class RocksStore final : public Store {
     return FromRocks(rdb_->db->Write(SyncedWrite(), &batch), "commit");
   }
 
-  StatusOr<std::vector<proto::Sweep>> LoadSweeps() override {
-    return ScanRecords<proto::Sweep>(*rdb_, Table::kSweeps, "", "", 0, internal::DecodeSweep);
+  StatusOr<std::vector<proto::Sweep>> LoadSweeps(
+      std::vector<UndecodableRecord>* undecodable) override {
+    return ScanRecords<proto::Sweep>(*rdb_, Table::kSweeps, "", "", 0, internal::DecodeSweep,
+                                     undecodable);
   }
 
-  StatusOr<std::vector<proto::Trial>> LoadTrials(uint64_t sweep_id, uint64_t after_trial_id,
-                                                 size_t limit) override {
+  StatusOr<std::vector<proto::Trial>> LoadTrials(
+      uint64_t sweep_id, uint64_t after_trial_id, size_t limit,
+      std::vector<UndecodableRecord>* undecodable) override {
     if (after_trial_id == UINT64_MAX) return std::vector<proto::Trial>{};
     return ScanRecords<proto::Trial>(*rdb_, Table::kTrials,
                                      internal::TrialKey(sweep_id, after_trial_id + 1),
                                      internal::PrefixSuccessor(internal::TrialPrefix(sweep_id)),
-                                     limit, internal::DecodeTrial);
+                                     limit, internal::DecodeTrial, undecodable);
   }
 
   StatusOr<std::vector<proto::MetricPoint>> ReadMetrics(uint64_t trial_id, int64_t from_step,

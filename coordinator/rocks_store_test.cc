@@ -333,6 +333,15 @@ TEST(RocksStoreTest, UndecodableRecordIsDataLossNamingTheKey) {
       << trials.status();
   // Records before the bad one are still readable page by page.
   EXPECT_EQ(store->LoadTrials(1, 0, 1)->size(), 1u);
+  // Asked to, the scan reports the record with the ids of its key and goes on.
+  std::vector<UndecodableRecord> bad;
+  auto tolerant = store->LoadTrials(1, 0, 0, &bad);
+  ASSERT_TRUE(tolerant.ok()) << tolerant.status();
+  EXPECT_EQ(tolerant->size(), 1u);
+  ASSERT_EQ(bad.size(), 1u);
+  EXPECT_EQ(bad[0].status.code(), StatusCode::kDataLoss);
+  EXPECT_EQ(bad[0].sweep_id, 1u);
+  EXPECT_EQ(bad[0].trial_id, 2u);
 }
 
 TEST(RocksStoreTest, InvalidOptions) {

@@ -13,22 +13,41 @@ namespace {
 
 double Clamp01(double u) { return std::min(1.0, std::max(0.0, std::isfinite(u) ? u : 0.5)); }
 
+// Grid counts saturate here (far above any grid a sweep may have).
+constexpr int64_t kGridCountLimit = int64_t{1} << 62;
+
+int64_t SaturatingAdd(int64_t a, int64_t b) { return std::min(kGridCountLimit, a + b); }
+
+int64_t SaturatingMul(int64_t a, int64_t b) {
+  if (a == 0 || b == 0) return 0;
+  if (a > kGridCountLimit / b) return kGridCountLimit;
+  return std::min(kGridCountLimit, a * b);
+}
+
 // Log-scale bounds for an int_log_uniform parameter: half a unit beyond each
 // end so the end values get their fair share of the axis.
 std::pair<double, double> IntLogBounds(const ParameterSpec& p) {
   return {std::log(std::max(p.min - 0.5, 0.5)), std::log(p.max + 0.5)};
 }
 
+// Rounding can carry min + u * (max - min) or exp(log(max)) a hair past the
+// bounds (past DBL_MAX: infinity); what is sampled stays within them.
+double ClampTo(const ParameterSpec& p, double v) { return std::min(p.max, std::max(p.min, v)); }
+
+// REQUIRES: u in [0, 1]; bounds as ParseSweepSpec validates them (finite,
+// max - min finite, integers within ±2^53). The result is finite.
 Json DecodeNumeric(const ParameterSpec& p, double u) {
   switch (p.kind) {
     case ParamKind::kUniform:
-      return p.min + u * (p.max - p.min);
+      return ClampTo(p, p.min + u * (p.max - p.min));
     case ParamKind::kLogUniform:
-      return std::exp(std::log(p.min) + u * (std::log(p.max) - std::log(p.min)));
+      return ClampTo(p, std::exp(std::log(p.min) + u * (std::log(p.max) - std::log(p.min))));
     case ParamKind::kIntUniform: {
-      const int64_t levels = static_cast<int64_t>(p.max - p.min) + 1;
-      const int64_t i = std::min<int64_t>(levels - 1, static_cast<int64_t>(u * levels));
-      return static_cast<int64_t>(p.min) + i;
+      // Integer arithmetic: bounds within ±2^53 make max - min + 1 fit easily.
+      const int64_t lo = static_cast<int64_t>(p.min), hi = static_cast<int64_t>(p.max);
+      const int64_t levels = hi - lo + 1;
+      const int64_t i = std::min<int64_t>(levels - 1, static_cast<int64_t>(u * static_cast<double>(levels)));
+      return lo + i;
     }
     case ParamKind::kIntLogUniform: {
       const auto [lo, hi] = IntLogBounds(p);
@@ -64,7 +83,45 @@ StatusOr<SearchSpace> SearchSpace::Create(const proto::SweepSpec& spec) {
     space.block_of_parameter_.push_back(static_cast<int>(space.blocks_.size()));
     space.blocks_.push_back(b);
   }
+  space.PrepareGrid();
   return space;
+}
+
+void SearchSpace::PrepareGrid() {
+  const size_t n = spec_.parameters.size();
+  grid_values_.resize(n);
+  parent_.assign(n, -1);
+  active_under_.assign(n, {});
+  children_.assign(n, {});
+  subtree_points_.assign(n, 1);
+  for (size_t i = 0; i < n; ++i) {
+    const ParameterSpec& p = spec_.parameters[i];
+    grid_values_[i] = GridValues(p);
+    if (!p.condition) continue;
+    for (size_t k = 0; k < i; ++k) {  // parents precede children (ParseSweepSpec)
+      if (spec_.parameters[k].name != p.condition->parent) continue;
+      parent_[i] = static_cast<int>(k);
+      children_[k].push_back(static_cast<int>(i));
+      for (const Json& v : grid_values_[k]) {
+        active_under_[i].push_back(std::find(p.condition->values.begin(),
+                                             p.condition->values.end(),
+                                             v) != p.condition->values.end());
+      }
+    }
+  }
+  // Children come after their parents, so walking backwards finds every
+  // child's subtree counted before its parent's.
+  for (size_t i = n; i-- > 0;) {
+    int64_t total = 0;
+    for (size_t k = 0; k < grid_values_[i].size(); ++k) {
+      int64_t below = 1;
+      for (int c : children_[i]) {
+        if (active_under_[c][k]) below = SaturatingMul(below, subtree_points_[c]);
+      }
+      total = SaturatingAdd(total, below);
+    }
+    subtree_points_[i] = total;
+  }
 }
 
 bool SearchSpace::IsActive(const ParameterSpec& p, const Json& assigned) const {
@@ -187,51 +244,44 @@ std::vector<Json> SearchSpace::GridValues(const ParameterSpec& p) const {
   return values;
 }
 
-int64_t SearchSpace::CountGrid(size_t first, Json& assigned, int64_t cap) const {
-  if (first == spec_.parameters.size()) return 1;
-  const ParameterSpec& p = spec_.parameters[first];
-  if (!IsActive(p, assigned)) return CountGrid(first + 1, assigned, cap);
-  int64_t total = 0;
-  for (const Json& v : GridValues(p)) {
-    assigned[p.name] = v;
-    total += CountGrid(first + 1, assigned, cap);
-    if (total > cap) break;
+int64_t SearchSpace::GridSize(int64_t cap) const {
+  int64_t total = 1;
+  for (size_t i = 0; i < spec_.parameters.size(); ++i) {
+    if (parent_[i] < 0) total = SaturatingMul(total, subtree_points_[i]);
   }
-  assigned.erase(p.name);
   return std::min(total, cap + 1);
 }
 
-int64_t SearchSpace::GridSize(int64_t cap) const {
-  Json assigned = Json::object();
-  return CountGrid(0, assigned, cap);
-}
-
-bool SearchSpace::FindGridPoint(size_t first, Json& assigned, int64_t* index) const {
-  if (first == spec_.parameters.size()) {
-    if (*index == 0) return true;
-    --*index;
-    return false;
-  }
-  const ParameterSpec& p = spec_.parameters[first];
-  if (!IsActive(p, assigned)) return FindGridPoint(first + 1, assigned, index);
-  for (const Json& v : GridValues(p)) {
-    assigned[p.name] = v;
-    // Skip whole subtrees without walking them.
-    Json probe = assigned;
-    const int64_t below = CountGrid(first + 1, probe, *index);
-    if (*index >= below) {
-      *index -= below;
-      continue;
-    }
-    return FindGridPoint(first + 1, assigned, index);
-  }
-  assigned.erase(p.name);
-  return false;
-}
-
 Json SearchSpace::GridPoint(int64_t index) const {
+  // Mixed-radix decoding in enumeration order. After parameters 0..i-1 are
+  // decided (chosen value or inactive), the points left for i+1..n-1 are the
+  // product, over the parameters there whose parent is decided (or who have
+  // none), of their subtree's points when active and 1 when not.
+  const int n = static_cast<int>(spec_.parameters.size());
+  std::vector<int> chosen(n, -1);  // grid value index; -1: inactive or not yet decided
+  auto active = [&](int j) {
+    return parent_[j] < 0 || (chosen[parent_[j]] >= 0 && active_under_[j][chosen[parent_[j]]]);
+  };
   Json assigned = Json::object();
-  FindGridPoint(0, assigned, &index);
+  for (int i = 0; i < n; ++i) {
+    if (!active(i)) continue;
+    int64_t rest = 1;  // points of the other undecided subtrees
+    for (int j = i + 1; j < n; ++j) {
+      if (parent_[j] < i && active(j)) rest = SaturatingMul(rest, subtree_points_[j]);
+    }
+    const auto& values = grid_values_[i];
+    size_t k = 0;
+    for (; k + 1 < values.size(); ++k) {
+      int64_t below = rest;
+      for (int c : children_[i]) {
+        if (active_under_[c][k]) below = SaturatingMul(below, subtree_points_[c]);
+      }
+      if (index < below) break;
+      index -= below;
+    }
+    chosen[i] = static_cast<int>(k);
+    assigned[spec_.parameters[i].name] = values[k];
+  }
   return assigned;
 }
 

@@ -54,8 +54,12 @@ class SearchSpace {
 
   // Number of grid points (continuous axes get `grid_points` values each;
   // conditional branches are expanded only where active), or cap + 1 if larger.
+  // Computed from per-parameter counts (overflow-safe), never by enumerating:
+  // O(1) after Create.
   int64_t GridSize(int64_t cap) const;
-  // The index-th grid point, in a fixed order. REQUIRES: index < GridSize.
+  // The index-th grid point, in a fixed order (parameters in spec order, the
+  // first one most significant). REQUIRES: index < GridSize. Costs
+  // O(parameters^2 + values), whatever the grid's size.
   proto::Json GridPoint(int64_t index) const;
 
  private:
@@ -63,13 +67,22 @@ class SearchSpace {
   bool IsActive(const proto::ParameterSpec& p, const proto::Json& assigned) const;
   // The values a parameter takes on the grid.
   std::vector<proto::Json> GridValues(const proto::ParameterSpec& p) const;
-  int64_t CountGrid(size_t first, proto::Json& assigned, int64_t cap) const;
-  bool FindGridPoint(size_t first, proto::Json& assigned, int64_t* index) const;
+  // Fills the grid tables below.
+  void PrepareGrid();
 
   proto::SweepSpec spec_;
   std::vector<Block> blocks_;
   std::vector<int> block_of_parameter_;  // -1 for constants
   int dimensions_ = 0;
+  // Per parameter (spec order): its grid values; its parent's index (-1:
+  // unconditional); for a child, whether it is active under each of the
+  // parent's grid values; and the number of grid points of the subtree it
+  // roots (itself and its descendants), saturated at kGridCountLimit.
+  std::vector<std::vector<proto::Json>> grid_values_;
+  std::vector<int> parent_;
+  std::vector<std::vector<bool>> active_under_;
+  std::vector<std::vector<int>> children_;
+  std::vector<int64_t> subtree_points_;
 };
 
 }  // namespace hpsweep::coordinator

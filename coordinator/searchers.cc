@@ -1,6 +1,8 @@
 // grid, random and sobol searchers. Each proposes trial `number` from the seed
 // and the number alone, which makes them restart-safe by construction.
+#include <cstdint>
 #include <random>
+#include <string>
 
 #include "coordinator/searcher.h"
 
@@ -18,7 +20,7 @@ class GridSearcher final : public Searcher {
     return std::optional<proto::Json>(space_.GridPoint(static_cast<int64_t>(number)));
   }
 
-  static constexpr int64_t kMaxGrid = 10'000'000;
+  static constexpr int64_t kMaxGrid = proto::kMaxGridSize;
 
  private:
   const SearchSpace& space_;
@@ -68,10 +70,14 @@ StatusOr<std::vector<Suggestion>> Searcher::SuggestBatch(const std::vector<Trial
 StatusOr<std::unique_ptr<Searcher>> CreateSearcher(const SearchSpace& space) {
   switch (space.spec().method) {
     case proto::Method::kGrid: {
-      if (space.GridSize(GridSearcher::kMaxGrid) > GridSearcher::kMaxGrid) {
-        return InvalidArgumentError("the grid has more than 10,000,000 points; use fewer "
-                                    "grid_points or a sampling method",
-                                    "/method");
+      // Counted, not enumerated: a grid of any size is refused at once.
+      const int64_t size = space.GridSize(INT64_MAX / 2);
+      if (size > GridSearcher::kMaxGrid) {
+        return InvalidArgumentError(
+            "the grid has " + (size > INT64_MAX / 2 ? std::string("more than 2^62") : std::to_string(size)) +
+                " points; at most " + std::to_string(GridSearcher::kMaxGrid) +
+                " are allowed: use fewer grid_points or values, or a sampling method",
+            "/method");
       }
       return std::unique_ptr<Searcher>(new GridSearcher(space));
     }

@@ -242,7 +242,7 @@ namespace {
 
 template <typename T>
 Status DecodeJsonRecord(Table table, std::string_view key, std::string_view value, T* out) {
-  StatusOr<Json> json = proto::ParseJsonText(value);
+  StatusOr<Json> json = proto::ParseJsonText(value, {proto::kMaxWrittenJsonDepth});
   Status status = json.ok() ? proto::FromJson(*json, out) : json.status();
   if (!status.ok()) {
     std::string message = DescribeKey(table, key) + ": undecodable record: " + status.message();
@@ -257,6 +257,17 @@ Status KeyMismatch(Table table, std::string_view key, const std::string& what) {
 }
 
 }  // namespace
+
+UndecodableRecord Undecodable(Table table, std::string_view key, Status status) {
+  UndecodableRecord record;
+  record.status = std::move(status);
+  if (table == Table::kSweeps && key.size() == 8) record.sweep_id = GetBe64(key);
+  if (table == Table::kTrials && key.size() == 16) {
+    record.sweep_id = GetBe64(key);
+    record.trial_id = GetBe64(key.substr(8));
+  }
+  return record;
+}
 
 Status DecodeSweep(std::string_view key, std::string_view value, proto::Sweep* out) {
   HPS_RETURN_IF_ERROR(DecodeJsonRecord(Table::kSweeps, key, value, out));
@@ -285,6 +296,9 @@ Status DecodeMetric(std::string_view key, std::string_view value, proto::MetricP
 
 Status DecodeEvent(std::string_view key, std::string_view value, proto::Event* out) {
   HPS_RETURN_IF_ERROR(DecodeJsonRecord(Table::kEvents, key, value, out));
+  if (out->seq == 0) {  // never written (EncodeWriteSet refuses it), never readable
+    return DataLossError(DescribeKey(Table::kEvents, key) + ": undecodable record: seq 0");
+  }
   if (key.size() != 8 || GetBe64(key) != out->seq) {
     return KeyMismatch(Table::kEvents, key, "seq " + std::to_string(out->seq));
   }
@@ -299,7 +313,7 @@ std::string EncodeManifest(const Manifest& m) {
 }
 
 Status DecodeManifest(std::string_view key, std::string_view value, Manifest* out) {
-  StatusOr<Json> json = proto::ParseJsonText(value);
+  StatusOr<Json> json = proto::ParseJsonText(value, {proto::kMaxWrittenJsonDepth});
   Status status = json.status();
   if (status.ok()) {
     proto::JsonReader r(*json, "");
@@ -330,7 +344,7 @@ std::string EncodePending(const Pending& p) {
 }
 
 Status DecodePending(std::string_view key, std::string_view value, Pending* out) {
-  StatusOr<Json> json = proto::ParseJsonText(value);
+  StatusOr<Json> json = proto::ParseJsonText(value, {proto::kMaxWrittenJsonDepth});
   Status status = json.status();
   if (status.ok()) {
     proto::JsonReader r(*json, "");

@@ -43,6 +43,17 @@ struct WriteSet {
   void Append(WriteSet&& other);
 };
 
+// A stored record that does not decode: corrupted, or written under rules
+// this build no longer accepts.
+struct UndecodableRecord {
+  // DATA_LOSS naming the table and key.
+  Status status;
+  // The ids the record's key carries (0 where it carries none), so that a
+  // caller that skips the record can still keep from reusing them.
+  uint64_t sweep_id = 0;
+  uint64_t trial_id = 0;
+};
+
 struct CheckpointInfo {
   uint64_t trial_id = 0;
   int64_t step = 0;
@@ -76,12 +87,21 @@ class Store {
   // Applies `writes` atomically and durably.
   virtual Status Commit(const WriteSet& writes) = 0;
 
-  // Every sweep, ordered by id.
-  virtual StatusOr<std::vector<proto::Sweep>> LoadSweeps() = 0;
+  // Every sweep, ordered by id. A record that does not decode fails the call
+  // (DATA_LOSS naming its key) when `undecodable` is null; otherwise it is
+  // appended there and skipped, and the scan goes on.
+  virtual StatusOr<std::vector<proto::Sweep>> LoadSweeps(
+      std::vector<UndecodableRecord>* undecodable) = 0;
+  StatusOr<std::vector<proto::Sweep>> LoadSweeps() { return LoadSweeps(nullptr); }
   // Trials of one sweep with id > after_trial_id, ordered by id; at most
-  // `limit` (0: all).
-  virtual StatusOr<std::vector<proto::Trial>> LoadTrials(uint64_t sweep_id, uint64_t after_trial_id,
-                                                         size_t limit) = 0;
+  // `limit` (0: all) that decode. Records that do not decode as in LoadSweeps.
+  virtual StatusOr<std::vector<proto::Trial>> LoadTrials(
+      uint64_t sweep_id, uint64_t after_trial_id, size_t limit,
+      std::vector<UndecodableRecord>* undecodable) = 0;
+  StatusOr<std::vector<proto::Trial>> LoadTrials(uint64_t sweep_id, uint64_t after_trial_id,
+                                                 size_t limit) {
+    return LoadTrials(sweep_id, after_trial_id, limit, nullptr);
+  }
   // Metric points of one trial with step >= from_step, in step order; at most
   // `limit` (0: all).
   virtual StatusOr<std::vector<proto::MetricPoint>> ReadMetrics(uint64_t trial_id, int64_t from_step,

@@ -94,6 +94,10 @@ Status DecodeTrial(std::string_view key, std::string_view value, proto::Trial* o
 Status DecodeMetric(std::string_view key, std::string_view value, proto::MetricPoint* out);
 Status DecodeEvent(std::string_view key, std::string_view value, proto::Event* out);
 
+// `status` (a decoder's DATA_LOSS) as an UndecodableRecord with the ids that
+// `key` of `table` carries.
+UndecodableRecord Undecodable(Table table, std::string_view key, Status status);
+
 // A finished checkpoint: what readers see, plus where its chunks live.
 struct Manifest {
   CheckpointInfo info;

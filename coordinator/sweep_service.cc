@@ -1,12 +1,14 @@
 #include "coordinator/sweep_service.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <sstream>
 
 #include "common/logging.h"
+#include "common/utf8.h"
 
 namespace hpsweep::coordinator {
 
@@ -64,6 +66,41 @@ bool Better(const proto::SweepSpec& spec, double a, double b) {
   return spec.metric.goal == proto::Goal::kMaximize ? a > b : a < b;
 }
 
+// About how many bytes `value` takes as JSON, without writing it (an upper
+// bound for numbers, exact enough for strings and structure).
+size_t ApproxJsonBytes(const Json& value) {
+  size_t total = 0;
+  std::vector<const Json*> stack = {&value};
+  while (!stack.empty()) {
+    const Json* v = stack.back();
+    stack.pop_back();
+    if (v->is_string()) {
+      total += v->get_ref<const std::string&>().size() + 2;
+    } else if (v->is_object()) {
+      total += 2;
+      for (auto it = v->begin(); it != v->end(); ++it) {
+        total += it.key().size() + 4;
+        stack.push_back(&*it);
+      }
+    } else if (v->is_array()) {
+      total += 2;
+      for (const Json& item : *v) {
+        total += 1;
+        stack.push_back(&item);
+      }
+    } else {
+      total += 24;
+    }
+  }
+  return total;
+}
+
+size_t ApproxJsonBytes(const Trial& t) {
+  size_t total = 400 + t.lease_owner.size() + t.error.size() + ApproxJsonBytes(t.params);
+  for (const auto& [name, value] : t.final_values) total += name.size() + 28;
+  return total;
+}
+
 Status TrialNotFound(uint64_t id) {
   return NotFoundError("trial " + std::to_string(id) + " does not exist");
 }
@@ -72,6 +109,7 @@ Status TrialNotFound(uint64_t id) {
 
 Status SweepServiceOptions::Validate() const {
   if (max_page_size < 1) return InvalidArgumentError("max_page_size must be >= 1");
+  if (max_page_bytes < 1) return InvalidArgumentError("max_page_bytes must be >= 1");
   if (!(retry_after_seconds > 0)) return InvalidArgumentError("retry_after_seconds must be > 0");
   return Status();
 }
@@ -100,16 +138,48 @@ StatusOr<std::unique_ptr<SweepService::SweepEntry>> SweepService::MakeEntry(Swee
 }
 
 Status SweepService::Recover(Store& store) {
-  HPS_ASSIGN_OR_RETURN(std::vector<Sweep> sweeps, store.LoadSweeps());
+  // A sweep whose record, search space or trials cannot be rebuilt is left
+  // out (logged with its key, counted in Stats) and every other sweep loads;
+  // its ids are never handed out again, so nothing of it is overwritten.
+  auto skip = [&](uint64_t id, const Status& why) -> Status {
+    ++sweeps_unreadable_;
+    HPS_LOG(ERROR) << "sweep " << id << " is not loaded: " << why;
+    next_sweep_id_ = std::max(next_sweep_id_, id + 1);
+    std::vector<UndecodableRecord> bad;
+    HPS_ASSIGN_OR_RETURN(std::vector<Trial> trials, store.LoadTrials(id, 0, 0, &bad));
+    for (const Trial& t : trials) next_trial_id_ = std::max(next_trial_id_, t.id + 1);
+    for (const UndecodableRecord& b : bad) next_trial_id_ = std::max(next_trial_id_, b.trial_id + 1);
+    return Status();
+  };
+  std::vector<UndecodableRecord> unreadable;
+  HPS_ASSIGN_OR_RETURN(std::vector<Sweep> sweeps, store.LoadSweeps(&unreadable));
+  for (const UndecodableRecord& bad : unreadable) HPS_RETURN_IF_ERROR(skip(bad.sweep_id, bad.status));
   for (Sweep& s : sweeps) {
     const uint64_t id = s.id;
     auto made = MakeEntry(std::move(s));
     if (!made.ok()) {
-      return DataLossError("stored sweep " + std::to_string(id) +
-                           " cannot be rebuilt: " + made.status().ToString());
+      HPS_RETURN_IF_ERROR(skip(id, DataLossError("sweeps key " + std::to_string(id) +
+                                                 ": its search space cannot be rebuilt: " +
+                                                 made.status().ToString())));
+      continue;
     }
     std::unique_ptr<SweepEntry> entry = std::move(made).value();
-    HPS_ASSIGN_OR_RETURN(std::vector<Trial> trials, store.LoadTrials(id, 0, 0));
+    std::vector<UndecodableRecord> bad_trials;
+    HPS_ASSIGN_OR_RETURN(std::vector<Trial> trials, store.LoadTrials(id, 0, 0, &bad_trials));
+    Status trials_ok = bad_trials.empty() ? Status() : bad_trials.front().status;
+    for (const Trial& t : trials) {
+      // Numbers are 0..n-1 in creation order; anything else would size the
+      // history past what the store holds.
+      if (trials_ok.ok() && t.number >= trials.size()) {
+        trials_ok = DataLossError("trial " + std::to_string(t.id) + " has number " +
+                                  std::to_string(t.number) + " but its sweep has " +
+                                  std::to_string(trials.size()) + " trials");
+      }
+    }
+    if (!trials_ok.ok()) {
+      HPS_RETURN_IF_ERROR(skip(id, trials_ok));
+      continue;
+    }
     entry->sweep.counters = proto::SweepCounters();
     entry->sweep.best_trial_id = 0;
     entry->sweep.best_value.reset();
@@ -144,7 +214,14 @@ Status SweepService::Recover(Store& store) {
     AttachQueue(*sweeps_.emplace(id, std::move(entry)).first->second);
   }
   HPS_ASSIGN_OR_RETURN(std::optional<std::string> seq, store.GetMeta("next_event_seq"));
-  if (seq) next_event_seq_ = std::stoull(*seq);
+  if (seq) {
+    uint64_t parsed = 0;
+    auto [end, ec] = std::from_chars(seq->data(), seq->data() + seq->size(), parsed);
+    if (ec != std::errc() || end != seq->data() + seq->size() || parsed == 0) {
+      return DataLossError("meta key next_event_seq holds \"" + *seq + "\", not an event number");
+    }
+    next_event_seq_ = parsed;
+  }
   HPS_LOG(INFO) << "recovered " << sweeps_.size() << " sweeps, " << sweep_of_trial_.size()
                 << " trials, " << leased_trials_.size() << " live leases";
   return Status();
@@ -422,12 +499,16 @@ StatusOr<proto::TrialPage> SweepService::ListTrials(uint64_t sweep_id,
   }
   if (limit <= 0 || limit > options_.max_page_size) limit = options_.max_page_size;
   proto::TrialPage page;
+  size_t page_bytes = 0;
   for (auto it = entry->trials.upper_bound(after); it != entry->trials.end(); ++it) {
     if (state && it->second.state != *state) continue;
-    if (static_cast<int64_t>(page.trials.size()) == limit) {
+    const size_t bytes = ApproxJsonBytes(it->second);
+    if (static_cast<int64_t>(page.trials.size()) == limit ||
+        (!page.trials.empty() && page_bytes + bytes > options_.max_page_bytes)) {
       page.next_page_token = std::to_string(page.trials.back().id);
       break;
     }
+    page_bytes += bytes;
     page.trials.push_back(it->second);
   }
   return page;
@@ -722,7 +803,7 @@ StatusOr<Mutation<Trial>> SweepService::Fail(uint64_t trial_id, const proto::Fai
   trial->error = request.error;
   SetState(*entry, *trial, TrialState::kFailed);
   Record(m.writes, *trial);
-  AddEvent(m.writes, "trial_failed", entry->sweep.id, trial->id, request.error.substr(0, 500));
+  AddEvent(m.writes, "trial_failed", entry->sweep.id, trial->id, std::string(TruncateUtf8(request.error, 500)));
   MaybeFinishSweep(*entry, m.writes);
   ResultArrived(*entry);
   m.response = *trial;
@@ -839,6 +920,7 @@ ServiceStats SweepService::Stats() const {
   s.suggestions_fallback = suggestions_fallback_;
   s.asks_deferred = asks_deferred_;
   s.asks_waiting = static_cast<int64_t>(waiters_.size());
+  s.sweeps_unreadable = sweeps_unreadable_;
   return s;
 }
 

@@ -66,6 +66,10 @@ using SearcherFactory = std::function<StatusOr<std::unique_ptr<Searcher>>(const 
 struct SweepServiceOptions {
   // Largest page of trials a list call returns. Default: 1000.
   int64_t max_page_size = 1000;
+  // A list call also ends its page once the trials in it would take about
+  // this many bytes as JSON (at least one trial per page), so that no page is
+  // tens of megabytes whatever the sweep's parameters. Default: 4 MiB.
+  size_t max_page_bytes = 4 << 20;
   // Suggested wait for an asker when no trial is available now. Default: 1 s.
   double retry_after_seconds = 1.0;
   Status Validate() const;
@@ -89,6 +93,8 @@ struct ServiceStats {
   double suggestion_seconds = 0;
   int64_t asks_deferred = 0;
   int64_t asks_waiting = 0;
+  // Stored sweeps left out at recovery because they cannot be rebuilt.
+  int64_t sweeps_unreadable = 0;
 };
 
 // Called with an ask's answer, at once or — for an ask that waits for a model
@@ -108,7 +114,10 @@ class SweepService {
   // Without an executor they are called inline (tests). REQUIRES: called
   // before Recover and CreateSweep, at most once.
   void SetSuggestionExecutor(SuggestionExecutor executor);
-  // Rebuilds the state from a store. REQUIRES: called once, before anything else.
+  // Rebuilds the state from a store. REQUIRES: called once, before anything
+  // else. A sweep whose stored record, search space or trials cannot be
+  // rebuilt is left out, logged with its key and counted in Stats; only store
+  // I/O errors fail the call.
   Status Recover(Store& store);
 
   // Sweeps ---------------------------------------------------------------
@@ -120,7 +129,8 @@ class SweepService {
 
   // Trials ---------------------------------------------------------------
   // Trials with id > page_token (empty: from the start), optionally only in
-  // `state`; at most `limit` (clamped to max_page_size).
+  // `state`; at most `limit` (clamped to max_page_size), and fewer when they
+  // would take more than max_page_bytes (next_page_token says where to go on).
   StatusOr<proto::TrialPage> ListTrials(uint64_t sweep_id, const std::string& page_token,
                                         int64_t limit,
                                         std::optional<proto::TrialState> state) const;
@@ -238,6 +248,7 @@ class SweepService {
   int64_t asks_deferred_ = 0;
   int64_t leases_expired_ = 0;
   int64_t trials_requeued_ = 0;
+  int64_t sweeps_unreadable_ = 0;
 };
 
 }  // namespace hpsweep::coordinator

@@ -264,5 +264,67 @@ TEST_F(SweepServiceTest, RecoverRebuildsTheSameStateAndContinues) {
   EXPECT_DOUBLE_EQ(*done->response.objective, 0.7);
 }
 
+// Store start-up (issue 11): a sweep stored under rules this build refuses
+// (here the wrapped int bound of case 4) is left out and counted; the other
+// sweeps load, and the unreadable sweep's ids are never handed out again.
+TEST_F(SweepServiceTest, RecoverSkipsASweepThatCannotBeRebuilt) {
+  const uint64_t good = Create(SweepJson("random", 4));
+  Apply(AskNow(*service_, AskFor("c1", 2)));
+  // What a build without bounds checks stored for {"min": 0, "max": 2^63-1}.
+  proto::Sweep bricked;
+  bricked.id = 7;
+  bricked.spec = *proto::ParseSweepSpec(SweepJson());
+  bricked.spec.parameters[0].kind = proto::ParamKind::kIntUniform;
+  bricked.spec.parameters[0].min = 0;
+  bricked.spec.parameters[0].max = -9223372036854775808.0;
+  WriteSet writes;
+  writes.sweeps.push_back(bricked);
+  proto::Trial orphan;
+  orphan.id = 40;
+  orphan.sweep_id = 7;
+  orphan.params = {{"x", -9223372036854775807LL}};
+  writes.trials.push_back(orphan);
+  ASSERT_TRUE(store_->Commit(writes).ok());
+
+  auto reborn = MakeService();
+  ASSERT_TRUE(reborn->Recover(*store_).ok());
+  EXPECT_EQ(reborn->Stats().sweeps_unreadable, 1);
+  EXPECT_EQ(reborn->Stats().sweeps, 1);
+  EXPECT_EQ(reborn->GetSweep(7).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(proto::ToJson(*reborn->GetSweep(good)), proto::ToJson(*service_->GetSweep(good)));
+  auto created = reborn->CreateSweep(SweepJson());
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_GT(created->response.id, 7u);
+  auto asked = AskNow(*reborn, AskFor("c2", 1));
+  ASSERT_TRUE(asked.ok());
+  ASSERT_EQ(asked->response.trials.size(), 1u);
+  EXPECT_GT(asked->response.trials[0].trial.id, 40u);
+}
+
+// Issue 11, case 7: a page of trials stays a few megabytes whatever the
+// sweep's parameters; the pages still cover every trial once.
+TEST_F(SweepServiceTest, TrialPagesAreBoundedInBytes) {
+  Json spec = SweepJson("random", 200);
+  for (int i = 0; i < 50; ++i) {
+    spec["parameters"]["c" + std::to_string(i)] = {{"value", std::string(1000, 'v')}};
+  }
+  const uint64_t sweep = Create(spec);  // ~50 KB of parameters per trial
+  Apply(AskNow(*service_, AskFor("c", 64)));
+  Apply(AskNow(*service_, AskFor("d", 64)));
+  Apply(AskNow(*service_, AskFor("e", 64)));
+  size_t seen = 0, pages = 0;
+  std::string token;
+  do {
+    proto::TrialPage page = *service_->ListTrials(sweep, token, 1000, std::nullopt);
+    EXPECT_LE(proto::DumpJson(proto::ToJson(page)).size(), SweepServiceOptions().max_page_bytes);
+    ASSERT_FALSE(page.trials.empty());
+    seen += page.trials.size();
+    ++pages;
+    token = page.next_page_token;
+  } while (!token.empty());
+  EXPECT_EQ(seen, 192u);
+  EXPECT_GT(pages, 1u);
+}
+
 }  // namespace
 }  // namespace hpsweep::coordinator

@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "common/utf8.h"
+
 namespace hpsweep::proto {
 namespace {
 
@@ -20,6 +22,13 @@ StatusOr<T> Decode(const StatusOr<Json>& json) {
   Status s = FromJson(*json, &value);
   if (!s.ok()) return InternalError("unexpected reply from the coordinator: " + s.ToString());
   return value;
+}
+
+// A reply body as JSON (the coordinator's replies nest client values below
+// their own root); a discarded value when it is not JSON.
+Json ParseReply(const std::string& body) {
+  StatusOr<Json> json = ParseJsonText(body, {kMaxWrittenJsonDepth});
+  return json.ok() ? *std::move(json) : Json(Json::value_t::discarded);
 }
 
 }  // namespace
@@ -58,8 +67,8 @@ StatusOr<std::unique_ptr<CoordinatorClient>> CoordinatorClient::Create(const Con
 
 StatusOr<Json> CoordinatorClient::Call(std::string_view method, const std::string& target,
                                        const Json* body) {
-  HPS_ASSIGN_OR_RETURN(HttpReply reply, http_->Send(method, target, body ? body->dump() : ""));
-  Json json = Json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
+  HPS_ASSIGN_OR_RETURN(HttpReply reply, http_->Send(method, target, body ? DumpJson(*body) : ""));
+  Json json = ParseReply(reply.body);
   if (reply.status >= 400) {
     if (json.is_discarded()) {
       return Status(reply.status == 404 ? StatusCode::kNotFound : StatusCode::kInternal,
@@ -153,7 +162,12 @@ StatusOr<Trial> CoordinatorClient::Complete(uint64_t id, const CompleteRequest& 
 }
 
 StatusOr<Trial> CoordinatorClient::Fail(uint64_t id, const FailRequest& request) {
-  const Json body = ToJson(request);
+  // A training error (a traceback, a program's output) may be long or not
+  // UTF-8; the coordinator takes at most kMaxErrorBytes of well-formed text.
+  FailRequest sent = request;
+  if (!IsValidUtf8(sent.error)) sent.error = QuoteForMessage(sent.error, kMaxErrorBytes - 16);
+  sent.error = std::string(TruncateUtf8(sent.error, kMaxErrorBytes));
+  const Json body = ToJson(sent);
   return Decode<Trial>(Call("POST", "/api/v1/trials/" + std::to_string(id) + "/fail", &body));
 }
 
@@ -168,7 +182,7 @@ Status CoordinatorClient::UploadCheckpoint(uint64_t id, int64_t step, const std:
                              std::to_string(step) + "?client_id=" + client_id;
   HPS_ASSIGN_OR_RETURN(HttpReply reply, http_->Send("PUT", target, bytes, "application/octet-stream"));
   if (reply.status >= 400) {
-    return StatusFromErrorJson(Json::parse(reply.body, nullptr, false), reply.status);
+    return StatusFromErrorJson(ParseReply(reply.body), reply.status);
   }
   return Status();
 }
@@ -179,7 +193,7 @@ StatusOr<std::pair<int64_t, std::string>> CoordinatorClient::DownloadCheckpoint(
                              (step < 0 ? std::string("latest") : std::to_string(step));
   HPS_ASSIGN_OR_RETURN(HttpReply reply, http_->Send("GET", target));
   if (reply.status >= 400) {
-    return StatusFromErrorJson(Json::parse(reply.body, nullptr, false), reply.status);
+    return StatusFromErrorJson(ParseReply(reply.body), reply.status);
   }
   const int64_t got = std::atoll(reply.headers["x-checkpoint-step"].c_str());
   return std::make_pair(got, std::move(reply.body));

@@ -51,6 +51,7 @@ class CoordinatorClient {
   StatusOr<Decision> Heartbeat(uint64_t trial_id, const std::string& client_id);
   StatusOr<Decision> Report(uint64_t trial_id, const ReportRequest& request);
   StatusOr<Trial> Complete(uint64_t trial_id, const CompleteRequest& request);
+  // Cuts request.error to kMaxErrorBytes of well-formed UTF-8 before sending.
   StatusOr<Trial> Fail(uint64_t trial_id, const FailRequest& request);
   StatusOr<Trial> Release(uint64_t trial_id, const std::string& client_id);
   Status UploadCheckpoint(uint64_t trial_id, int64_t step, const std::string& client_id,

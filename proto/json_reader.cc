@@ -1,6 +1,12 @@
 #include "proto/json_reader.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "common/utf8.h"
 
 namespace hpsweep::proto {
 
@@ -11,14 +17,15 @@ std::string DescribeJson(const Json& value) {
     case Json::value_t::boolean:
       return std::string("boolean ") + (value.get<bool>() ? "true" : "false");
     case Json::value_t::string: {
-      std::string s = value.get<std::string>();
-      if (s.size() > 40) s = s.substr(0, 40) + "...";
-      return "string " + Json(s).dump();
+      const std::string& s = value.get_ref<const std::string&>();
+      std::string shown(TruncateUtf8(s, 40));
+      if (shown.size() < s.size()) shown += "...";
+      return "string " + DumpJson(shown);
     }
     case Json::value_t::number_integer:
     case Json::value_t::number_unsigned:
     case Json::value_t::number_float:
-      return "number " + value.dump();
+      return "number " + DumpJson(value);
     case Json::value_t::array:
       return "an array";
     case Json::value_t::object:
@@ -38,18 +45,143 @@ std::string PointerToken(std::string_view key) {
   return out;
 }
 
-StatusOr<Json> ParseJsonText(std::string_view text) {
-  Json value = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) {
-    // Re-parse with exceptions to get the position for the message.
-    try {
-      Json unused = Json::parse(text.begin(), text.end());
-    } catch (const Json::parse_error& e) {
-      return InvalidArgumentError(std::string("malformed JSON: ") + e.what(), "");
-    }
-    return InvalidArgumentError("malformed JSON", "");
+namespace {
+
+// Builds the document from nlohmann's SAX events. nlohmann's SAX parser keeps
+// its own state on a heap stack (no recursion per level); this handler refuses
+// to open a container beyond the depth limit, so nothing deeper is ever built.
+// It also remembers where it is, so that an error names the field.
+class BoundedDomBuilder {
+ public:
+  explicit BoundedDomBuilder(int max_depth) : max_depth_(max_depth) {}
+
+  bool null() { return Add(nullptr); }
+  bool boolean(bool v) { return Add(v); }
+  bool number_integer(Json::number_integer_t v) { return Add(v); }
+  bool number_unsigned(Json::number_unsigned_t v) { return Add(v); }
+  bool number_float(Json::number_float_t v, const std::string& text) {
+    if (!std::isfinite(v)) return Fail("number " + QuoteForMessage(text, 40) + " is out of range");
+    return Add(v);
   }
-  return value;
+  bool string(std::string& v) { return Add(std::move(v)); }
+  bool binary(Json::binary_t&) { return Fail("binary values are not JSON"); }
+  bool start_object(std::size_t) { return Open(Json::object()); }
+  bool key(std::string& k) {
+    levels_.back().key = std::move(k);
+    return true;
+  }
+  bool end_object() { return Close(); }
+  bool start_array(std::size_t) { return Open(Json::array()); }
+  bool end_array() { return Close(); }
+  bool parse_error(std::size_t position, const std::string& last_token,
+                   const nlohmann::detail::exception& ex) {
+    if (ex.id == 406) {  // number overflow: the SAX number callback never sees it
+      return Fail("number " + QuoteForMessage(last_token, 40) +
+                  " is out of range (JSON numbers here must fit a double)");
+    }
+    std::string what = ex.what();
+    if (what.find("ill-formed UTF-8") != std::string::npos) {
+      return Fail("a string is not valid UTF-8 (at byte " + std::to_string(position) + ")");
+    }
+    // nlohmann's message quotes the input near the error: keep it printable.
+    return Fail("malformed JSON: " + QuoteForMessage(what, 300));  // (position in `what`)
+  }
+
+  StatusOr<Json> Result() && {
+    if (!error_.empty()) return InvalidArgumentError(error_, error_at_);
+    return std::move(root_);
+  }
+  bool failed() const { return !error_.empty(); }
+
+ private:
+  struct Level {
+    Json* container;
+    std::string key;  // objects: the key of the member being read
+  };
+
+  // Where the value being read goes.
+  Json& Slot() {
+    if (levels_.empty()) return root_;
+    Level& top = levels_.back();
+    if (top.container->is_array()) {
+      top.container->push_back(nullptr);
+      return top.container->back();
+    }
+    return (*top.container)[top.key];
+  }
+
+  template <typename V>
+  bool Add(V&& value) {
+    Slot() = Json(std::forward<V>(value));
+    return true;
+  }
+
+  bool Open(Json empty) {
+    if (static_cast<int>(levels_.size()) >= max_depth_) {
+      return Fail("JSON nests deeper than " + std::to_string(max_depth_) +
+                  " levels of arrays and objects");
+    }
+    Json& slot = Slot();
+    slot = std::move(empty);
+    levels_.push_back({&slot, {}});
+    return true;
+  }
+
+  bool Close() {
+    levels_.pop_back();
+    return true;
+  }
+
+  // The JSON pointer of the value being read.
+  std::string Pointer() const {
+    std::string out;
+    for (size_t i = 0; i < levels_.size(); ++i) {
+      const Level& level = levels_[i];
+      const bool inner = i + 1 < levels_.size();  // its current member is open below
+      if (level.container->is_array()) {
+        const size_t n = level.container->size();
+        out += "/" + std::to_string(inner && n > 0 ? n - 1 : n);
+      } else {
+        out += "/" + PointerToken(level.key);
+      }
+    }
+    return out;
+  }
+
+  bool Fail(std::string message) {
+    if (error_.empty()) {
+      error_ = std::move(message);
+      error_at_ = Pointer();
+      // A pointer is echoed to the client; one through many long keys is not
+      // worth a large reply.
+      if (error_at_.size() > 1024) error_at_ = std::string(TruncateUtf8(error_at_, 1024));
+    }
+    return false;
+  }
+
+  const int max_depth_;
+  Json root_;
+  std::vector<Level> levels_;
+  std::string error_;
+  std::string error_at_;
+};
+
+}  // namespace
+
+StatusOr<Json> ParseJsonText(std::string_view text, const JsonTextOptions& options) {
+  BoundedDomBuilder builder(std::max(1, options.max_depth));
+  bool ok = false;
+  try {
+    ok = Json::sax_parse(text.begin(), text.end(), &builder);
+  } catch (const std::exception& e) {  // the SAX parser reports errors; this is defence
+    return InvalidArgumentError("malformed JSON: " + QuoteForMessage(e.what(), 300));
+  }
+  if (!ok && !builder.failed()) return InvalidArgumentError("malformed JSON", "");
+  return std::move(builder).Result();
+}
+
+std::string DumpJson(const Json& value) {
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 std::string JsonReader::PathOf(std::string_view key) const {

@@ -27,12 +27,38 @@ namespace hpsweep::proto {
 
 using Json = nlohmann::json;
 
+// Deepest nesting of arrays and objects in a document a client sends (request
+// bodies, sweep files). Documented in sweep_schema.md and openapi.yaml.
+inline constexpr int kMaxJsonDepth = 64;
+// Deepest nesting in a document the coordinator wrote itself (stored records,
+// API responses): they embed client values a few levels below their own root.
+inline constexpr int kMaxWrittenJsonDepth = 2 * kMaxJsonDepth;
+
+struct JsonTextOptions {
+  // Arrays and objects nested deeper than this are rejected before they are
+  // built. Default: kMaxJsonDepth (64).
+  int max_depth = kMaxJsonDepth;
+};
+
 // "string \"abc\"", "number 3", "an array", ... for error messages.
 std::string DescribeJson(const Json& value);
 // Escapes a key for use in a JSON pointer (RFC 6901: "~" -> "~0", "/" -> "~1").
 std::string PointerToken(std::string_view key);
-// Parses text as JSON; INVALID_ARGUMENT with the parser's position on failure.
-StatusOr<Json> ParseJsonText(std::string_view text);
+
+// The one JSON reader for every document hpsweep parses: request bodies,
+// sweep files, stored records, API responses. INVALID_ARGUMENT, naming the
+// JSON pointer where it happened, for malformed JSON, strings that are not
+// well-formed UTF-8, numbers outside the range of a double (1e400), and
+// nesting deeper than options.max_depth. Never throws; never recurses per
+// level of nesting (the result is at most max_depth deep, so destroying it is
+// bounded too). On success every string in the result is valid UTF-8 and
+// every number finite.
+StatusOr<Json> ParseJsonText(std::string_view text, const JsonTextOptions& options = {});
+
+// Compact JSON text of `value`; never throws: ill-formed UTF-8 in a string
+// (which ParseJsonText never produces, but code could) becomes U+FFFD. For
+// replies and messages; the store encodes strictly instead (store_codec.h).
+std::string DumpJson(const Json& value);
 
 class JsonReader {
  public:

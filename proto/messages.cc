@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "common/utf8.h"
+
 namespace hpsweep::proto {
 namespace {
 
@@ -16,7 +18,16 @@ Status ReadValues(JsonReader& r, std::string_view key, Values* out) {
   if (!values->is_object()) {
     return r.Error(key, "expected an object of metric values, found " + DescribeJson(*values));
   }
+  if (values->size() > kMaxValuesPerReport) {
+    return r.Error(key, "at most " + std::to_string(kMaxValuesPerReport) +
+                            " metric values are allowed, found " + std::to_string(values->size()));
+  }
   for (auto it = values->begin(); it != values->end(); ++it) {
+    if (it.key().empty() || it.key().size() > kMaxNameBytes) {
+      return r.Error(key, "a metric name must take 1 to " + std::to_string(kMaxNameBytes) +
+                              " bytes, found " + std::to_string(it.key().size()) + " (\"" +
+                              QuoteForMessage(it.key(), 40) + "\")");
+    }
     if (!it->is_number() || !std::isfinite(it->get<double>())) {
       // NaN/Inf are not JSON; a non-number is a client bug.
       return InvalidArgumentError("expected a finite number, found " + DescribeJson(*it),
@@ -29,8 +40,9 @@ Status ReadValues(JsonReader& r, std::string_view key, Values* out) {
 
 Status ReadClientId(JsonReader& r, std::string* out) {
   HPS_RETURN_IF_ERROR(r.String("client_id", out));
-  if (out->empty() || out->size() > 200) {
-    return r.Error("client_id", "expected 1 to 200 characters, found " + std::to_string(out->size()));
+  if (out->empty() || out->size() > kMaxClientIdBytes) {
+    return r.Error("client_id", "expected 1 to " + std::to_string(kMaxClientIdBytes) +
+                                    " bytes, found " + std::to_string(out->size()));
   }
   return Status();
 }
@@ -388,7 +400,10 @@ Status FromJson(const Json& j, FailRequest* v) {
   HPS_RETURN_IF_ERROR(r.RequireObject());
   HPS_RETURN_IF_ERROR(ReadClientId(r, &v->client_id));
   HPS_RETURN_IF_ERROR(r.String("error", &v->error));
-  if (v->error.size() > 65536) v->error.resize(65536);
+  if (v->error.size() > kMaxErrorBytes) {
+    return r.Error("error", "may be at most " + std::to_string(kMaxErrorBytes) + " bytes, found " +
+                                std::to_string(v->error.size()));
+  }
   return r.NoOtherKeys();
 }
 

@@ -53,6 +53,13 @@ struct TrialOrigin {
   double wait_seconds = 0;         // how long the ask waited for it
   std::string reason;              // why a fallback was served
 };
+// Limits of API requests, documented in openapi.yaml; a request beyond them is
+// 400 naming the field. Metric names share kMaxNameBytes (sweep_spec.h).
+inline constexpr size_t kMaxClientIdBytes = 200;
+// Metric values in one report or complete.
+inline constexpr size_t kMaxValuesPerReport = 256;
+// A fail's error text (clients cut longer texts; see CoordinatorClient::Fail).
+inline constexpr size_t kMaxErrorBytes = 64 * 1024;
 
 struct Trial {
   uint64_t id = 0;

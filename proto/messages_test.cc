@@ -91,5 +91,26 @@ TEST(JsonTextTest, MalformedJsonIsInvalidArgument) {
   EXPECT_TRUE(ParseJsonText("{\"a\": 1}").ok());
 }
 
+// Issue 11, case 7: request parts have length caps, answered with the field.
+TEST(RequestLimitsTest, LongPartsAreRejectedNamingTheField) {
+  ReportRequest report;
+  Json values = Json::object();
+  for (size_t i = 0; i <= kMaxValuesPerReport; ++i) values["m" + std::to_string(i)] = 1;
+  Status s = FromJson(Json{{"client_id", "w"}, {"step", 1}, {"values", values}}, &report);
+  EXPECT_EQ(s.field(), "/values") << s;
+  s = FromJson(Json{{"client_id", "w"}, {"step", 1},
+                    {"values", {{std::string(kMaxNameBytes + 1, 'm'), 1}}}},
+               &report);
+  EXPECT_EQ(s.field(), "/values") << s;
+  EXPECT_LT(s.message().size(), 300u);
+  AskRequest ask;
+  s = FromJson(Json{{"client_id", std::string(kMaxClientIdBytes + 1, 'c')}}, &ask);
+  EXPECT_EQ(s.field(), "/client_id") << s;
+  FailRequest fail;
+  s = FromJson(Json{{"client_id", "w"}, {"error", std::string(kMaxErrorBytes + 1, 'e')}}, &fail);
+  EXPECT_EQ(s.field(), "/error") << s;
+  EXPECT_TRUE(FromJson(Json{{"client_id", "w"}, {"error", std::string(kMaxErrorBytes, 'e')}}, &fail).ok());
+}
+
 }  // namespace
 }  // namespace hpsweep::proto

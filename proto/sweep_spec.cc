@@ -5,12 +5,14 @@
 #include <map>
 #include <set>
 
+#include "common/utf8.h"
+
 namespace hpsweep::proto {
 namespace {
 
 constexpr int64_t kDefaultMaxTrials = 50;
-constexpr int64_t kMaxParameters = 256;
-constexpr int64_t kMaxCategoricalValues = 1024;
+// Longest JSON text of a double ("-2.2250738585072014e-308").
+constexpr size_t kMaxNumberBytes = 24;
 
 template <typename E>
 struct Named {
@@ -71,6 +73,73 @@ Status ParseEnum(JsonReader& r, std::string_view key, const Named<E> (&table)[N]
 
 bool IsWholeNumber(double v) { return std::isfinite(v) && std::floor(v) == v; }
 
+std::string Bytes(size_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); }
+
+// A categorical, constant or condition value must fit kMaxValueBytes as JSON.
+Status CheckValueSize(const Json& value, const std::string& pointer, size_t* bytes = nullptr) {
+  const size_t size = DumpJson(value).size();
+  if (bytes != nullptr) *bytes = size;
+  if (size > kMaxValueBytes) {
+    return InvalidArgumentError("a value may take at most " + Bytes(kMaxValueBytes) +
+                                    " as JSON, found " + Bytes(size),
+                                pointer);
+  }
+  return Status();
+}
+
+// A free-form object block (args, method_options, early_terminate).
+Status CheckBlockSize(JsonReader& r, std::string_view key, const Json& block) {
+  const size_t size = DumpJson(block).size();
+  if (size > kMaxBlockBytes) {
+    return r.Error(key, "may take at most " + Bytes(kMaxBlockBytes) + " as JSON, found " +
+                            Bytes(size));
+  }
+  return Status();
+}
+
+// A name (parameter, metric): 1 to kMaxNameBytes bytes.
+Status CheckName(const std::string& name, const std::string& what, const std::string& pointer) {
+  if (name.empty()) return InvalidArgumentError(what + " must not be empty", pointer);
+  if (name.size() > kMaxNameBytes) {
+    return InvalidArgumentError(what + " may be at most " + Bytes(kMaxNameBytes) + ", found " +
+                                    Bytes(name.size()) + " (\"" + QuoteForMessage(name, 40) + "\")",
+                                pointer);
+  }
+  return Status();
+}
+
+// Bounds of a numeric parameter: what its kind can represent and sample.
+Status CheckBounds(JsonReader& r, const ParameterSpec& p) {
+  if (!(p.min < p.max)) {
+    return r.Error("max", "expected max > min (" + DumpJson(p.min) + "), found " + DumpJson(p.max));
+  }
+  if (p.IsInteger()) {
+    for (const auto& [key, v] : {std::pair<const char*, double>{"min", p.min}, {"max", p.max}}) {
+      if (!IsWholeNumber(v)) return r.Error(key, "expected an integer, found " + DumpJson(v));
+      // 2^53 + 1 written as a JSON integer reads as the double 2^53: look at
+      // the integer itself so that no bound is silently moved.
+      const Json* raw = r.Find(key);
+      const bool raw_too_large =
+          raw != nullptr &&
+          ((raw->is_number_unsigned() && raw->get<uint64_t>() > uint64_t{1} << 53) ||
+           (raw->is_number_integer() && !raw->is_number_unsigned() &&
+            (raw->get<int64_t>() > int64_t{1} << 53 || raw->get<int64_t>() < -(int64_t{1} << 53))));
+      if (std::fabs(v) > kMaxIntBound || raw_too_large) {
+        return r.Error(key, "expected an integer in [-2^53, 2^53] (±9007199254740992), found " +
+                                DumpJson(v));
+      }
+    }
+  } else if (!std::isfinite(p.max - p.min)) {
+    return r.Error("max", "expected max - min to be a finite number, found [" + DumpJson(p.min) +
+                              ", " + DumpJson(p.max) + "]");
+  }
+  const bool log = p.kind == ParamKind::kLogUniform || p.kind == ParamKind::kIntLogUniform;
+  if (log && !(p.min > 0)) {
+    return r.Error("min", "expected min > 0 for a log-scaled parameter, found " + DumpJson(p.min));
+  }
+  return Status();
+}
+
 Status ParseCondition(const Json& json, const std::string& pointer, Condition* out) {
   JsonReader r(json, pointer);
   HPS_RETURN_IF_ERROR(r.RequireObject());
@@ -80,6 +149,14 @@ Status ParseCondition(const Json& json, const std::string& pointer, Condition* o
   if (!values->is_array() || values->empty()) {
     return r.Error("values", "expected a non-empty array of parent values, found " +
                                  DescribeJson(*values));
+  }
+  if (values->size() > kMaxValues) {
+    return r.Error("values", "at most " + std::to_string(kMaxValues) + " values are allowed, found " +
+                                 std::to_string(values->size()));
+  }
+  for (size_t i = 0; i < values->size(); ++i) {
+    HPS_RETURN_IF_ERROR(
+        CheckValueSize((*values)[i], r.PathOf("values") + "/" + std::to_string(i)));
   }
   out->values.assign(values->begin(), values->end());
   return r.NoOtherKeys();
@@ -129,8 +206,8 @@ Status ParseParameter(const std::string& name, const Json& json, const std::stri
       if (!values->is_array() || values->empty()) {
         return r.Error("values", "expected a non-empty array, found " + DescribeJson(*values));
       }
-      if (values->size() > kMaxCategoricalValues) {
-        return r.Error("values", "at most " + std::to_string(kMaxCategoricalValues) +
+      if (values->size() > kMaxValues) {
+        return r.Error("values", "at most " + std::to_string(kMaxValues) +
                                      " values are allowed, found " +
                                      std::to_string(values->size()));
       }
@@ -143,8 +220,9 @@ Status ParseParameter(const std::string& name, const Json& json, const std::stri
               "expected a value (string, number, boolean, list or object), found null",
               r.PathOf("values") + "/" + std::to_string(i));
         }
-        if (!seen.insert(v.dump()).second) {
-          return InvalidArgumentError("duplicate value " + v.dump(),
+        HPS_RETURN_IF_ERROR(CheckValueSize(v, r.PathOf("values") + "/" + std::to_string(i)));
+        if (!seen.insert(DumpJson(v)).second) {
+          return InvalidArgumentError("duplicate value " + DumpJson(v),
                                       r.PathOf("values") + "/" + std::to_string(i));
         }
         out->values.push_back(v);
@@ -154,29 +232,14 @@ Status ParseParameter(const std::string& name, const Json& json, const std::stri
     case ParamKind::kConstant: {
       const Json* value = r.Find("value");
       if (value == nullptr) return r.Error("value", "required field is missing");
+      HPS_RETURN_IF_ERROR(CheckValueSize(*value, r.PathOf("value")));
       out->value = *value;
       break;
     }
     default: {
       HPS_RETURN_IF_ERROR(r.Double("min", &out->min));
       HPS_RETURN_IF_ERROR(r.Double("max", &out->max));
-      if (!(out->min < out->max)) {
-        return r.Error("max", "expected max > min (" + Json(out->min).dump() + "), found " +
-                                  Json(out->max).dump());
-      }
-      if (out->IsInteger()) {
-        if (!IsWholeNumber(out->min)) {
-          return r.Error("min", "expected an integer, found " + Json(out->min).dump());
-        }
-        if (!IsWholeNumber(out->max)) {
-          return r.Error("max", "expected an integer, found " + Json(out->max).dump());
-        }
-      }
-      const bool log = out->kind == ParamKind::kLogUniform || out->kind == ParamKind::kIntLogUniform;
-      if (log && !(out->min > 0)) {
-        return r.Error("min", "expected min > 0 for a log-scaled parameter, found " +
-                                  Json(out->min).dump());
-      }
+      HPS_RETURN_IF_ERROR(CheckBounds(r, *out));
       int64_t grid_points = out->grid_points;
       HPS_RETURN_IF_ERROR(r.OptionalInt("grid_points", &grid_points));
       if (grid_points < 2 || grid_points > 1000) {
@@ -224,7 +287,7 @@ Status OrderParameters(std::vector<ParameterSpec>* params) {
                           : std::find(pp.values.begin(), pp.values.end(), v) != pp.values.end();
       if (!ok) {
         return InvalidArgumentError(
-            "value " + v.dump() + " is not a value of parent \"" + pp.name + "\"",
+            "value " + DumpJson(v) + " is not a value of parent \"" + pp.name + "\"",
             at + "/values/" + std::to_string(i));
       }
     }
@@ -259,6 +322,10 @@ Status ParseProgram(const Json& json, ProgramSpec* out) {
   HPS_RETURN_IF_ERROR(r.RequireObject());
   HPS_RETURN_IF_ERROR(r.OptionalBool("external", &out->external));
   HPS_RETURN_IF_ERROR(r.OptionalString("model", &out->model));
+  if (out->model.size() > kMaxModelNameBytes) {
+    return r.Error("model", "may be at most " + Bytes(kMaxModelNameBytes) + ", found " +
+                                Bytes(out->model.size()));
+  }
   if (out->external && !out->model.empty()) {
     return r.Error("model", "an external program has no model; remove \"model\" or \"external\"");
   }
@@ -270,6 +337,7 @@ Status ParseProgram(const Json& json, ProgramSpec* out) {
     if (!args->is_object()) {
       return r.Error("args", "expected an object, found " + DescribeJson(*args));
     }
+    HPS_RETURN_IF_ERROR(CheckBlockSize(r, "args", *args));
     out->args = *args;
   }
   return r.NoOtherKeys();
@@ -286,8 +354,9 @@ StatusOr<SweepSpec> ParseSweepSpec(const Json& json) {
   JsonReader r(json, "");
   HPS_RETURN_IF_ERROR(r.RequireObject());
   HPS_RETURN_IF_ERROR(r.String("name", &spec.name));
-  if (spec.name.empty() || spec.name.size() > 200) {
-    return r.Error("name", "expected 1 to 200 characters, found " + std::to_string(spec.name.size()));
+  if (spec.name.empty() || spec.name.size() > kMaxSweepNameBytes) {
+    return r.Error("name", "expected 1 to " + std::to_string(kMaxSweepNameBytes) +
+                               " bytes, found " + std::to_string(spec.name.size()));
   }
 
   const Json* metric = r.Find("metric");
@@ -296,7 +365,7 @@ StatusOr<SweepSpec> ParseSweepSpec(const Json& json) {
     JsonReader m(*metric, "/metric");
     HPS_RETURN_IF_ERROR(m.RequireObject());
     HPS_RETURN_IF_ERROR(m.String("name", &spec.metric.name));
-    if (spec.metric.name.empty()) return m.Error("name", "expected a non-empty metric name");
+    HPS_RETURN_IF_ERROR(CheckName(spec.metric.name, "a metric name", m.PathOf("name")));
     HPS_RETURN_IF_ERROR(ParseEnum(m, "goal", kGoals, /*required=*/false, &spec.metric.goal));
     HPS_RETURN_IF_ERROR(m.NoOtherKeys());
   }
@@ -309,17 +378,35 @@ StatusOr<SweepSpec> ParseSweepSpec(const Json& json) {
     return r.Error("parameters", "expected a non-empty object of parameters, found " +
                                      DescribeJson(*params));
   }
-  if (static_cast<int64_t>(params->size()) > kMaxParameters) {
-    return r.Error("parameters", "at most " + std::to_string(kMaxParameters) + " are allowed");
+  if (params->size() > kMaxParameters) {
+    return r.Error("parameters", "at most " + std::to_string(kMaxParameters) +
+                                     " are allowed, found " + std::to_string(params->size()));
   }
   for (auto it = params->begin(); it != params->end(); ++it) {
-    if (it.key().empty()) return r.Error("parameters", "parameter names must not be empty");
+    HPS_RETURN_IF_ERROR(CheckName(it.key(), "a parameter name", r.PathOf("parameters")));
     ParameterSpec p;
     HPS_RETURN_IF_ERROR(
         ParseParameter(it.key(), it.value(), "/parameters/" + PointerToken(it.key()), &p));
     spec.parameters.push_back(std::move(p));
   }
   HPS_RETURN_IF_ERROR(OrderParameters(&spec.parameters));
+  // Worst case of one trial's parameters as JSON: every name with its longest
+  // value, plus quotes, colon and comma.
+  size_t params_bytes = 2;
+  for (const auto& p : spec.parameters) {
+    size_t value_bytes = kMaxNumberBytes;
+    if (p.kind == ParamKind::kConstant) value_bytes = DumpJson(p.value).size();
+    if (p.kind == ParamKind::kCategorical) {
+      value_bytes = 0;
+      for (const Json& v : p.values) value_bytes = std::max(value_bytes, DumpJson(v).size());
+    }
+    params_bytes += DumpJson(p.name).size() + 2 + value_bytes;
+  }
+  if (params_bytes > kMaxParamsBytes) {
+    return r.Error("parameters", "a trial's parameters could take " + Bytes(params_bytes) +
+                                     " as JSON; at most " + Bytes(kMaxParamsBytes) +
+                                     " are allowed (shorter names or values, or fewer parameters)");
+  }
 
   HPS_RETURN_IF_ERROR(r.OptionalInt("max_trials", &spec.max_trials));
   if (!r.Has("max_trials")) spec.max_trials = spec.method == Method::kGrid ? 0 : kDefaultMaxTrials;
@@ -358,12 +445,14 @@ StatusOr<SweepSpec> ParseSweepSpec(const Json& json) {
     if (!et->is_object()) {
       return r.Error("early_terminate", "expected an object, found " + DescribeJson(*et));
     }
+    HPS_RETURN_IF_ERROR(CheckBlockSize(r, "early_terminate", *et));
     spec.early_terminate = *et;
   }
   if (const Json* mo = r.Find("method_options")) {
     if (!mo->is_object()) {
       return r.Error("method_options", "expected an object, found " + DescribeJson(*mo));
     }
+    HPS_RETURN_IF_ERROR(CheckBlockSize(r, "method_options", *mo));
     spec.method_options = *mo;
   }
   HPS_RETURN_IF_ERROR(r.NoOtherKeys());

@@ -28,6 +28,28 @@ enum class ParamKind {
   kConstant,       // always `value`
 };
 
+// Limits of a sweep definition, documented in sweep_schema.md ("Limits").
+// They bound what one sweep costs every later reply and restart: a trial's
+// parameters are repeated in every ask and trials page.
+inline constexpr size_t kMaxSweepNameBytes = 200;
+// Parameter names and metric names (also the keys of reported values).
+inline constexpr size_t kMaxNameBytes = 128;
+inline constexpr size_t kMaxParameters = 256;
+// Values of one categorical parameter, and of one condition.
+inline constexpr size_t kMaxValues = 1024;
+// One categorical, constant or condition value, as compact JSON text.
+inline constexpr size_t kMaxValueBytes = 1024;
+// One trial's parameters as JSON, worst case over the space.
+inline constexpr size_t kMaxParamsBytes = 64 * 1024;
+// `program.args`, `method_options` and `early_terminate`, each as JSON text.
+inline constexpr size_t kMaxBlockBytes = 64 * 1024;
+inline constexpr size_t kMaxModelNameBytes = 200;
+// Integer bounds stay within ±2^53: every integer there is exact as a double
+// (how the search space computes) and as a JSON number in any client.
+inline constexpr double kMaxIntBound = 9007199254740992.0;
+// Largest grid a grid sweep may enumerate.
+inline constexpr int64_t kMaxGridSize = 10'000'000;
+
 std::string_view GoalName(Goal goal);
 std::string_view MethodName(Method method);
 std::string_view ParamKindName(ParamKind kind);

@@ -171,5 +171,121 @@ TEST(SweepSpecTest, RejectsNonObjectDocument) {
   EXPECT_NE(spec.status().message().find("expected an object, found an array"), std::string::npos);
 }
 
+// Issue 11, cases 4-5: every numeric bound is one its kind can represent and
+// sample, or the sweep is refused naming the bound.
+TEST(SweepSpecTest, NumericBoundsMustBeRepresentable) {
+  struct Case {
+    const char* parameter;
+    const char* field;
+  };
+  const Case cases[] = {
+      {R"({"min": 0, "max": 9223372036854775807})", "/parameters/x/max"},
+      {R"({"min": -9223372036854775808, "max": 0})", "/parameters/x/min"},
+      {R"({"min": 0, "max": 18446744073709551615})", "/parameters/x/max"},
+      {R"({"distribution": "int_uniform", "min": 0, "max": 1e300})", "/parameters/x/max"},
+      {R"({"min": 0, "max": 9007199254740993})", "/parameters/x/max"},
+      {R"({"distribution": "int_log_uniform", "min": 1, "max": 1e17})", "/parameters/x/max"},
+      {R"({"min": -1.797e308, "max": 1.797e308})", "/parameters/x/max"},
+      {R"({"distribution": "uniform", "min": -1e308, "max": 1e308})", "/parameters/x/max"},
+      {R"({"distribution": "log_uniform", "min": 0, "max": 1})", "/parameters/x/min"},
+      {R"({"min": 1.5, "max": 1.5})", "/parameters/x/max"},
+  };
+  for (const Case& c : cases) {
+    Json spec = ValidSpec();
+    spec["parameters"] = {{"x", Json::parse(c.parameter)}};
+    auto parsed = ParseSweepSpec(spec);
+    ASSERT_FALSE(parsed.ok()) << c.parameter;
+    EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(parsed.status().field(), c.field) << c.parameter << ": " << parsed.status();
+  }
+}
+
+// The accepted extremes survive a round trip through their stored form.
+TEST(SweepSpecTest, AcceptedExtremesRoundTrip) {
+  const char* accepted[] = {
+      R"({"min": -9007199254740992, "max": 9007199254740992})",
+      R"({"distribution": "int_log_uniform", "min": 1, "max": 9007199254740992})",
+      R"({"min": -8.98e307, "max": 8.98e307})",
+      R"({"min": 0, "max": 1.7976931348623157e308})",
+      R"({"distribution": "log_uniform", "min": 5e-324, "max": 1.7976931348623157e308})",
+      R"({"values": [1e308, -1e-308, "a", true, [1, {"b": null}]]})",
+  };
+  for (const char* p : accepted) {
+    Json spec = ValidSpec();
+    spec["parameters"] = {{"x", Json::parse(p)}};
+    auto parsed = ParseSweepSpec(spec);
+    ASSERT_TRUE(parsed.ok()) << p << ": " << parsed.status();
+    const std::string text = DumpJson(ToJson(*parsed));
+    auto again = ParseJsonText(text);
+    ASSERT_TRUE(again.ok()) << again.status();
+    auto reparsed = ParseSweepSpec(*again);
+    ASSERT_TRUE(reparsed.ok()) << p << ": " << reparsed.status();
+    EXPECT_EQ(ToJson(*reparsed), ToJson(*parsed)) << p;
+    EXPECT_EQ(reparsed->parameters[0].min, parsed->parameters[0].min);
+    EXPECT_EQ(reparsed->parameters[0].max, parsed->parameters[0].max);
+  }
+}
+
+// Issue 11, case 7: every name, value and block has a length cap.
+TEST(SweepSpecTest, LengthsAreCapped) {
+  const std::string long_name(kMaxNameBytes + 1, 'n');
+  const std::string long_value(kMaxValueBytes, 'v');  // + 2 quotes > the cap
+  struct Case {
+    std::string what;
+    Json spec;
+    std::string field;
+  };
+  std::vector<Case> cases;
+  auto with = [&](const std::string& what, auto edit, const std::string& field) {
+    Json spec = ValidSpec();
+    edit(spec);
+    cases.push_back({what, spec, field});
+  };
+  with("sweep name", [&](Json& s) { s["name"] = std::string(kMaxSweepNameBytes + 1, 's'); }, "/name");
+  with("metric name", [&](Json& s) { s["metric"]["name"] = long_name; }, "/metric/name");
+  with("parameter name", [&](Json& s) { s["parameters"][long_name] = {{"value", 1}}; }, "/parameters");
+  with("categorical value", [&](Json& s) { s["parameters"]["optimizer"]["values"][1] = long_value; },
+       "/parameters/optimizer/values/1");
+  with("constant value", [&](Json& s) { s["parameters"]["epochs"]["value"] = long_value; },
+       "/parameters/epochs/value");
+  with("condition value",
+       [&](Json& s) { s["parameters"]["momentum"]["condition"]["values"][0] = long_value; },
+       "/parameters/momentum/condition/values/0");
+  with("too many values", [&](Json& s) {
+         Json values = Json::array();
+         for (size_t i = 0; i <= kMaxValues; ++i) values.push_back(i);
+         s["parameters"]["optimizer"]["values"] = values;
+       }, "/parameters/optimizer/values");
+  with("too many parameters", [&](Json& s) {
+         for (size_t i = 0; i <= kMaxParameters; ++i) s["parameters"]["p" + std::to_string(i)] = {{"value", 1}};
+       }, "/parameters");
+  with("parameters too large together", [&](Json& s) {
+         for (int i = 0; i < 100; ++i) {
+           s["parameters"]["p" + std::to_string(i)] = {{"value", std::string(kMaxValueBytes - 2, 'v')}};
+         }
+       }, "/parameters");
+  with("model", [&](Json& s) { s["program"]["model"] = std::string(kMaxModelNameBytes + 1, 'm'); },
+       "/program/model");
+  with("args", [&](Json& s) { s["program"]["args"]["blob"] = std::string(kMaxBlockBytes, 'a'); },
+       "/program/args");
+  with("method_options", [&](Json& s) { s["method_options"]["blob"] = std::string(kMaxBlockBytes, 'a'); },
+       "/method_options");
+  with("early_terminate", [&](Json& s) { s["early_terminate"]["blob"] = std::string(kMaxBlockBytes, 'a'); },
+       "/early_terminate");
+  for (const Case& c : cases) {
+    auto parsed = ParseSweepSpec(c.spec);
+    ASSERT_FALSE(parsed.ok()) << c.what;
+    EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument) << c.what;
+    EXPECT_EQ(parsed.status().field(), c.field) << c.what << ": " << parsed.status();
+    EXPECT_LT(parsed.status().message().size(), 400u) << c.what;
+  }
+  // Exactly at the caps is fine.
+  Json spec = ValidSpec();
+  spec["name"] = std::string(kMaxSweepNameBytes, 's');
+  spec["metric"]["name"] = std::string(kMaxNameBytes, 'm');
+  spec["parameters"][std::string(kMaxNameBytes, 'p')] = {{"values", {std::string(kMaxValueBytes - 2, 'v')}}};
+  EXPECT_TRUE(ParseSweepSpec(spec).ok()) << ParseSweepSpec(spec).status();
+}
+
 }  // namespace
 }  // namespace hpsweep::proto

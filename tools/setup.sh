@@ -16,6 +16,8 @@ PACKAGES=(
   python3 python3-torch python3-optuna
   # Used by tests and tools.
   curl procps
+  # Fuzzing (tools/fuzz.sh): Debian's clang and its libFuzzer/sanitizer runtimes.
+  clang libclang-rt-14-dev
 )
 
 missing=()
