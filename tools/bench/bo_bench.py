@@ -31,7 +31,7 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import bo_problems
 from bo_client import ApiError, Connection
@@ -65,8 +65,7 @@ def run_key(problem: str, method: str, batch: int, seed: int, pause: float) -> s
 # --- One hpsweep run through the API ---------------------------------------------
 
 def hpsweep_run(endpoint: str, token: str, problem: bo_problems.Problem, method: str, batch: int,
-                seed: int, evals: int, pause: float, ask_timeout: float,
-                method_options: Optional[Dict] = None) -> Dict:
+                seed: int, evals: int, pause: float, ask_timeout: float) -> Dict:
     """Creates one external sweep and runs `evals` trials with `batch` client
     threads. Returns the completed values in completion order, every ask's
     latency, the origins served and what looked wrong."""
@@ -74,12 +73,12 @@ def hpsweep_run(endpoint: str, token: str, problem: bo_problems.Problem, method:
     main = Connection(endpoint, token, timeout_s=ask_timeout)
     spec = {"name": name, "metric": {"name": METRIC, "goal": "minimize"}, "method": method,
             "parameters": problem.sweep_parameters(), "max_trials": evals, "seed": seed,
-            "program": {"external": True}, "method_options": method_options or {}}
+            "program": {"external": True}}  # default method_options: what users get
     before = main.metrics().get(FALLBACK_SERIES, 0.0)
     sweep_id = main.create_sweep(spec)["id"]
     lock = threading.Lock()
     state = {"issued": 0}
-    values, latencies, origins, params_seen, problems_seen = [], [], [], [], []
+    values, latencies, origins, params_seen, problems_seen, outside = [], [], [], [], [], []
     errors: List[str] = []
     empty_asks = [0]
 
@@ -111,7 +110,7 @@ def hpsweep_run(endpoint: str, token: str, problem: bo_problems.Problem, method:
                     # A defect of the searcher; evaluated anyway, as a real
                     # client would (a run stops only if evaluation fails).
                     with lock:
-                        problems_seen.append(f"trial {trial['id']} (sweep {sweep_id}): outside the space: {e}")
+                        outside.append(f"trial {trial['id']} (sweep {sweep_id}): {e}")
                 try:
                     value = problem.evaluate(params)
                 except Exception as e:
@@ -150,7 +149,7 @@ def hpsweep_run(endpoint: str, token: str, problem: bo_problems.Problem, method:
             "origins": sources, "fallbacks": sources.get("fallback", 0) if has_origin else int(after - before),
             "fallbacks_from": "origin" if has_origin else "metrics",
             "empty_asks": empty_asks[0], "duplicates": len(params_seen) - len(set(params_seen)),
-            "errors": errors + problems_seen}
+            "outside": outside, "errors": errors + problems_seen}
 
 
 # --- One Optuna run, in process ----------------------------------------------------
@@ -305,16 +304,20 @@ def served_defects(runs: Dict[str, Dict]) -> List[str]:
     groups: Dict[str, Dict[str, int]] = {}
     for key, r in runs.items():
         group = "/".join(part for part in key.split("/") if not (part[0] == "s" and part[1:].isdigit()))
-        g = groups.setdefault(group, {"runs": 0, "trials": 0, "fallbacks": 0, "empty_asks": 0, "duplicates": 0})
+        g = groups.setdefault(group, {"runs": 0, "trials": 0, "fallbacks": 0, "empty_asks": 0, "duplicates": 0,
+                                      "outside": []})
         g["runs"] += 1
         g["trials"] += len(r["values"])
         for field in ("fallbacks", "empty_asks", "duplicates"):
             g[field] += r[field]
+        g["outside"] += r.get("outside", [])
     out = []
     for group, g in groups.items():
         seen = [f"{g[f]} {label}" for f, label in (("fallbacks", "fallbacks served"),
                                                    ("empty_asks", "asks answered without a trial"),
                                                    ("duplicates", "duplicate suggestions")) if g[f]]
+        if g["outside"]:
+            seen.append(f"{len(g['outside'])} suggestions outside the space (first: {g['outside'][0]})")
         if seen:
             out.append(f"{group}: {', '.join(seen)} in {g['trials']} trials ({g['runs']} runs)")
     return out
@@ -350,9 +353,9 @@ def pause_figures(args, runs: Dict[str, Dict], fig: Dict) -> Dict:
                         row[label] = {"median_regret": statistics.median(max(0.0, min(r["values"][:n]) - fmin)
                                                                          for r in rs),
                                       "seeds": len(rs),
-                                      # the instant run served its fallbacks over all its evals
+                                      # over all of each run's trials (the instant runs have more)
                                       "fallbacks": sum(r["fallbacks"] for r in rs),
-                                      "evals": len(rs[0]["values"])}
+                                      "trials": sum(len(r["values"]) for r in rs)}
                 out[f"{pname}/{method}/b{batch}"] = row
     return out
 
@@ -397,9 +400,9 @@ def print_report(args, fig: Dict, pause: Dict, latency: List[Dict], defects: Lis
             print(line)
     if pause:
         print(f"\n== pausing client ({args.pause:g} s per trial) vs instant client, first {args.pause_evals} "
-              f"evaluations, {args.pause_seeds} seeds: median regret [fallbacks served in the run]")
+              f"evaluations, {args.pause_seeds} seeds: median regret [fallbacks served of all the runs' trials]")
         for key, row in pause.items():
-            cells = "   ".join(f"{label} {fmt(v['median_regret'])} [{v['fallbacks']} in {v['evals']}]"
+            cells = "   ".join(f"{label} {fmt(v['median_regret'])} [{v['fallbacks']} of {v['trials']}]"
                                for label, v in row.items())
             print(f"{key:32s} {cells}")
     if latency:
@@ -407,7 +410,7 @@ def print_report(args, fig: Dict, pause: Dict, latency: List[Dict], defects: Lis
         for l in latency:
             print(f"N={l['observations']:5d}: ask p50 {1e3 * l['p50_s']:.1f} ms, p90 {1e3 * l['p90_s']:.1f} ms, "
                   f"max {1e3 * l['max_s']:.1f} ms over {l['asks']} asks; origins {l['origins'] or 'not reported'}; "
-                  f"fallbacks (metrics) {l['fallbacks_metrics_delta']}")
+                  f"fallbacks in the whole sweep (metrics) {l['fallbacks_metrics_delta']} of {l['observations'] + l['asks']}")
     print(f"\n== summary (regrets below {FLOOR:g} x the problem's scale, the median regret of a run's first "
           "evaluation, count as that floor in ratios)")
     for key, v in sorted(fig["summary"].items()):

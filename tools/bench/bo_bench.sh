@@ -10,7 +10,9 @@
 #       [--problems branin,...] [--methods random,tpe,bayes,optuna_tpe,optuna_random]
 #       [--batches 1,4] [--pause 0.3] [--pause-problems branin,hartmann6]
 #       [--pause-seeds 5] [--pause-evals 50] [--latency-observations 100,1000]
-#       [--latency-asks 20] [--ask-timeout 120] [--json-out FILE]
+#       [--latency-asks 20] [--ask-timeout 120] [--json-out FILE] [--runs-out FILE]
+#   /usr/bin/python3 tools/bench/bo_bench.py --report-from FILE [settings flags]
+#       prints the report again from a --runs-out file (raw values of every run)
 #
 # Suite (tools/bench/bo_problems.py): Branin, Hartmann3, Hartmann6, Ackley-5,
 # Levy-6 (3 integer dimensions), Rosenbrock-4, Styblinski-Tang-10,
@@ -25,9 +27,11 @@
 # against Optuna TPE, and defects the harness saw; the last line is one JSON
 # object with every figure. Asserts nothing about the figures.
 #
-# Duration on the project's 2-core machine: the full run about 30-40 minutes
-# (more while the coordinator's suggesters are slow: every model ask is a fit);
-# --quick (2 seeds, 30 evaluations, Branin, Rosenbrock-4, SVR) about 2 minutes.
+# Duration on the project's 2-core machine: the full run took 28 minutes
+# (shared with other builds, load ~10) against a coordinator that served most
+# bayes asks a quasi-random fallback at once; fresh suggestions add every model
+# fit to the run, so budget ~40 minutes. --quick (2 seeds, 30 evaluations,
+# Branin, Rosenbrock-4, SVR) about 1.5 minutes.
 #
 # Environment:
 #   HPSWEEP_PYTHON     Debian's python3 with Optuna 3.1 and scikit-learn
