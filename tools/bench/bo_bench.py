@@ -581,6 +581,8 @@ def measure(args):
             if l["fallbacks_metrics_delta"] or l["origins"].get("fallback"):
                 defects.append(f"latency N={n}: fallbacks served (metrics delta {l['fallbacks_metrics_delta']}, "
                                f"origins {l['origins']})")
+            if l["origins"] and set(l["origins"]) != {"model"}:
+                defects.append(f"latency N={n}: the timed asks were not all model suggestions: {l['origins']}")
             print(f"[latency N={n}] p50 {1e3 * l['p50_s']:.1f} ms", file=sys.stderr, flush=True)
         except (ApiError, OSError, RuntimeError) as e:
             defects.append(f"latency N={n}: {type(e).__name__}: {e}")
