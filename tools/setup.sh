@@ -14,6 +14,8 @@ PACKAGES=(
   libopenblas0-pthread
   # Anchors run on Debian's system python3 (benchmarks compare against them).
   python3 python3-torch python3-optuna
+  # The BO benchmark's model-tuning task (tools/bench/bo_problems.py).
+  python3-sklearn
   # Used by tests and tools.
   curl procps
   # Fuzzing (tools/fuzz.sh): Debian's clang and its libFuzzer/sanitizer runtimes.

@@ -1,0 +1,97 @@
+"""A minimal hpsweep ask/tell client over HTTP/1.1 keep-alive, standard library
+only: what an external program that tunes with hpsweep would write. It speaks
+the documented API (proto/openapi.yaml) and nothing else.
+
+One `Connection` per thread: http.client connections are not thread-safe.
+Every call raises `ApiError` (with the HTTP status and the error body) on a
+non-2xx answer, so a benchmark never mistakes an error for a result.
+"""
+import http.client
+import json
+import time
+import urllib.parse
+from typing import Dict, List, Optional, Tuple
+
+
+class ApiError(RuntimeError):
+    def __init__(self, method: str, path: str, status: int, body: str):
+        super().__init__(f"{method} {path}: HTTP {status}: {body[:500]}")
+        self.status = status
+        self.body = body
+
+
+class Connection:
+    """One keep-alive connection to a coordinator. Not thread-safe."""
+
+    def __init__(self, endpoint: str, token: str, timeout_s: float = 600.0):
+        url = urllib.parse.urlsplit(endpoint if "://" in endpoint else "http://" + endpoint)
+        self._host, self._port = url.hostname, url.port or 80
+        self._token = token
+        self._timeout_s = timeout_s
+        self._conn: Optional[http.client.HTTPConnection] = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def request(self, method: str, path: str, body=None) -> Tuple[int, str]:
+        """Sends one request; reconnects once if the server closed an idle
+        connection (never after the request reached it: asks are not replayed)."""
+        payload = None if body is None else json.dumps(body).encode()
+        headers = {"Authorization": f"Bearer {self._token}"}
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
+        for attempt in (0, 1):
+            if self._conn is None:
+                self._conn = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout_s)
+            try:
+                self._conn.request(method, path, body=payload, headers=headers)
+            except (ConnectionError, http.client.HTTPException):
+                self.close()  # stale keep-alive connection: the request was not sent
+                if attempt:
+                    raise
+                continue
+            response = self._conn.getresponse()
+            text = response.read().decode()
+            if response.getheader("Connection", "").lower() == "close":
+                self.close()
+            if not 200 <= response.status < 300:
+                raise ApiError(method, path, response.status, text)
+            return response.status, text
+        raise AssertionError("unreachable")
+
+    def call(self, method: str, path: str, body=None):
+        return json.loads(self.request(method, path, body)[1])
+
+    # --- The endpoints the benchmark uses --------------------------------------
+
+    def create_sweep(self, spec: Dict) -> Dict:
+        return self.call("POST", "/api/v1/sweeps", spec)
+
+    def ask(self, sweep_id: int, client_id: str, lease_seconds: int = 600) -> Tuple[Dict, float]:
+        """One trial of `sweep_id`, or an answer without trials. Returns the
+        answer and the seconds it took (request sent to answer read)."""
+        start = time.perf_counter()
+        answer = self.call("POST", "/api/v1/ask", {"client_id": client_id, "count": 1, "kind": "client",
+                                                   "sweep_id": sweep_id, "lease_seconds": lease_seconds})
+        return answer, time.perf_counter() - start
+
+    def complete(self, trial_id: int, client_id: str, values: Dict[str, float]) -> Dict:
+        return self.call("POST", f"/api/v1/trials/{trial_id}/complete",
+                         {"client_id": client_id, "values": values})
+
+    def sweep(self, sweep_id: int) -> Dict:
+        return self.call("GET", f"/api/v1/sweeps/{sweep_id}")
+
+    def metrics(self) -> Dict[str, float]:
+        """GET /metrics as {series: value} (Prometheus text, labels kept in the key)."""
+        out = {}
+        for line in self.request("GET", "/metrics")[1].splitlines():
+            if line and not line.startswith("#"):
+                key, _, value = line.rpartition(" ")
+                try:
+                    out[key] = float(value)
+                except ValueError:
+                    pass
+        return out
