@@ -55,8 +55,8 @@ struct MemoryState {
       if (limit != 0 && out.size() >= limit) break;
       T record;
       Status decoded = decode(it->first, it->second, &record);
-      if (!decoded.ok() && undecodable == nullptr) return decoded;
       if (!decoded.ok()) {
+        if (undecodable == nullptr) return decoded;
         undecodable->push_back(internal::Undecodable(t, it->first, std::move(decoded)));
         continue;
       }
