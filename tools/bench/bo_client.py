@@ -52,7 +52,16 @@ class Connection:
                 if attempt:
                     raise
                 continue
-            response = self._conn.getresponse()
+            try:
+                response = self._conn.getresponse()
+            except (http.client.RemoteDisconnected, ConnectionResetError):
+                # The server closed a keep-alive connection that sat idle past
+                # its timeout as the request went out. Only a GET is safe to
+                # send again: an ask may have been served.
+                self.close()
+                if attempt or method != "GET":
+                    raise
+                continue
             text = response.read().decode()
             if response.getheader("Connection", "").lower() == "close":
                 self.close()
