@@ -8,12 +8,14 @@
 // SIGTERM/SIGINT stop it gracefully: requests in flight finish and every
 // acknowledged write is on disk.
 #include <signal.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include "common/logging.h"
 #include "coordinator/coordinator.h"
@@ -21,6 +23,15 @@
 #include "proto/api_client.h"
 
 namespace {
+
+int g_signal_pipe[2] = {-1, -1};
+
+// Async-signal-safe: only write(2).
+void OnSignal(int sig) {
+  const unsigned char byte = static_cast<unsigned char>(sig);
+  const ssize_t written = write(g_signal_pipe[1], &byte, 1);
+  (void)written;  // a full pipe already holds a signal: the stop is under way
+}
 
 constexpr char kUsage[] =
     "usage: hpsweep-coordinator --data-dir DIR [--host ADDR] [--port N] [--token-file PATH]\n"
@@ -92,12 +103,19 @@ int main(int argc, char** argv) {
   options.searcher_factory = hpsweep::coordinator::DefaultSearcherFactory();
   options.validator = hpsweep::coordinator::DefaultProgramValidator();
 
-  // Signals are taken synchronously by a dedicated thread.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // SIGTERM/SIGINT are caught by a handler that writes the signal number to a
+  // pipe, read by a dedicated thread. (Blocking them for sigwait is not
+  // enough: threads that libraries start before main, e.g. OpenBLAS's pool,
+  // keep them unblocked, and the default action would kill the process.)
+  if (pipe(g_signal_pipe) != 0) {
+    std::cerr << "hpsweep-coordinator: cannot create a pipe: " << std::strerror(errno) << "\n";
+    return 1;
+  }
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
 
   Coordinator coordinator(std::move(options));
   hpsweep::Status started = coordinator.Start();
@@ -106,8 +124,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::thread signal_thread([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
+    unsigned char sig = 0;
+    while (read(g_signal_pipe[0], &sig, 1) < 0 && errno == EINTR) {
+    }
     HPS_LOG(INFO) << "received " << strsignal(sig);
     coordinator.Stop();
   });

@@ -290,7 +290,8 @@ TEST(ResilienceE2eTest, IdleConnectionFloodNeitherStarvesRequestsNorFloodsTheLog
   const std::string dir = MakeTempDir("connections");
   CoordinatorUnderTest coordinator(dir + "/data", dir + "/coordinator.log");
   ASSERT_NO_FATAL_FAILURE(coordinator.Start({}, {"prlimit", "--nofile=1024:1024", "--"}));
-  const size_t log_lines_before = std::count(coordinator.Log().begin(), coordinator.Log().end(), '\n');
+  const std::string start_log = coordinator.Log();
+  const size_t log_lines_before = std::count(start_log.begin(), start_log.end(), '\n');
 
   sockaddr_in address{};
   address.sin_family = AF_INET;
