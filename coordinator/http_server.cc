@@ -42,16 +42,26 @@ class Session;
 
 // Shared by the listener and its sessions: the sessions waiting for a request
 // (idle), oldest first, so that at the connection cap the oldest can make
-// room, and a hook run whenever a session ends. Thread-safe.
+// room, and hooks run whenever a session becomes idle or ends. Thread-safe.
 class ConnectionTracker {
  public:
-  explicit ConnectionTracker(std::function<void()> on_closed) : on_closed_(std::move(on_closed)) {}
+  ConnectionTracker(std::function<void()> on_idle, std::function<void()> on_closed)
+      : on_idle_(std::move(on_idle)), on_closed_(std::move(on_closed)) {}
 
   // Lists `session` as idle; returns its key (never 0).
   uint64_t AddIdle(std::weak_ptr<Session> session) {
+    uint64_t key = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      idle_.emplace(++next_key_, std::move(session));
+      key = next_key_;
+    }
+    on_idle_();
+    return key;
+  }
+  bool HasIdle() {
     std::lock_guard<std::mutex> lock(mu_);
-    idle_.emplace(++next_key_, std::move(session));
-    return next_key_;
+    return !idle_.empty();
   }
   // Unlists a session; a key already taken (or 0) is ignored.
   void RemoveIdle(uint64_t key) {
@@ -71,6 +81,7 @@ class ConnectionTracker {
   void Closed() { on_closed_(); }
 
  private:
+  const std::function<void()> on_idle_;
   const std::function<void()> on_closed_;
   std::mutex mu_;
   std::map<uint64_t, std::weak_ptr<Session>> idle_;  // by key: oldest first
@@ -444,13 +455,21 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
     if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
     if (ec) return UnavailableError("cannot listen on " + where + ": " + ec.message());
     max_connections_ = EffectiveConnectionCap(options_.max_connections);
-    // Sessions end on their own strands; the count changes on the acceptor's.
+    // Sessions end and idle on their own strands; the count and the pause
+    // change on the acceptor's.
     std::weak_ptr<Listener> weak = weak_from_this();
-    tracker_ = std::make_shared<ConnectionTracker>([weak, executor = acceptor_.get_executor()] {
-      net::post(executor, [weak] {
-        if (auto self = weak.lock()) self->OnSessionClosed();
-      });
-    });
+    auto executor = acceptor_.get_executor();
+    tracker_ = std::make_shared<ConnectionTracker>(
+        [weak, executor] {
+          auto self = weak.lock();
+          if (!self || !self->paused_.load()) return;  // the common case: nothing to do
+          net::post(executor, [self] { self->Resume(); });
+        },
+        [weak, executor] {
+          net::post(executor, [weak] {
+            if (auto self = weak.lock()) self->OnSessionClosed();
+          });
+        });
     return acceptor_.local_endpoint().port();
   }
 
@@ -478,17 +497,13 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   // Starts one accept unless one is pending, the acceptor is closed, a
-  // backoff is running, or the cap is reached with no idle session to close.
+  // backoff is running, or the cap is reached with no idle session that could
+  // make room (then it pauses until a session ends or becomes idle).
   void Accept() {
     if (!acceptor_.is_open() || accepting_ || backing_off_) return;
-    if (open_.load() >= max_connections_) {
-      std::shared_ptr<Session> idle = tracker_->TakeOldestIdle();
-      if (!idle) {
-        paused_ = true;  // OnSessionClosed resumes
-        return;
-      }
-      idle->Evict();
-      ++evicted_;
+    if (open_.load() >= max_connections_ && !tracker_->HasIdle()) {
+      paused_.store(true);
+      return;
     }
     accepting_ = true;
     acceptor_.async_accept(net::make_strand(ioc_),
@@ -502,6 +517,13 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
     backoff_ = std::chrono::milliseconds(0);
     ++open_;
     ++accepted_;
+    // Over the cap: the oldest idle connection makes room for this one.
+    if (open_.load() > max_connections_) {
+      if (std::shared_ptr<Session> idle = tracker_->TakeOldestIdle()) {
+        idle->Evict();
+        ++evicted_;
+      }
+    }
     socket.set_option(tcp::no_delay(true), ec);  // small JSON replies: no Nagle delay
     std::make_shared<Session>(std::move(socket), handler_, options_, in_flight_, tracker_)->Run();
     Accept();
@@ -536,10 +558,11 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
 
   void OnSessionClosed() {
     --open_;
-    if (paused_ && open_.load() < max_connections_) {
-      paused_ = false;
-      Accept();
-    }
+    Resume();
+  }
+
+  void Resume() {
+    if (paused_.exchange(false)) Accept();
   }
 
   net::io_context& ioc_;
@@ -551,7 +574,7 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
   std::shared_ptr<ConnectionTracker> tracker_;
   int max_connections_ = 0;
   bool accepting_ = false;
-  bool paused_ = false;
+  std::atomic<bool> paused_{false};  // read by the idle hook on session strands
   bool backing_off_ = false;
   std::chrono::milliseconds backoff_{0};
   LogRateLimiter accept_log_;

@@ -322,7 +322,9 @@ TEST(ResilienceE2eTest, IdleConnectionFloodNeitherStarvesRequestsNorFloodsTheLog
     return at == std::string::npos ? -1.0 : std::stod(metrics->body.substr(at + name.size() + 2));
   };
   EXPECT_EQ(value("hpsweep_http_connections_max"), 512);
-  EXPECT_LE(value("hpsweep_http_connections"), 512 + 1);  // one eviction may be in flight
+  // An accept over the cap closes the oldest idle connection; a few such
+  // closes may still be on their way.
+  EXPECT_LE(value("hpsweep_http_connections"), 512 + 4);
   EXPECT_GT(value("hpsweep_http_connections_evicted_total"), 0);
   for (int fd : idle) ::close(fd);
 
