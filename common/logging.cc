@@ -62,9 +62,37 @@ void SetLogPrefix(std::string prefix) {
   Prefix() = std::move(prefix);
 }
 
+LogRateLimiter::LogRateLimiter(std::chrono::milliseconds period, int burst)
+    : period_us_(std::max<int64_t>(1, period.count() * 1000)), burst_(std::max(1, burst)) {}
+
+bool LogRateLimiter::Allow(int64_t* suppressed) {
+  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::steady_clock::now().time_since_epoch())
+                             .count();
+  return AllowAt(now_us, suppressed);
+}
+
+bool LogRateLimiter::AllowAt(int64_t now_us, int64_t* suppressed) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (window_start_us_ == INT64_MIN || now_us - window_start_us_ >= period_us_) {
+    window_start_us_ = now_us;
+    in_window_ = 0;
+  }
+  if (in_window_ >= burst_) {
+    ++suppressed_;
+    *suppressed = 0;
+    return false;
+  }
+  ++in_window_;
+  *suppressed = suppressed_;
+  suppressed_ = 0;
+  return true;
+}
+
 namespace internal {
 
-LogMessage::LogMessage(LogLevel level, const char* file, int line) : level_(level) {
+LogMessage::LogMessage(LogLevel level, const char* file, int line, int64_t suppressed)
+    : level_(level), suppressed_(suppressed) {
   const auto now = std::chrono::system_clock::now();
   const std::time_t secs = std::chrono::system_clock::to_time_t(now);
   const auto micros =
@@ -87,6 +115,7 @@ LogMessage::LogMessage(LogLevel level, const char* file, int line) : level_(leve
 }
 
 LogMessage::~LogMessage() {
+  if (suppressed_ > 0) stream_ << " (" << suppressed_ << " similar messages suppressed)";
   std::string text = stream_.str();
   text.push_back('\n');
   // One write per line keeps lines whole across threads and processes.

@@ -12,10 +12,22 @@
 // HPS_CHECK is for broken invariants only: it aborts. Bad input and lost peers
 // are reported with a Status instead.
 //
+// An error that can repeat at the rate of its cause (a failing accept(), a
+// storage probe) goes through a LogRateLimiter so the log never floods:
+//
+//   LogRateLimiter accept_errors_;  // one per call site, a member
+//   HPS_LOG_LIMITED(WARNING, accept_errors_) << "accept failed: " << ec.message();
+//
+// writes at most `burst` lines per `period`; the next line written after a
+// quiet spell ends with " (N similar messages suppressed)".
+//
 // Thread safety: all functions here are thread-safe.
 #ifndef HPSWEEP_COMMON_LOGGING_H_
 #define HPSWEEP_COMMON_LOGGING_H_
 
+#include <chrono>
+#include <cstdint>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -31,12 +43,35 @@ bool ParseLogLevel(std::string_view name, LogLevel* level);
 // Text inserted after the level letter of every line, e.g. "rank 1".
 void SetLogPrefix(std::string prefix);
 
+// Lets through at most `burst` log lines per `period` from one call site and
+// counts the rest. Thread-safe.
+class LogRateLimiter {
+ public:
+  // Default: 5 lines per 10 s.
+  explicit LogRateLimiter(std::chrono::milliseconds period = std::chrono::seconds(10),
+                          int burst = 5);
+  // True when a line may be written now; then *suppressed is the number of
+  // lines refused since the last one let through (0 otherwise).
+  bool Allow(int64_t* suppressed);
+  // Allow with an explicit monotonic time in microseconds (tests).
+  bool AllowAt(int64_t now_us, int64_t* suppressed);
+
+ private:
+  const int64_t period_us_;
+  const int burst_;
+  std::mutex mu_;
+  int64_t window_start_us_ = INT64_MIN;
+  int in_window_ = 0;
+  int64_t suppressed_ = 0;
+};
+
 namespace internal {
 
 // Collects one log line and writes it when destroyed; aborts for kFatal.
+// `suppressed` > 0 appends " (N similar messages suppressed)".
 class LogMessage {
  public:
-  LogMessage(LogLevel level, const char* file, int line);
+  LogMessage(LogLevel level, const char* file, int line, int64_t suppressed = 0);
   ~LogMessage();
   LogMessage(const LogMessage&) = delete;
   LogMessage& operator=(const LogMessage&) = delete;
@@ -44,6 +79,7 @@ class LogMessage {
 
  private:
   LogLevel level_;
+  int64_t suppressed_;
   std::ostringstream stream_;
 };
 
@@ -68,6 +104,16 @@ struct Voidify {
             ::hpsweep::internal::LogMessage(HPS_LOG_LEVEL_##level, __FILE__, \
                                             __LINE__)                       \
                 .stream()
+
+// Like HPS_LOG, through `limiter` (a LogRateLimiter). Not for use as the
+// body of an unbraced if/else.
+#define HPS_LOG_LIMITED(level, limiter)                                              \
+  if (int64_t hps_suppressed_ = 0; HPS_LOG_LEVEL_##level < ::hpsweep::MinLogLevel() || \
+                                   !(limiter).Allow(&hps_suppressed_)) {              \
+  } else                                                                             \
+    ::hpsweep::internal::LogMessage(HPS_LOG_LEVEL_##level, __FILE__, __LINE__,        \
+                                    hps_suppressed_)                                  \
+        .stream()
 
 #define HPS_CHECK(cond)                                                                 \
   (cond) ? (void)0                                                                      \

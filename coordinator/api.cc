@@ -91,6 +91,9 @@ HttpResponse Api::ErrorResponse(const Status& status) {
   if (status.code() == StatusCode::kUnauthenticated) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
   }
+  if (r.status == 503) {
+    r.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
+  }
   return r;
 }
 
@@ -128,7 +131,9 @@ namespace {
 // the first byte is stored and again before the checkpoint is recorded.
 class CheckpointSink final : public BodySink, public std::enable_shared_from_this<CheckpointSink> {
  public:
-  CheckpointSink(std::function<void(std::function<void()>)> on_service, SweepService* service,
+  // `service` points at the Api's current service, read on the service strand.
+  CheckpointSink(std::function<void(std::function<void()>)> on_service,
+                 SweepService* const* service,
                  Store* store, net::thread_pool* blocking, uint64_t trial_id, int64_t step,
                  std::string client_id, std::function<void(WriteSet, Json, ReplyCallback)> commit,
                  std::function<HttpResponse(const Status&)> error)
@@ -162,7 +167,7 @@ class CheckpointSink final : public BodySink, public std::enable_shared_from_thi
         self->writer_.reset();
         if (!info.ok()) return reply(self->error_(info.status()));
         self->on_service_([self, info = *info, reply = std::move(reply)]() mutable {
-          auto m = self->service_->CheckpointStored(self->trial_id_, info.step);
+          auto m = (*self->service_)->CheckpointStored(self->trial_id_, info.step);
           if (!m.ok()) return reply(self->error_(m.status()));
           Json body = {{"trial_id", info.trial_id},
                        {"step", info.step},
@@ -180,7 +185,7 @@ class CheckpointSink final : public BodySink, public std::enable_shared_from_thi
  private:
   void CheckLeaseThen(std::function<void(Status)> next) {
     on_service_([self = shared_from_this(), next = std::move(next)] {
-      next(self->service_->CheckCheckpointUpload(self->trial_id_, self->client_id_));
+      next((*self->service_)->CheckCheckpointUpload(self->trial_id_, self->client_id_));
     });
   }
 
@@ -192,7 +197,7 @@ class CheckpointSink final : public BodySink, public std::enable_shared_from_thi
   }
 
   std::function<void(std::function<void()>)> on_service_;
-  SweepService* service_;
+  SweepService* const* service_;
   Store* store_;
   net::thread_pool* blocking_;
   uint64_t trial_id_;
@@ -239,6 +244,9 @@ HttpHandler::HeadResult Api::OnHeaders(const HttpRequest& head) {
   if (!Authorized(head)) {
     return ErrorResponse(UnauthenticatedError("a valid bearer token is required"));
   }
+  if (options_.storage && !options_.storage->writable()) {
+    return ErrorResponse(options_.storage->Unavailable());
+  }
   auto trial = ParseId(parts[1], "trial id");
   if (!trial.ok()) return ErrorResponse(trial.status());
   auto step = ParseId(parts[3], "step");
@@ -249,7 +257,7 @@ HttpHandler::HeadResult Api::OnHeaders(const HttpRequest& head) {
   }
   const int64_t start_us = clock_->MonotonicMicros();
   return std::shared_ptr<BodySink>(std::make_shared<CheckpointSink>(
-      [this](std::function<void()> fn) { OnService(std::move(fn)); }, service_, store_, blocking_,
+      [this](std::function<void()> fn) { OnService(std::move(fn)); }, &service_, store_, blocking_,
       *trial, step.ok() ? static_cast<int64_t>(*step) : 0, client->second,
       [this, start_us](WriteSet writes, Json body, ReplyCallback reply) {
         CommitThenReply(std::move(writes), std::move(body), 201, std::move(reply),
@@ -280,7 +288,13 @@ void Api::Route(HttpRequest req, ReplyCallback reply, int64_t start_us) {
     Reply(reply, ErrorResponse(s), route, start_us);
   };
   if (req.path == "/healthz") {
-    return Reply(reply, JsonResponse(200, {{"status", "ok"}}), "healthz", start_us);
+    // 200 either way: a degraded coordinator still serves reads, and a restart
+    // would not bring the disk back.
+    Json health = {{"status", "ok"}};
+    if (options_.storage && !options_.storage->writable()) {
+      health = {{"status", "degraded"}, {"reason", options_.storage->Unavailable().message()}};
+    }
+    return Reply(reply, JsonResponse(200, health), "healthz", start_us);
   }
   if (req.path == "/metrics") {
     return OnService([this, reply = std::move(reply), start_us]() mutable {
@@ -299,6 +313,9 @@ void Api::Route(HttpRequest req, ReplyCallback reply, int64_t start_us) {
   if ((mutating || worker_protocol) && !Authorized(req)) {
     return fail("unauthenticated", UnauthenticatedError("a valid bearer token is required "
                                                         "(Authorization: Bearer <token>)"));
+  }
+  if (mutating && options_.storage && !options_.storage->writable()) {
+    return fail("storage_unavailable", options_.storage->Unavailable());
   }
   auto no_route = [&] {
     fail("unknown", NotFoundError("no such endpoint: " + method + " " + req.path));
@@ -491,20 +508,27 @@ std::string Api::RenderMetrics() {
   const ServiceStats s = service_->Stats();
   const CommitStats c = committer_->Stats();
   std::ostringstream out;
-  out << "# TYPE hpsweep_sweeps gauge\nhpsweep_sweeps " << s.sweeps << "\n"
+  out << "# HELP hpsweep_sweeps Sweeps known to the coordinator.\n"
+      << "# TYPE hpsweep_sweeps gauge\nhpsweep_sweeps " << s.sweeps << "\n"
+      << "# HELP hpsweep_trials Trials by state.\n"
       << "# TYPE hpsweep_trials gauge\n";
   for (const auto& [state, n] : s.trials_by_state) {
     out << "hpsweep_trials{state=\"" << proto::TrialStateName(state) << "\"} " << n << "\n";
   }
-  out << "# TYPE hpsweep_leases_expired_total counter\nhpsweep_leases_expired_total "
+  out << "# HELP hpsweep_leases_expired_total Leases that ran out before their trial ended.\n"
+      << "# TYPE hpsweep_leases_expired_total counter\nhpsweep_leases_expired_total "
       << s.leases_expired << "\n"
+      << "# HELP hpsweep_trials_requeued_total Trials put back to pending after a lease expired.\n"
       << "# TYPE hpsweep_trials_requeued_total counter\nhpsweep_trials_requeued_total "
       << s.trials_requeued << "\n"
+      << "# HELP hpsweep_clients Workers and ask/tell clients seen.\n"
       << "# TYPE hpsweep_clients gauge\nhpsweep_clients " << s.clients << "\n"
       << "# HELP hpsweep_suggestions_fallback_total Trials given a quasi-random point because no "
          "fresh model suggestion came within the sweep's wait bound (or the fit failed).\n"
       << "# TYPE hpsweep_suggestions_fallback_total counter\nhpsweep_suggestions_fallback_total "
       << s.suggestions_fallback << "\n"
+      << "# HELP hpsweep_suggestions_computed_total Suggestions computed by slow searchers in "
+         "the background.\n"
       << "# TYPE hpsweep_suggestions_computed_total counter\nhpsweep_suggestions_computed_total "
       << s.suggestions_computed << "\n"
       << "# HELP hpsweep_suggestions_stale_total Computed suggestions dropped because a result "
@@ -516,14 +540,20 @@ std::string Api::RenderMetrics() {
       << s.asks_deferred << "\n"
       << "# HELP hpsweep_asks_waiting Asks waiting for a model fit now.\n"
       << "# TYPE hpsweep_asks_waiting gauge\nhpsweep_asks_waiting " << s.asks_waiting << "\n"
+      << "# HELP hpsweep_suggestion_errors_total Background suggestion computations that failed.\n"
       << "# TYPE hpsweep_suggestion_errors_total counter\nhpsweep_suggestion_errors_total "
       << s.suggestion_errors << "\n"
+      << "# HELP hpsweep_suggestion_seconds_total Time spent computing suggestions in the "
+         "background.\n"
       << "# TYPE hpsweep_suggestion_seconds_total counter\nhpsweep_suggestion_seconds_total "
       << s.suggestion_seconds << "\n"
+      << "# HELP hpsweep_commit_batches_total Group commits (one synced store write each).\n"
       << "# TYPE hpsweep_commit_batches_total counter\nhpsweep_commit_batches_total " << c.batches
       << "\n"
+      << "# HELP hpsweep_commit_submissions_total Write sets submitted for commit.\n"
       << "# TYPE hpsweep_commit_submissions_total counter\nhpsweep_commit_submissions_total "
       << c.submissions << "\n"
+      << "# HELP hpsweep_commit_seconds_total Time spent in store commits.\n"
       << "# TYPE hpsweep_commit_seconds_total counter\nhpsweep_commit_seconds_total "
       << static_cast<double>(c.commit_micros) * 1e-6 << "\n";
   return metrics_->Render(out.str());

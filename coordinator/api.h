@@ -19,6 +19,7 @@
 #include "coordinator/group_committer.h"
 #include "coordinator/http_server.h"
 #include "coordinator/metrics.h"
+#include "coordinator/storage_health.h"
 #include "coordinator/store.h"
 #include "coordinator/sweep_service.h"
 
@@ -28,6 +29,12 @@ struct ApiOptions {
   // Bearer token required for every mutating call and the worker protocol.
   // Empty disables authentication (tests only). Default: empty.
   std::string token;
+  // While it says storage is not writable, every mutating request is answered
+  // 503 "storage unavailable: ..." and reads are served. Must outlive the Api.
+  // Default: none (always writable).
+  const StorageHealth* storage = nullptr;
+  // Retry-After (seconds) sent with every 503. Default: 5.
+  int retry_after_seconds = 5;
 };
 
 class Api final : public HttpHandler {
@@ -45,6 +52,9 @@ class Api final : public HttpHandler {
 
   // The Prometheus text of /metrics (also for tests).
   std::string RenderMetrics();
+  // Serves from `service` from now on (the coordinator's state rebuilt from
+  // disk). REQUIRES: called on the service strand; `service` outlives its use.
+  void SetService(SweepService* service) { service_ = service; }
 
  private:
   struct Route;

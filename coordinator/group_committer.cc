@@ -4,6 +4,15 @@
 
 namespace hpsweep::coordinator {
 
+namespace {
+
+// What a writer is told while storage fails: retry later (503).
+Status StorageUnavailable(const Status& cause) {
+  return UnavailableError("storage unavailable: " + cause.message());
+}
+
+}  // namespace
+
 GroupCommitter::GroupCommitter(Store* store, Clock* clock,
                                std::function<void(const Status&)> on_failure)
     : store_(store), clock_(clock), on_failure_(std::move(on_failure)) {
@@ -32,6 +41,21 @@ void GroupCommitter::Flush() {
   idle_cv_.wait(lock, [this] { return queue_.empty() && !busy_; });
 }
 
+void GroupCommitter::Resume() {
+  std::deque<Item> stale;
+  Status failure;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    idle_cv_.wait(lock, [this] { return !busy_; });
+    if (failed_.ok()) return;
+    failure = StorageUnavailable(failed_);
+    stale.swap(queue_);
+    failed_ = Status();
+  }
+  for (Item& item : stale) item.done(failure);
+  idle_cv_.notify_all();
+}
+
 CommitStats GroupCommitter::Stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   return stats_;
@@ -51,9 +75,7 @@ void GroupCommitter::Run() {
     const Status already_failed = failed_;
     lock.unlock();
 
-    Status status = already_failed.ok() ? Status() : UnavailableError(
-        "the coordinator stopped accepting writes after a storage failure: " +
-        already_failed.message());
+    Status status = already_failed.ok() ? Status() : StorageUnavailable(already_failed);
     int64_t micros = 0;
     if (status.ok()) {
       WriteSet merged;
@@ -64,6 +86,8 @@ void GroupCommitter::Run() {
         micros = clock_->MonotonicMicros() - start;
       }
     }
+    const Status failed_here = already_failed.ok() ? status : Status();
+    if (!failed_here.ok()) status = StorageUnavailable(failed_here);
     for (Item& item : batch) item.done(status);
 
     lock.lock();
@@ -71,14 +95,14 @@ void GroupCommitter::Run() {
     stats_.submissions += static_cast<int64_t>(batch.size());
     stats_.commit_micros += micros;
     busy_ = false;
-    if (!status.ok() && failed_.ok()) {
-      failed_ = status;
+    if (!failed_here.ok() && failed_.ok()) {
+      failed_ = failed_here;
       lock.unlock();
-      HPS_LOG(ERROR) << "storage commit failed: " << status;
-      if (on_failure_) on_failure_(status);
+      HPS_LOG(ERROR) << "storage commit failed: " << failed_here;
+      if (on_failure_) on_failure_(failed_here);
       lock.lock();
     }
-    if (queue_.empty()) idle_cv_.notify_all();
+    idle_cv_.notify_all();  // Flush waits for an empty queue, Resume for !busy_
   }
 }
 

@@ -8,8 +8,9 @@
 // client still gets one fsync per request.
 //
 // A failed commit leaves memory ahead of disk; the committer reports it to the
-// `on_failure` hook (the coordinator stops: it is restarted from what is on
-// disk) and answers every later submission with UNAVAILABLE.
+// `on_failure` hook (the coordinator goes read-only and rebuilds its state
+// from disk) and answers every later submission with UNAVAILABLE "storage
+// unavailable: ..." until Resume.
 //
 // Thread safety: Submit may be called from any thread; callbacks run on the
 // committer thread and must not block.
@@ -50,6 +51,11 @@ class GroupCommitter {
   void Submit(WriteSet writes, Callback done);
   // Blocks until everything submitted so far has been committed.
   void Flush();
+  // Accepts writes again after a failure. Submissions queued before the call
+  // are answered with the failure: they came from the in-memory state that
+  // the caller has just replaced with one rebuilt from disk. REQUIRES: called
+  // on the thread that submits (no Submit concurrently).
+  void Resume();
   CommitStats Stats() const;
 
  private:

@@ -5,6 +5,8 @@
 // the handler replies — possibly later, from another thread.
 //
 // Every read has a timeout and every body a size limit; keep-alive is honoured;
+// the number of open connections is capped (see max_connections), and the
+// accept loop never spins: at the cap or out of file descriptors it waits.
 // request bodies may be streamed into a BodySink and responses streamed from a
 // BodySource (chunked), so a large checkpoint is never held whole in memory.
 //
@@ -100,7 +102,28 @@ struct HttpServerOptions {
   // Deadline for reading a request's headers and body, and for writing a
   // response. Idle keep-alive connections are closed after it. Default: 30 s.
   std::chrono::milliseconds io_timeout{30000};
+  // Most connections open at once. At the cap the oldest idle connection
+  // (waiting for its next request) is closed to make room for a new one; with
+  // none idle, accepting pauses until a connection closes. Lowered at Start,
+  // with a warning, to what the open-file limit (RLIMIT_NOFILE) leaves after
+  // kReservedDescriptors. Default: 512.
+  int max_connections = 512;
   Status Validate() const;
+};
+
+// File descriptors the connection cap leaves to everything else in the
+// process: RocksDB's files, logs, checkpoint streams, pipes.
+inline constexpr int kReservedDescriptors = 128;
+
+struct HttpServerStats {
+  int64_t open_connections = 0;
+  // The cap in force (after the open-file limit).
+  int64_t max_connections = 0;
+  int64_t accepted = 0;
+  // Idle connections closed to make room at the cap.
+  int64_t evicted = 0;
+  // accept() failures (out of descriptors, ...), each followed by a backoff.
+  int64_t accept_errors = 0;
 };
 
 class HttpServer {
@@ -118,6 +141,8 @@ class HttpServer {
   uint16_t port() const { return port_; }
   // Requests read but not yet fully answered.
   int64_t in_flight() const { return in_flight_->load(); }
+  // Thread-safe; zeros before Start.
+  HttpServerStats Stats() const;
 
  private:
   class Listener;

@@ -20,6 +20,12 @@ void Metrics::Increment(const std::string& name, int64_t by) {
   counters_[name] += by;
 }
 
+void Metrics::AddCallback(std::string name, std::string type, std::string help,
+                          std::function<double()> value) {
+  std::lock_guard<std::mutex> lock(mu_);
+  callbacks_.push_back({std::move(name), std::move(type), std::move(help), std::move(value)});
+}
+
 int64_t Metrics::Counter(const std::string& name) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = counters_.find(name);
@@ -50,7 +56,13 @@ std::string Metrics::Render(const std::string& extra) const {
         << "\n";
   }
   for (const auto& [name, n] : counters_) {
-    out << "# TYPE hpsweep_" << name << " counter\nhpsweep_" << name << " " << n << "\n";
+    out << "# HELP hpsweep_" << name << "_total Count of " << name << " events.\n"
+        << "# TYPE hpsweep_" << name << "_total counter\nhpsweep_" << name << "_total " << n
+        << "\n";
+  }
+  for (const Callback& c : callbacks_) {
+    out << "# HELP " << c.name << " " << c.help << "\n# TYPE " << c.name << " " << c.type << "\n"
+        << c.name << " " << c.value() << "\n";
   }
   out << extra;
   return out.str();

@@ -7,10 +7,12 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace hpsweep::coordinator {
 
@@ -19,8 +21,14 @@ class Metrics {
   // Counts one request of `route` answered with `status`, taking `seconds` of
   // server time (headers read to reply handed to the transport).
   void ObserveRequest(const std::string& route, int status, double seconds);
+  // Adds `by` to the counter hpsweep_<name>_total.
   void Increment(const std::string& name, int64_t by = 1);
   int64_t Counter(const std::string& name) const;
+  // A value kept elsewhere, read at every Render: `type` is "gauge" or
+  // "counter" (then `name` ends in _total). `value` must stay callable
+  // while Render may run.
+  void AddCallback(std::string name, std::string type, std::string help,
+                   std::function<double()> value);
   // Prometheus text for everything recorded; `extra` is appended verbatim.
   std::string Render(const std::string& extra) const;
 
@@ -36,6 +44,11 @@ class Metrics {
   std::map<std::pair<std::string, int>, int64_t> requests_;
   std::map<std::string, Histogram> latency_;
   std::map<std::string, int64_t> counters_;
+  struct Callback {
+    std::string name, type, help;
+    std::function<double()> value;
+  };
+  std::vector<Callback> callbacks_;
 };
 
 }  // namespace hpsweep::coordinator

@@ -34,6 +34,8 @@
 
 #include <array>
 #include <atomic>
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -60,9 +62,8 @@ Status FromRocks(const rocksdb::Status& s, std::string_view context) {
     case rocksdb::Status::kCorruption: return DataLossError(std::move(message));
     case rocksdb::Status::kNotSupported: return UnimplementedError(std::move(message));
     case rocksdb::Status::kInvalidArgument: return InvalidArgumentError(std::move(message));
-    case rocksdb::Status::kIOError:
-      if (s.IsNoSpace()) return ResourceExhaustedError(std::move(message));
-      return UnavailableError(std::move(message));
+    // A full disk is transient like any I/O error: retry once space is freed.
+    case rocksdb::Status::kIOError: return UnavailableError(std::move(message));
     case rocksdb::Status::kBusy:
     case rocksdb::Status::kTryAgain:
     case rocksdb::Status::kIncomplete:
@@ -343,9 +344,12 @@ class RocksCheckpointReader final : public CheckpointReader {
 
 class RocksStore final : public Store {
  public:
-  explicit RocksStore(std::shared_ptr<RocksDb> rdb) : rdb_(std::move(rdb)) {}
+  // `read_only`: why the store was opened read-only; empty for read-write.
+  explicit RocksStore(std::shared_ptr<RocksDb> rdb, std::string read_only = {})
+      : rdb_(std::move(rdb)), read_only_(std::move(read_only)) {}
 
   Status Commit(const WriteSet& writes) override {
+    HPS_RETURN_IF_ERROR(CheckWritable());
     HPS_ASSIGN_OR_RETURN(std::vector<internal::EncodedPut> puts, internal::EncodeWriteSet(writes));
     if (puts.empty()) return Status::Ok();
     rocksdb::WriteBatch batch;
@@ -394,6 +398,7 @@ class RocksStore final : public Store {
 
   StatusOr<std::unique_ptr<CheckpointWriter>> BeginCheckpoint(uint64_t trial_id,
                                                               int64_t step) override {
+    HPS_RETURN_IF_ERROR(CheckWritable());
     HPS_RETURN_IF_ERROR(internal::ValidateCheckpointStep(step));
     uint32_t counter = rdb_->next_writer.fetch_add(1);
     if (counter == UINT32_MAX) {
@@ -440,7 +445,33 @@ class RocksStore final : public Store {
     return out;
   }
 
+  Status Resume() override {
+    HPS_RETURN_IF_ERROR(CheckWritable());
+    // OK at once when there is no background error to recover from.
+    const rocksdb::Status resumed = rdb_->db->Resume();
+    if (resumed.IsBusy()) {
+      // After a full disk RocksDB recovers by itself, once a memtable's worth
+      // of space is free; until then it refuses to be resumed.
+      return UnavailableError(rdb_->dir + ": waiting for free space (RocksDB resumes once "
+                              "at least a memtable's worth, 64 MiB by default, is free)");
+    }
+    HPS_RETURN_IF_ERROR(FromRocks(resumed, "resuming writes to " + rdb_->dir));
+    std::string now;
+    internal::PutBe64(&now, static_cast<uint64_t>(rdb_->clock.NowMicros()));
+    return FromRocks(rdb_->db->Put(SyncedWrite(), rdb_->cf(Table::kMeta), kProbeKey, now),
+                     "test write to " + rdb_->dir);
+  }
+
  private:
+  // A meta row rewritten by Resume to prove that synced writes work.
+  static constexpr char kProbeKey[] = "storage_probe";
+
+  Status CheckWritable() const {
+    if (read_only_.empty()) return Status::Ok();
+    return UnavailableError(rdb_->dir + " is open read-only (" + read_only_ +
+                            "); restart the coordinator once writes can succeed");
+  }
+
   StatusOr<std::optional<internal::Manifest>> LatestManifest(uint64_t trial_id,
                                                              const rocksdb::Snapshot* snapshot) {
     std::string lower = internal::ManifestPrefix(trial_id);
@@ -464,6 +495,7 @@ class RocksStore final : public Store {
   }
 
   const std::shared_ptr<RocksDb> rdb_;
+  const std::string read_only_;
 };
 
 rocksdb::ColumnFamilyOptions TableOptions(Table t, const RocksStoreOptions& options,
@@ -487,8 +519,38 @@ rocksdb::ColumnFamilyOptions TableOptions(Table t, const RocksStoreOptions& opti
   return cf;
 }
 
+// RocksDB's own log lines, warnings and worse, go to ours (stderr, rate
+// limited) instead of a LOG file in the data directory. On a full disk that
+// file's writer fails, and Debian's RocksDB, built with assertions, aborts the
+// process at its next log line (WritableFileWriter: "Assertion
+// `sync_without_flush_called_' failed"), which is how a full disk used to
+// take the coordinator down.
+class RocksLogger final : public rocksdb::Logger {
+ public:
+  RocksLogger()
+      : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL), limiter_(std::chrono::minutes(1), 5) {}
+
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel() || level == rocksdb::InfoLogLevel::HEADER_LEVEL) return;
+    char line[1024];
+    std::vsnprintf(line, sizeof(line), format, ap);
+    if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL) {
+      HPS_LOG_LIMITED(ERROR, limiter_) << "rocksdb: " << line;
+    } else {
+      HPS_LOG_LIMITED(WARNING, limiter_) << "rocksdb: " << line;
+    }
+  }
+
+ private:
+  LogRateLimiter limiter_;
+};
+
 rocksdb::DBOptions DbOptions() {
   rocksdb::DBOptions db;
+  db.info_log = std::make_shared<RocksLogger>();
   db.create_if_missing = true;
   db.create_missing_column_families = true;
   db.max_background_jobs = 2;
@@ -559,7 +621,42 @@ Status Initialize(RocksDb* rdb) {
   return FromRocks(rdb->db->Write(SyncedWrite(), &batch), "initialising " + rdb->dir);
 }
 
+std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(const RocksStoreOptions& options) {
+  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (int i = 0; i < internal::kNumTables; ++i) {
+    Table t = static_cast<Table>(i);
+    descriptors.emplace_back(std::string(internal::TableName(t)), TableOptions(t, options, cache));
+  }
+  return descriptors;
+}
+
 }  // namespace
+
+StatusOr<std::unique_ptr<Store>> OpenRocksStoreReadOnly(const std::string& dir,
+                                                        const RocksStoreOptions& options,
+                                                        const std::string& why) {
+  HPS_RETURN_IF_ERROR(options.Validate());
+  auto rdb = std::make_shared<RocksDb>();
+  rdb->dir = dir;
+  rdb->chunk_bytes = options.checkpoint_chunk_bytes;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      rocksdb::DB::OpenForReadOnly(DbOptions(), dir, Descriptors(options), &rdb->handles, &raw);
+  HPS_RETURN_IF_ERROR(FromRocks(s, "opening data directory " + dir + " read-only"));
+  rdb->db.reset(raw);
+  std::string version;
+  s = rdb->db->Get(rocksdb::ReadOptions(), rdb->cf(Table::kMeta), internal::kSchemaVersionKey,
+                   &version);
+  HPS_RETURN_IF_ERROR(FromRocks(s, "reading the schema version of " + dir));
+  if (version != kSchemaVersion) {
+    return FailedPreconditionError("data directory " + dir + " has schema version \"" + version +
+                                   "\"; this build reads version \"" +
+                                   std::string(kSchemaVersion) + "\"");
+  }
+  return std::unique_ptr<Store>(std::make_unique<RocksStore>(std::move(rdb), why));
+}
 
 StatusOr<std::unique_ptr<Store>> OpenRocksStore(const std::string& dir,
                                                 const RocksStoreOptions& options) {
@@ -572,14 +669,7 @@ StatusOr<std::unique_ptr<Store>> OpenRocksStore(const std::string& dir,
     return UnavailableError(std::move(message));
   }
 
-  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
-  for (int i = 0; i < internal::kNumTables; ++i) {
-    Table t = static_cast<Table>(i);
-    descriptors.emplace_back(std::string(internal::TableName(t)), TableOptions(t, options, cache));
-  }
-
+  const std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = Descriptors(options);
   auto rdb = std::make_shared<RocksDb>();
   rdb->dir = dir;
   rdb->chunk_bytes = options.checkpoint_chunk_bytes;

@@ -118,6 +118,11 @@ class Store {
                                                                      int64_t step) = 0;
   // Finished checkpoints of a trial, in step order.
   virtual StatusOr<std::vector<CheckpointInfo>> ListCheckpoints(uint64_t trial_id) = 0;
+
+  // After a failed write (disk full, I/O error): makes the store accept
+  // writes again if it can (RocksDB: DB::Resume) and proves it with a small
+  // synced write. OK when writes work; the error otherwise. Default: OK.
+  virtual Status Resume() { return Status::Ok(); }
 };
 
 struct RocksStoreOptions {
@@ -135,6 +140,14 @@ struct RocksStoreOptions {
 // coordinator") or when its schema version is not this build's.
 StatusOr<std::unique_ptr<Store>> OpenRocksStore(const std::string& dir,
                                                 const RocksStoreOptions& options = {});
+
+// Opens an existing RocksDB store in `dir` for reading only, without taking
+// its lock or writing anything: for when the read-write open fails because
+// the disk is full or failing. Commit, BeginCheckpoint and Resume answer
+// UNAVAILABLE naming `why`.
+StatusOr<std::unique_ptr<Store>> OpenRocksStoreReadOnly(const std::string& dir,
+                                                        const RocksStoreOptions& options,
+                                                        const std::string& why);
 
 // A Store in memory; Commit is atomic but nothing survives the process.
 std::unique_ptr<Store> NewMemoryStore(size_t checkpoint_chunk_bytes = 4 << 20);

@@ -1,6 +1,8 @@
 #include "proto/api_client.h"
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #include "common/utf8.h"
@@ -33,8 +35,27 @@ Json ParseReply(const std::string& body) {
 
 }  // namespace
 
+StatusOr<std::string> ReadTokenFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    const int err = errno;
+    std::string message = "cannot read the token file " + path + ": " + std::strerror(err);
+    if (err == EACCES) return PermissionDeniedError(std::move(message));
+    return NotFoundError(std::move(message));
+  }
+  std::string line;
+  std::getline(in, line);
+  const size_t begin = line.find_first_not_of(" \t\r\n");
+  const size_t end = line.find_last_not_of(" \t\r\n");
+  if (begin == std::string::npos) {
+    return InvalidArgumentError("the token file " + path + " is empty", "token_file");
+  }
+  return line.substr(begin, end - begin + 1);
+}
+
 StatusOr<Connection> ResolveConnection(const std::string& url_flag, const std::string& token_flag,
-                                       const std::string& data_dir_flag) {
+                                       const std::string& data_dir_flag,
+                                       const std::string& token_file_flag) {
   Connection c;
   std::string data_dir = data_dir_flag;
   if (data_dir.empty()) {
@@ -46,8 +67,16 @@ StatusOr<Connection> ResolveConnection(const std::string& url_flag, const std::s
   }
   if (c.url.empty() && !data_dir.empty()) c.url = ReadFirstLine(data_dir + "/endpoint");
   c.token = token_flag;
+  if (c.token.empty() && !token_file_flag.empty()) {
+    HPS_ASSIGN_OR_RETURN(c.token, ReadTokenFile(token_file_flag));
+  }
   if (c.token.empty()) {
     if (const char* env = std::getenv("HPSWEEP_TOKEN")) c.token = env;
+  }
+  if (c.token.empty()) {
+    if (const char* env = std::getenv("HPSWEEP_TOKEN_FILE"); env && *env) {
+      HPS_ASSIGN_OR_RETURN(c.token, ReadTokenFile(env));
+    }
   }
   if (c.token.empty() && !data_dir.empty()) c.token = ReadFirstLine(data_dir + "/token");
   if (c.url.empty()) {

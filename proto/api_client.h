@@ -23,12 +23,20 @@ struct Connection {
   std::string token;
 };
 
-// Resolves the coordinator URL and token, first match wins: the flags, then
-// $HPSWEEP_URL / $HPSWEEP_TOKEN, then the files `endpoint` and `token` in the
-// data directory (flag, else $HPSWEEP_DATA_DIR). NOT_FOUND saying what to pass
-// when no URL is found.
+// Resolves the coordinator URL and token, first match wins. URL: the flag,
+// $HPSWEEP_URL, the data directory's `endpoint` file. Token: --token (visible
+// in `ps`: prefer the others), --token-file, $HPSWEEP_TOKEN,
+// $HPSWEEP_TOKEN_FILE, the data directory's `token` file. The data directory
+// is the flag, else $HPSWEEP_DATA_DIR. NOT_FOUND saying what to pass when no
+// URL is found; a named token file that cannot be read is an error naming it.
 StatusOr<Connection> ResolveConnection(const std::string& url_flag, const std::string& token_flag,
-                                       const std::string& data_dir_flag);
+                                       const std::string& data_dir_flag,
+                                       const std::string& token_file_flag = "");
+
+// The API token in the first line of `path` (surrounding whitespace
+// removed). NOT_FOUND / PERMISSION_DENIED naming the file when it cannot be
+// read, INVALID_ARGUMENT when it holds no token.
+StatusOr<std::string> ReadTokenFile(const std::string& path);
 
 class CoordinatorClient {
  public:

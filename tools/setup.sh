@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs exactly the Debian 12 packages that hpsweep's build, tests, runs and
-# benchmarks need. Idempotent: packages already present are left alone, and
-# nothing is fetched from anywhere but Debian's archive.
+# benchmarks need, and the pinned npm packages of tools/lint (the OpenAPI
+# linter). Idempotent: what is already present is left alone; nothing is
+# fetched from anywhere but Debian's archive and the npm registry.
 set -euo pipefail
 
 PACKAGES=(
@@ -16,11 +17,15 @@ PACKAGES=(
   python3 python3-torch python3-optuna
   # The BO benchmark's model-tuning task (tools/bench/bo_problems.py).
   python3-sklearn
-  # Used by tests and tools.
-  curl procps
+  # Used by tests and tools: promtool (checks /metrics) is in prometheus.
+  curl procps prometheus
   # Fuzzing (tools/fuzz.sh): Debian's clang and its libFuzzer/sanitizer runtimes.
   clang libclang-rt-14-dev
 )
+# Node.js and npm run the OpenAPI linter; Debian's packages unless a Node.js
+# (with its npm) is installed already.
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -41,3 +46,13 @@ case "$blas" in
   *openblas*) ;;
   *) echo "setup: libblas.so.3 resolves to '$blas', not OpenBLAS" >&2; exit 1 ;;
 esac
+
+# The OpenAPI linter (tools/lint/package-lock.json pins every version). npm ci
+# runs again only when the lock file changed, so later runs work offline.
+lint_dir="$(dirname "$0")/lint"
+lock_sum=$(sha256sum "$lint_dir/package-lock.json" | cut -d' ' -f1)
+marker="$lint_dir/node_modules/.hpsweep-lock-sha256"
+if [[ "$(cat "$marker" 2>/dev/null)" != "$lock_sum" ]]; then
+  (cd "$lint_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_sum" > "$marker"
+fi

@@ -77,6 +77,9 @@ Status GangOptions::Validate() const {
     return InvalidArgumentError("lease_seconds must be in [4, 3600]");
   }
   if (idle_wait_seconds < 0) return InvalidArgumentError("idle_wait_seconds must be >= 0");
+  if (unreachable_wait_seconds < 0) {
+    return InvalidArgumentError("unreachable_wait_seconds must be >= 0");
+  }
   if (checkpoint_every_steps < 0) return InvalidArgumentError("checkpoint_every_steps must be >= 0");
   return reducer.Validate();
 }
@@ -98,12 +101,25 @@ Json Gang::NextCommand(double* idle_seconds) {
   ask.ranks = comm_->size();
   auto reply = client_->Ask(ask);
   if (!reply.ok()) {
-    HPS_LOG(WARNING) << "ask failed: " << reply.status();
-    if (!IsRetryable(reply.status().code()) && reply.status().code() != StatusCode::kUnavailable) {
-      return {{"kind", "exit"}, {"reason", reply.status().ToString()}};
+    const Status& error = reply.status();
+    if (!IsRetryable(error.code())) {
+      // A bad token or a refused request does not get better by asking again.
+      return {{"kind", "exit"},
+              {"code", std::string(StatusCodeName(error.code()))},
+              {"error", "the coordinator refused the gang: " + error.message()}};
     }
-    return {{"kind", "wait"}, {"seconds", 1.0}};
+    if (unreachable_seconds_ >= options_.unreachable_wait_seconds) {
+      return {{"kind", "exit"},
+              {"code", std::string(StatusCodeName(StatusCode::kUnavailable))},
+              {"error", "the coordinator at " + client_->url() + " was unreachable for " +
+                            std::to_string(static_cast<int64_t>(unreachable_seconds_)) +
+                            " s (--unreachable-wait): " + error.message()}};
+    }
+    HPS_LOG_LIMITED(WARNING, ask_log_) << "ask failed: " << error;
+    unreachable_seconds_ += 1.0;
+    return {{"kind", "wait"}, {"seconds", 1.0}, {"unreachable", true}};
   }
+  unreachable_seconds_ = 0;
   if (!reply->trials.empty()) {
     *idle_seconds = 0;
     const proto::LeasedTrial& lt = reply->trials[0];
@@ -127,13 +143,18 @@ Status Gang::Run() {
     const Json command = Json::parse(bytes);
     const std::string kind = command["kind"];
     if (kind == "exit") {
+      if (command.contains("error")) {
+        const std::string code = command.value("code", "");
+        return Status(StatusCodeFromName(code).value_or(StatusCode::kUnavailable),
+                      command["error"].get<std::string>());
+      }
       if (leader) HPS_LOG(INFO) << "gang exits: " << command.value("reason", "");
       return Status();
     }
     if (kind == "wait") {
       const double seconds = command["seconds"].get<double>();
       std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-      idle += seconds;
+      if (!command.value("unreachable", false)) idle += seconds;
       bool give_up = leader && idle >= options_.idle_wait_seconds;
       std::string verdict = give_up ? "1" : "0";
       HPS_RETURN_IF_ERROR(comm_->BroadcastBytes(&verdict, 0));

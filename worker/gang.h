@@ -30,6 +30,7 @@
 #include <memory>
 #include <string>
 
+#include "common/logging.h"
 #include "common/status.h"
 #include "proto/api_client.h"
 #include "worker/collectives.h"
@@ -48,6 +49,9 @@ struct GangOptions {
   int64_t lease_seconds = 60;
   // Exit after this long without work. Default: 30 s.
   double idle_wait_seconds = 30;
+  // Give up, with an error, after the coordinator has been unreachable (or
+  // unavailable) this long; such waits do not count as idle. Default: 120 s.
+  double unreachable_wait_seconds = 120;
   // Checkpoint every this many steps besides each epoch end (0: epoch ends
   // only). Default: 0.
   int64_t checkpoint_every_steps = 0;
@@ -76,8 +80,11 @@ class Gang {
        proto::Connection connection, GangOptions options);
 
   // Runs trials until the coordinator has no more work, the idle wait passes,
-  // or a stop is requested. An error here means the gang cannot go on (lost
-  // transport, coordinator unreachable for the whole idle wait).
+  // or a stop is requested. An error here means the gang cannot go on, the
+  // same on every rank of the gang: the coordinator refused the gang (bad
+  // token: UNAUTHENTICATED, or another non-retryable answer) or was
+  // unreachable for unreachable_wait_seconds (UNAVAILABLE); or, on one rank,
+  // the gang's own transport failed.
   Status Run();
   // Ends Run at the next safe point (see the file comment).
   void RequestStop() { stop_requested_.store(true); }
@@ -94,6 +101,9 @@ class Gang {
   GangOptions options_;
   std::atomic<bool> stop_requested_{false};
   GangStats stats_;
+  // Leader: seconds of unsuccessful asks since the last one that succeeded.
+  double unreachable_seconds_ = 0;
+  LogRateLimiter ask_log_;
 };
 
 }  // namespace hpsweep::worker

@@ -1,12 +1,17 @@
 // hpsweep-worker: an MPI job whose ranks lease trials from the coordinator and
 // train them data-parallel, one trial at a time per gang.
 //
-//   mpirun -np N hpsweep-worker --coordinator http://HOST:PORT [--token T]
+//   mpirun -np N hpsweep-worker --coordinator http://HOST:PORT [--token-file PATH]
 //          [--gang-size K] [--idle-wait S] [--lease-seconds S] [--sweep ID]
 //          [--checkpoint-every STEPS] [--blas-threads 1] [--device cpu|cuda]
 //
-// The token comes from --token, $HPSWEEP_TOKEN or --data-dir/token. Ranks are
-// split into gangs of K consecutive ranks (default: all ranks, one gang).
+// The token comes from --token-file, $HPSWEEP_TOKEN or --data-dir/token (see
+// proto::ResolveConnection). Ranks are split into gangs of K consecutive ranks
+// (default: all ranks, one gang).
+//
+// Exit status: 0 when the work is done, the idle wait passed or a signal
+// stopped it; 2 for bad flags; 1 when the coordinator refused the gang (bad
+// token), stayed unreachable past --unreachable-wait, or a gang failed.
 // SIGTERM/SIGINT: each gang finishes its current epoch, uploads its
 // checkpoint and exits; the trial is resumed by whoever leases it next.
 #include <dlfcn.h>
@@ -16,9 +21,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
 #include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
 #include <string>
+#include <tuple>
 
 #include "common/logging.h"
 #include "proto/api_client.h"
@@ -34,11 +44,14 @@ void OnSignal(int) { g_stop.store(true); }
 constexpr char kUsage[] =
     "usage: mpirun -np N hpsweep-worker --coordinator URL [options]\n"
     "  --coordinator URL     coordinator address, e.g. http://10.0.0.5:8470 ($HPSWEEP_URL)\n"
-    "  --token T             API token ($HPSWEEP_TOKEN, or --data-dir DIR/token)\n"
+    "  --token-file PATH     file holding the API token (else $HPSWEEP_TOKEN, else\n"
+    "                        --data-dir DIR/token); --token T works but shows it in ps\n"
     "  --data-dir DIR        a local coordinator's data dir (endpoint and token files)\n"
     "  --gang-size K         ranks per gang (default: all ranks)\n"
     "  --sweep ID            only trials of this sweep (default: any model sweep)\n"
     "  --idle-wait S         exit after S seconds without work (default 30)\n"
+    "  --unreachable-wait S  fail (exit 1) after S seconds without reaching the\n"
+    "                        coordinator (default 120)\n"
     "  --lease-seconds S     lease length; heartbeats every S/4 (default 60)\n"
     "  --checkpoint-every N  also checkpoint every N steps (default: epoch ends only)\n"
     "  --blas-threads N      BLAS threads per rank (default 1)\n"
@@ -55,10 +68,25 @@ void SetBlasThreads(int n) {
   torch::set_num_threads(n);
 }
 
-int Fail(int rank, const std::string& message) {
+int Fail(int rank, const std::string& message, int code = 2) {
   if (rank == 0) std::cerr << "hpsweep-worker: " << message << "\n";
-  MPI_Abort(MPI_COMM_WORLD, 2);
-  return 2;
+  MPI_Abort(MPI_COMM_WORLD, code);
+  return code;
+}
+
+// A number in [min, max] (whole unless `fractional`); nullopt otherwise.
+std::optional<double> ParseNumber(const std::string& text, double min, double max,
+                                  bool fractional) {
+  char* end = nullptr;
+  errno = 0;
+  const double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || errno != 0 || !(value >= min && value <= max)) {
+    return std::nullopt;
+  }
+  if (!fractional && value != static_cast<double>(static_cast<int64_t>(value))) {
+    return std::nullopt;
+  }
+  return value;
 }
 
 }  // namespace
@@ -70,7 +98,7 @@ int main(int argc, char** argv) {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
 
-  std::string url, token, data_dir, device_name;
+  std::string url, token, token_file, data_dir, device_name;
   int gang_size = size, blas_threads = 1;
   hpsweep::worker::GangOptions options;
   for (int i = 1; i < argc; ++i) {
@@ -82,17 +110,37 @@ int main(int argc, char** argv) {
     }
     if (i + 1 >= argc) return Fail(rank, "unknown or incomplete argument \"" + arg + "\"\n" + kUsage);
     const std::string value = argv[++i];
+    // Numeric flags and their ranges.
+    static const std::map<std::string, std::tuple<double, double, bool>> kNumeric = {
+        {"--gang-size", {1, 1 << 20, false}},        {"--sweep", {1, 9e15, false}},
+        {"--idle-wait", {0, 1e9, true}},             {"--unreachable-wait", {0, 1e9, true}},
+        {"--lease-seconds", {4, 3600, false}},       {"--checkpoint-every", {0, 9e15, false}},
+        {"--blas-threads", {1, 1024, false}}};
+    double n = 0;
+    if (auto range = kNumeric.find(arg); range != kNumeric.end()) {
+      const auto [min, max, fractional] = range->second;
+      std::optional<double> parsed = ParseNumber(value, min, max, fractional);
+      if (!parsed) {
+        std::ostringstream expected;
+        expected << arg << " must be a " << (fractional ? "number" : "whole number") << " in ["
+                 << min << ", " << max << "], found \"" << value << "\"";
+        return Fail(rank, expected.str());
+      }
+      n = *parsed;
+    }
     if (arg == "--coordinator") url = value;
     else if (arg == "--token") token = value;
+    else if (arg == "--token-file") token_file = value;
     else if (arg == "--data-dir") data_dir = value;
-    else if (arg == "--gang-size") gang_size = std::atoi(value.c_str());
-    else if (arg == "--sweep") options.sweep_id = std::strtoull(value.c_str(), nullptr, 10);
-    else if (arg == "--idle-wait") options.idle_wait_seconds = std::atof(value.c_str());
-    else if (arg == "--lease-seconds") options.lease_seconds = std::atoll(value.c_str());
-    else if (arg == "--checkpoint-every") options.checkpoint_every_steps = std::atoll(value.c_str());
-    else if (arg == "--blas-threads") blas_threads = std::atoi(value.c_str());
     else if (arg == "--device") device_name = value;
     else if (arg == "--base-dir") options.base_dir = value;
+    else if (arg == "--gang-size") gang_size = static_cast<int>(n);
+    else if (arg == "--sweep") options.sweep_id = static_cast<uint64_t>(n);
+    else if (arg == "--idle-wait") options.idle_wait_seconds = n;
+    else if (arg == "--unreachable-wait") options.unreachable_wait_seconds = n;
+    else if (arg == "--lease-seconds") options.lease_seconds = static_cast<int64_t>(n);
+    else if (arg == "--checkpoint-every") options.checkpoint_every_steps = static_cast<int64_t>(n);
+    else if (arg == "--blas-threads") blas_threads = static_cast<int>(n);
     else return Fail(rank, "unknown argument \"" + arg + "\"\n" + kUsage);
   }
   if (gang_size < 1 || size % gang_size != 0) {
@@ -108,7 +156,7 @@ int main(int argc, char** argv) {
     return Fail(rank, "--device must be cpu or cuda, found \"" + device_name + "\"");
   }
 
-  auto connection = hpsweep::proto::ResolveConnection(url, token, data_dir);
+  auto connection = hpsweep::proto::ResolveConnection(url, token, data_dir, token_file);
   if (!connection.ok()) return Fail(rank, connection.status().message());
 
   const int color = rank / gang_size;
@@ -142,9 +190,8 @@ int main(int argc, char** argv) {
   g_stop.store(true);
   watcher.join();
   if (!status.ok()) {
-    HPS_LOG(ERROR) << "gang stopped: " << status;
-    MPI_Abort(MPI_COMM_WORLD, 1);
-    return 1;
+    if ((*comm)->rank() == 0) HPS_LOG(ERROR) << "gang stopped: " << status;
+    return Fail(rank, "fatal: " + status.ToString(), 1);
   }
   const auto& stats = gang.stats();
   if ((*comm)->rank() == 0) {

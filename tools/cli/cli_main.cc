@@ -10,8 +10,9 @@
 //   hpsweep watch ID                 follow it live until it ends
 //   hpsweep export ID --format csv|json
 //
-// Connection: --url/--token flags, else $HPSWEEP_URL/$HPSWEEP_TOKEN, else the
-// files of a coordinator's --data-dir (or $HPSWEEP_DATA_DIR).
+// Connection: --url, else $HPSWEEP_URL; the token from --token-file, else
+// $HPSWEEP_TOKEN; else the files of a coordinator's --data-dir (or
+// $HPSWEEP_DATA_DIR). See proto::ResolveConnection.
 #include <unistd.h>
 
 #include <cstdlib>

@@ -21,7 +21,7 @@ namespace {
 using proto::Json;
 
 constexpr char kUsage[] =
-    "usage: hpsweep COMMAND [ARGS] [--url URL] [--token TOKEN] [--data-dir DIR]\n"
+    "usage: hpsweep COMMAND [ARGS] [--url URL] [--token-file PATH] [--data-dir DIR]\n"
     "commands:\n"
     "  run FILE [--workers N] [--ranks-per-worker K] [--data-dir DIR]\n"
     "                              run a whole sweep on this machine (embedded coordinator,\n"
@@ -34,8 +34,10 @@ constexpr char kUsage[] =
     "  cancel ID                   cancel a sweep\n"
     "  watch ID [--interval S]     follow a sweep live until it ends\n"
     "  export ID --format csv|json every trial, for analysis\n"
-    "connection: --url/--token, else $HPSWEEP_URL/$HPSWEEP_TOKEN, else --data-dir\n"
-    "(or $HPSWEEP_DATA_DIR) of a running coordinator\n";
+    "connection: --url, else $HPSWEEP_URL, else --data-dir (or $HPSWEEP_DATA_DIR) of a\n"
+    "running coordinator; token: --token-file PATH, else $HPSWEEP_TOKEN, else\n"
+    "$HPSWEEP_TOKEN_FILE, else the data dir's token file (--token T works too, but\n"
+    "shows the token to other users in ps)\n";
 
 struct Args {
   std::vector<std::string> positional;
@@ -44,7 +46,7 @@ struct Args {
 
 bool ParseArgs(const std::vector<std::string>& raw, Args* args, std::ostream& err) {
   static const std::set<std::string> kFlags = {
-      "--url",    "--token",   "--data-dir", "--state",         "--format",
+      "--url",    "--token",   "--token-file", "--data-dir", "--state",  "--format",
       "--interval", "--workers", "--ranks-per-worker", "--worker-binary"};
   for (size_t i = 0; i < raw.size(); ++i) {
     const std::string& a = raw[i];
@@ -282,7 +284,7 @@ int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream&
     spec = *parsed;
   }
   auto connection = proto::ResolveConnection(Flag(a, "--url"), Flag(a, "--token"),
-                                             Flag(a, "--data-dir"));
+                                             Flag(a, "--data-dir"), Flag(a, "--token-file"));
   if (!connection.ok()) return Fail(err, connection.status());
   auto client_or = proto::CoordinatorClient::Create(*connection);
   if (!client_or.ok()) return Fail(err, client_or.status());

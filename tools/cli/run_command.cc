@@ -233,13 +233,16 @@ int RunSweep(const RunOptions& options, const std::string& argv0, std::ostream& 
     for (int w = 0; w < options.workers; ++w) {
       auto job = std::make_unique<Subprocess>();
       const std::string log = (fs::path(data_dir) / "logs" / ("worker-" + std::to_string(w) + ".log")).string();
+      // The token travels in the environment, never on a command line (ps).
       Status s = job->Start({"mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none",
                              "-np", std::to_string(ranks), "-x", "OPENBLAS_NUM_THREADS", "-x",
-                             "OMP_NUM_THREADS", worker, "--coordinator", embedded.url(), "--token",
-                             embedded.token(), "--sweep", std::to_string(sweep_id),
+                             "OMP_NUM_THREADS", "-x", "HPSWEEP_TOKEN", worker, "--coordinator",
+                             embedded.url(), "--sweep", std::to_string(sweep_id),
                              // Outlive a lease orphaned by a killed earlier run (60 s).
                              "--idle-wait", "90", "--base-dir", base_dir},
-                            log, {"OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1"});
+                            log,
+                            {"OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1",
+                             "HPSWEEP_TOKEN=" + embedded.token()});
       if (!s.ok()) {
         err << "hpsweep run: cannot start a worker job: " << s.message() << "\n";
         return 1;
