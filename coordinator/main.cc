@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "common/allocator.h"
 #include "common/logging.h"
 #include "coordinator/coordinator.h"
 #include "coordinator/searcher_factory.h"
@@ -62,6 +63,8 @@ long ParseIntFlag(const std::string& flag, const std::string& value, long min, l
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Tensor code below: freed buffers are reused, not faulted in again.
+  (void)hpsweep::TuneAllocatorForTensors();
   using hpsweep::coordinator::Coordinator;
   using hpsweep::coordinator::CoordinatorOptions;
   CoordinatorOptions options;

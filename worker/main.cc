@@ -30,6 +30,7 @@
 #include <string>
 #include <tuple>
 
+#include "common/allocator.h"
 #include "common/logging.h"
 #include "proto/api_client.h"
 #include "worker/gang.h"
@@ -92,6 +93,8 @@ std::optional<double> ParseNumber(const std::string& text, double min, double ma
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Tensor code below: freed buffers are reused, not faulted in again.
+  (void)hpsweep::TuneAllocatorForTensors();
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
   int rank = 0, size = 1;

@@ -17,10 +17,14 @@
 #include <functional>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "common/allocator.h"
+#include "coordinator/bo/acquisition.h"
+#include "coordinator/bo/gp.h"
 #include "coordinator/bo/gp_suggester.h"
 #include "coordinator/bo/sobol.h"
 #include "coordinator/bo/test_functions.h"
@@ -139,6 +143,60 @@ double GpLatencyMs(int n, int reps, const GpOptions& options, double* cpu_ms = n
   return Median(ms);
 }
 
+// Timed phases of a GP suggestion with n random Hartmann6 points.
+void Profile(int n) {
+  const TestFunction& f = TestFunctions()[1];
+  Rng rng(7);
+  Problem p;
+  p.dims.assign(f.dims, Dimension::Continuous());
+  std::vector<double> flat, ys;
+  for (int i = 0; i < n; ++i) {
+    std::vector<double> x(f.dims);
+    for (double& v : x) v = rng.Uniform();
+    flat.insert(flat.end(), x.begin(), x.end());
+    ys.push_back(f.eval(x));
+    p.completed.push_back({x, ys.back(), {}});
+  }
+  const auto x = torch::tensor(flat, torch::kFloat64).view({n, f.dims});
+  auto y = torch::tensor(ys, torch::kFloat64);
+  y = (y - y.mean()) / y.std();
+  auto timed = [](const std::function<void()>& fn) {
+    std::vector<double> cpu;
+    for (int r = 0; r < 3; ++r) {
+      const double c0 = ThreadCpuMs();
+      fn();
+      cpu.push_back(ThreadCpuMs() - c0);
+    }
+    return Median(cpu);
+  };
+  const GpOptions options;
+  const auto fit_x = x.narrow(0, 0, std::min<int64_t>(n, options.fit.max_fit_points));
+  const auto fit_y = y.narrow(0, 0, fit_x.size(0));
+  GpHyperparameters hp;
+  const double full = timed([&] { hp = *FitGpHyperparameters(fit_x, fit_y, options.fit, 1); });
+  GpFitOptions warm = options.fit;
+  warm.restarts = 1;
+  warm.max_iterations = options.warm_iterations;
+  const double refit = timed([&] { (void)FitGpHyperparameters(fit_x, fit_y, warm, 2, &hp); });
+  std::optional<GpModel> model;
+  const double create = timed([&] { model.emplace(*GpModel::Create(x, y, hp)); });
+  Rng crng(3);
+  std::vector<double> cand;
+  for (int i = 0; i < (options.raw_samples + options.local_samples) * f.dims; ++i) cand.push_back(crng.Uniform());
+  const auto c = torch::tensor(cand, torch::kFloat64).view({-1, f.dims});
+  const double screen = timed([&] {
+    torch::NoGradGuard no_grad;
+    const auto [m, v] = model->Posterior(c);
+    (void)LogExpectedImprovement(m, v, -1.0);
+  });
+  GpSuggester gp{options};
+  (void)gp.Suggest(p, 1, 1);  // fits and caches the checkpoint
+  const double suggest = timed([&] { (void)gp.Suggest(p, 1, 1); });
+  std::printf("cpu ms n=%d checkpoint_fit=%.1f warm_refit=%.1f create=%.1f screen=%.1f suggest_warm=%.1f\n", n,
+              full, refit, create, screen, suggest);
+  std::fflush(stdout);
+}
+
 int Main(int argc, char** argv) {
   Flags flags;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -164,22 +222,12 @@ int Main(int argc, char** argv) {
     }
   }
   torch::set_num_threads(1);
+  (void)TuneAllocatorForTensors();  // as the coordinator does
   if (std::getenv("BO_BENCH_PROFILE") != nullptr) {
-    // Where suggestion time goes: each stage switched off in turn.
-    for (int n : {100, 500}) {
-      GpOptions full, no_refine, one_fit;
-      no_refine.refine_steps = 0;
-      one_fit.fit.restarts = 1;
-      GpOptions minimal = no_refine;
-      minimal.fit.restarts = 1;
-      minimal.fit.max_iterations = 1;
-      double c[4];
-      GpLatencyMs(n, 3, full, &c[0]);
-      GpLatencyMs(n, 3, no_refine, &c[1]);
-      GpLatencyMs(n, 3, one_fit, &c[2]);
-      GpLatencyMs(n, 3, minimal, &c[3]);
-      std::printf("cpu ms n=%d full=%.1f no_refine=%.1f one_fit=%.1f minimal=%.1f\n", n, c[0], c[1], c[2], c[3]);
-    }
+    // Where a steady-state suggestion's time goes (CPU ms of this thread):
+    // the checkpoint fit, the warm refit, conditioning, the raw LogEI
+    // screen, and a whole Suggest whose checkpoint is cached.
+    for (int n : {100, 500, 1000}) Profile(n);
     return 0;
   }
   std::ostringstream json;

@@ -20,9 +20,12 @@
 #include <string>
 #include <vector>
 
+#include "common/allocator.h"
 #include "tools/cli/commands.h"
 
 int main(int argc, char** argv) {
+  // Tensor code below: freed buffers are reused, not faulted in again.
+  (void)hpsweep::TuneAllocatorForTensors();
   // Under `bazel run`, paths on the command line are relative to where the
   // user typed it, not to the runfiles tree.
   if (const char* dir = std::getenv("BUILD_WORKING_DIRECTORY")) {
