@@ -11,6 +11,9 @@ constexpr double kC2 = 0.22579135264472743236;   // log(pi / 2) / 2
 constexpr double kInvSqrt2 = 0.70710678118654752440;
 constexpr double kInvSqrt2Pi = 0.39894228040143267794;
 constexpr double kLn2 = 0.69314718055994530942;
+constexpr double kSqrt2OverPi = 0.79788456080286535588;
+// Below this z, d log h / dz uses its asymptotic expansion.
+constexpr double kAsymptoticZ = -100.0;
 
 }  // namespace
 
@@ -43,6 +46,30 @@ torch::Tensor LogExpectedImprovement(const torch::Tensor& mean, const torch::Ten
   const auto sigma = variance.sqrt();
   const auto z = (best_f - mean) / sigma;
   return LogH(z) + sigma.log();
+}
+
+torch::Tensor LogHDerivative(const torch::Tensor& z) {
+  const auto zu = z.clamp_min(-1.0);
+  const auto phi_u = 0.5 * torch::erfc(-zu * kInvSqrt2);
+  const auto upper = phi_u / (kInvSqrt2Pi * torch::exp(-0.5 * zu * zu) + zu * phi_u);
+  const auto zm = z.clamp(kAsymptoticZ, -1.0);
+  const auto mid = 1.0 / (zm + kSqrt2OverPi / torch::special_erfcx(-zm * kInvSqrt2));
+  const auto zl = z.clamp_max(kAsymptoticZ);
+  const auto low = -zl - 2.0 / zl;
+  return torch::where(z > -1.0, upper, torch::where(z > kAsymptoticZ, mid, low));
+}
+
+LogEiWithGradient LogExpectedImprovementWithGradient(const torch::Tensor& mean, const torch::Tensor& variance,
+                                                     double best_f) {
+  const auto sigma = variance.sqrt();
+  const auto z = (best_f - mean) / sigma;
+  const auto dz = LogHDerivative(z);
+  LogEiWithGradient out;
+  out.value = LogH(z) + sigma.log();
+  out.d_mean = -dz / sigma;
+  // d/d sigma = (1 - z dz) / sigma, and d sigma / d variance = 1 / (2 sigma).
+  out.d_variance = (1.0 - z * dz) / (2.0 * variance);
+  return out;
 }
 
 }  // namespace hpsweep::coordinator::bo

@@ -28,6 +28,22 @@ torch::Tensor Log1mExp(const torch::Tensor& x);
 torch::Tensor LogExpectedImprovement(const torch::Tensor& mean, const torch::Tensor& variance,
                                      double best_f);
 
+// d log h / dz = Phi(z) / h(z), stable for any z (no autograd):
+//   z > -1:    Phi(z) / (phi(z) + z Phi(z))
+//   z <= -1:   1 / (z + sqrt(2/pi) / erfcx(-z/sqrt2))   (inverse Mills ratio)
+//   z < -100:  -z - 2/z  (asymptotic; the line above cancels there)
+torch::Tensor LogHDerivative(const torch::Tensor& z);
+
+// LogExpectedImprovement with its partial derivatives, for gradient ascent
+// without autograd (which costs more than the arithmetic at these sizes).
+struct LogEiWithGradient {
+  torch::Tensor value;       // log EI
+  torch::Tensor d_mean;      // d value / d mean
+  torch::Tensor d_variance;  // d value / d variance
+};
+LogEiWithGradient LogExpectedImprovementWithGradient(const torch::Tensor& mean, const torch::Tensor& variance,
+                                                     double best_f);
+
 }  // namespace hpsweep::coordinator::bo
 
 #endif  // HPSWEEP_COORDINATOR_BO_ACQUISITION_H_

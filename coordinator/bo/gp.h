@@ -60,6 +60,16 @@ class GpModel {
   // x [m,d]: two tensors [m]. Differentiable with respect to x.
   std::pair<torch::Tensor, torch::Tensor> Posterior(const torch::Tensor& x) const;
 
+  // Posterior mean and variance at x [m,d] with their gradients with
+  // respect to x, in closed form (no autograd): for a few points (the
+  // acquisition's gradient ascent) this is several times cheaper than
+  // backpropagating through Posterior.
+  struct PosteriorGradient {
+    torch::Tensor mean, variance;  // [m]
+    torch::Tensor d_mean, d_variance;  // [m,d]
+  };
+  PosteriorGradient PosteriorWithGradient(const torch::Tensor& x) const;
+
   // The model with (x_new [k,d], y_new [k]) added, same hyperparameters.
   StatusOr<GpModel> Condition(const torch::Tensor& x_new, const torch::Tensor& y_new) const;
 
@@ -74,7 +84,7 @@ class GpModel {
   torch::Tensor x_, y_;
   torch::Tensor lengthscales_, outputscale_;
   torch::Tensor alpha_;  // (K + noise I)^-1 (y - mean)
-  torch::Tensor l_inv_;  // inverse of the Cholesky factor of K + noise I
+  torch::Tensor chol_;   // lower Cholesky factor of K + noise I
 };
 
 }  // namespace hpsweep::coordinator::bo
