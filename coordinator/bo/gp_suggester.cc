@@ -253,6 +253,21 @@ class Run {
     return LogExpectedImprovement(mean, var, best_f_);
   }
 
+  // [d]: 1 for continuous and integer coordinates, 0 for one-hot ones.
+  torch::Tensor MovableCoordinates() const {
+    auto mask = torch::ones({d_}, F64());
+    int64_t coord = 0;
+    for (const Dimension& dim : problem_.dims) {
+      if (dim.kind == Dimension::Kind::kCategorical) {
+        mask.narrow(0, coord, dim.num_levels).zero_();
+        coord += dim.num_levels;
+      } else {
+        coord += 1;
+      }
+    }
+    return mask;
+  }
+
   // Candidate points (snapped, in the space), best LogEI first.
   StatusOr<std::vector<std::vector<double>>> MaximizeLogEi() {
     const uint64_t stream = MixSeed(seed_, known_ + out_.size());
@@ -267,6 +282,10 @@ class Run {
       for (double& v : p) v = std::clamp(v + sd * rng.Normal(), 0.0, 1.0);
       raw_rows.push_back(std::move(p));
     }
+    // The screen ranks points of the space: integers on their levels, each
+    // categorical one-hot (a relaxed one-hot between categories scores
+    // points that do not exist).
+    for (auto& row : raw_rows) SnapToSpace(problem_.dims, &row);
     const auto raw = ToTensor(raw_rows, d_);
     torch::Tensor raw_acq;
     {
@@ -284,6 +303,7 @@ class Run {
       // autograd would cost more than the arithmetic at these sizes.
       constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEps = 1e-8;
       auto m1 = torch::zeros_like(x), m2 = torch::zeros_like(x);
+      const auto movable = MovableCoordinates();
       const double decay = std::pow(kAdamLrEnd / kAdamLrStart, 1.0 / options_.refine_steps);
       double lr = kAdamLrStart, beta1_t = 1, beta2_t = 1;
       for (int step = 0; step < options_.refine_steps; ++step) {
@@ -292,7 +312,10 @@ class Run {
         const auto better = ei.value > best_v;
         best_v = torch::where(better, ei.value, best_v);
         best_x = torch::where(better.unsqueeze(1), x, best_x);
-        const auto grad = ei.d_mean.unsqueeze(1) * post.d_mean + ei.d_variance.unsqueeze(1) * post.d_variance;
+        // Categorical coordinates keep their start's category: ascent moves
+        // the continuous and integer coordinates within it.
+        const auto grad =
+            (ei.d_mean.unsqueeze(1) * post.d_mean + ei.d_variance.unsqueeze(1) * post.d_variance) * movable;
         m1.mul_(kBeta1).add_(grad, 1 - kBeta1);
         m2.mul_(kBeta2).addcmul_(grad, grad, 1 - kBeta2);
         beta1_t *= kBeta1;

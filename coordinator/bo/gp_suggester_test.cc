@@ -124,6 +124,36 @@ TEST(GpSuggesterTest, MixedSpaceSuggestionsAreSnappedAndConditionalsAccepted) {
   }
 }
 
+// Categorical and integer coordinates are optimized as the discrete values
+// they are: the search settles on the best category and level.
+TEST(GpSuggesterTest, MixedSpaceSearchFindsTheBestCategoryAndLevel) {
+  GpSuggester gp{GpOptions{}};
+  Problem p;
+  p.dims = {Dimension::Continuous(), Dimension::Integer(5), Dimension::Categorical(4)};
+  // Best: category 3, level 1 (of 0..4), x0 = 0.7; other categories are
+  // worse by more than the continuous coordinate can make up.
+  auto f = [](const std::vector<double>& x) {
+    const double category_cost[4] = {0.8, 0.5, 1.2, 0.0};
+    int category = 0;
+    for (int k = 0; k < 4; ++k) {
+      if (x[2 + k] == 1.0) category = k;
+    }
+    return std::pow(x[0] - 0.7, 2) + std::abs(x[1] * 4 - 1) * 0.3 + category_cost[category];
+  };
+  double best = INFINITY;
+  std::vector<double> best_x;
+  for (int round = 0; round < 30; ++round) {
+    auto xs = gp.Suggest(p, 1, 17);
+    ASSERT_TRUE(xs.ok()) << xs.status();
+    const double y = f(xs->front());
+    if (y < best) best = y, best_x = xs->front();
+    p.completed.push_back({xs->front(), y, {}});
+  }
+  EXPECT_EQ(best_x[5], 1.0);                   // category 3
+  EXPECT_NEAR(best_x[1] * 4, 1.0, 1e-9);       // level 1
+  EXPECT_NEAR(best_x[0], 0.7, 0.1);
+}
+
 // A Rosenbrock valley in 4-D: values from ~0 to ~1e4 over the cube, the
 // heavy right tail that standardized outcomes alone handle badly.
 double RosenbrockUnit(const std::vector<double>& u) {
