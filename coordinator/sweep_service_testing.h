@@ -1,20 +1,23 @@
-// Test helpers for SweepService.
+// Test helpers for SweepService and TrialManager.
 #ifndef HPSWEEP_COORDINATOR_SWEEP_SERVICE_TESTING_H_
 #define HPSWEEP_COORDINATOR_SWEEP_SERVICE_TESTING_H_
 
 #include <optional>
 #include <utility>
 
-#include "coordinator/sweep_service.h"
+#include "common/status.h"
+#include "coordinator/mutation.h"
+#include "proto/messages.h"
 
 namespace hpsweep::coordinator {
 
-// The answer to an ask that is answered at once (every ask of a service
-// without a suggestion executor); INTERNAL when the ask was parked instead.
-inline StatusOr<Mutation<proto::AskResponse>> AskNow(SweepService& service,
-                                                     const proto::AskRequest& request) {
+// The answer to an ask that is answered at once (every ask without a
+// suggestion executor); INTERNAL when the ask was parked instead. `Asker` is
+// SweepService or TrialManager.
+template <typename Asker>
+StatusOr<Mutation<proto::AskResponse>> AskNow(Asker& asker, const proto::AskRequest& request) {
   std::optional<StatusOr<Mutation<proto::AskResponse>>> answer;
-  service.Ask(request, [&](StatusOr<Mutation<proto::AskResponse>> m) { answer = std::move(m); });
+  asker.Ask(request, [&](StatusOr<Mutation<proto::AskResponse>> m) { answer = std::move(m); });
   if (!answer) return InternalError("the ask was not answered at once");
   return std::move(*answer);
 }
