@@ -315,28 +315,25 @@ StatusOr<Trial> SweepManager::BestTrial(uint64_t sweep_id) const {
   return run->trials.at(run->sweep.best_trial_id);
 }
 
-SweepTotals SweepManager::Totals() const {
-  SweepTotals t;
-  t.sweeps = static_cast<int64_t>(runs_.size());
-  t.trials = static_cast<int64_t>(sweep_of_trial_.size());
+void SweepManager::FillStats(ServiceStats& s) const {
+  s.sweeps = static_cast<int64_t>(runs_.size());
+  s.trials = static_cast<int64_t>(sweep_of_trial_.size());
   for (const auto& [id, run] : runs_) {
     const proto::SweepCounters& c = run->sweep.counters;
-    t.counters.created += c.created;
-    t.counters.pending += c.pending;
-    t.counters.running += c.running;
-    t.counters.completed += c.completed;
-    t.counters.failed += c.failed;
-    t.counters.pruned += c.pruned;
-    t.counters.cancelled += c.cancelled;
+    s.trials_by_state[TrialState::kPending] += c.pending;
+    s.trials_by_state[TrialState::kRunning] += c.running;
+    s.trials_by_state[TrialState::kCompleted] += c.completed;
+    s.trials_by_state[TrialState::kFailed] += c.failed;
+    s.trials_by_state[TrialState::kPruned] += c.pruned;
+    s.trials_by_state[TrialState::kCancelled] += c.cancelled;
     if (!run->queue) continue;
     const SuggestionQueueStats& q = run->queue->stats();
-    t.suggestions.computed += q.computed;
-    t.suggestions.stale += q.stale;
-    t.suggestions.errors += q.errors;
-    t.suggestions.seconds += q.seconds;
+    s.suggestions_computed += q.computed;
+    s.suggestions_stale += q.stale;
+    s.suggestion_errors += q.errors;
+    s.suggestion_seconds += q.seconds;
   }
-  t.sweeps_unreadable = sweeps_unreadable_;
-  return t;
+  s.sweeps_unreadable = sweeps_unreadable_;
 }
 
 // --- for the trial manager ------------------------------------------------------

@@ -41,6 +41,7 @@
 #include "coordinator/mutation.h"
 #include "coordinator/search_space.h"
 #include "coordinator/searcher.h"
+#include "coordinator/service_stats.h"
 #include "coordinator/store.h"
 #include "coordinator/suggestion_queue.h"
 #include "proto/messages.h"
@@ -105,16 +106,6 @@ struct SweepListeners {
   std::function<void(uint64_t sweep_id)> sweep_cancelled;
 };
 
-// Totals over every sweep, for the service's stats.
-struct SweepTotals {
-  int64_t sweeps = 0;
-  int64_t trials = 0;
-  proto::SweepCounters counters;  // summed
-  SuggestionQueueStats suggestions;  // summed over the sweeps' queues
-  // Stored sweeps left out at recovery because they cannot be rebuilt.
-  int64_t sweeps_unreadable = 0;
-};
-
 class SweepManager {
  public:
   // `clock` and `events` must outlive the manager. `validator` may be empty
@@ -133,7 +124,7 @@ class SweepManager {
   // Rebuilds the sweeps and their trials from a store. REQUIRES: called once,
   // before anything else changes state. A sweep whose stored record, search
   // space or trials cannot be rebuilt is left out, logged with its key and
-  // counted in Totals; its ids are never handed out again. Only store I/O
+  // counted in the stats; its ids are never handed out again. Only store I/O
   // errors fail the call.
   Status Recover(Store& store);
 
@@ -153,7 +144,8 @@ class SweepManager {
   StatusOr<proto::Trial> GetTrial(uint64_t trial_id) const;
   // The best completed trial of a sweep (by its metric and goal).
   StatusOr<proto::Trial> BestTrial(uint64_t sweep_id) const;
-  SweepTotals Totals() const;
+  // Fills the fields of `stats` this manager owns (service_stats.h).
+  void FillStats(ServiceStats& stats) const;
 
   // For the trial manager ---------------------------------------------------
   // NOT_FOUND when there is no such sweep.

@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "coordinator/mutation.h"
 #include "coordinator/store.h"
+#include "coordinator/sweep_service_testing.h"
 #include "gtest/gtest.h"
 
 namespace hpsweep::coordinator {
@@ -44,10 +45,7 @@ class SweepManagerTest : public testing::Test {
 
   template <typename T>
   T Apply(StatusOr<Mutation<T>> m) {
-    EXPECT_TRUE(m.ok()) << m.status();
-    if (!m.ok()) return T();
-    EXPECT_TRUE(store_->Commit(m->writes).ok());
-    return m->response;
+    return coordinator::Apply(*store_, std::move(m));
   }
   SweepRun& Run(uint64_t sweep_id) { return *manager_->FindRun(sweep_id).value(); }
 
@@ -229,8 +227,11 @@ TEST_F(SweepManagerTest, RecoverRebuildsRunsFromTheStore) {
   EXPECT_DOUBLE_EQ(again.last_values.at(live.id).at("loss"), 0.75);
   ASSERT_EQ(again.history.size(), 3u);
   EXPECT_EQ(again.history[1].state, TrialState::kLeased);
-  EXPECT_EQ(reborn->Totals().trials, 3);
-  EXPECT_EQ(reborn->Totals().counters.running, 1);
+  ServiceStats stats;
+  reborn->FillStats(stats);
+  EXPECT_EQ(stats.trials, 3);
+  EXPECT_EQ(stats.trials_by_state[TrialState::kRunning], 1);
+  EXPECT_EQ(stats.trials_by_state[TrialState::kPending], 1);
   // New trials continue the numbering.
   Trial next;
   next.sweep_id = id;

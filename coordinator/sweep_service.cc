@@ -46,30 +46,4 @@ Status SweepService::Recover(Store& store) {
   return events_.Recover(store);
 }
 
-ServiceStats SweepService::Stats() const {
-  const SweepTotals sweeps = sweeps_.Totals();
-  const TrialManagerStats trials = trials_.Stats();
-  ServiceStats s;
-  s.sweeps = sweeps.sweeps;
-  s.trials = sweeps.trials;
-  s.trials_by_state[proto::TrialState::kPending] = sweeps.counters.pending;
-  s.trials_by_state[proto::TrialState::kRunning] = sweeps.counters.running;
-  s.trials_by_state[proto::TrialState::kCompleted] = sweeps.counters.completed;
-  s.trials_by_state[proto::TrialState::kFailed] = sweeps.counters.failed;
-  s.trials_by_state[proto::TrialState::kPruned] = sweeps.counters.pruned;
-  s.trials_by_state[proto::TrialState::kCancelled] = sweeps.counters.cancelled;
-  s.leases_expired = trials.leases_expired;
-  s.trials_requeued = trials.trials_requeued;
-  s.clients = trials.clients;
-  s.suggestions_computed = sweeps.suggestions.computed;
-  s.suggestions_stale = sweeps.suggestions.stale;
-  s.suggestions_fallback = trials.suggestions_fallback;
-  s.suggestion_errors = sweeps.suggestions.errors;
-  s.suggestion_seconds = sweeps.suggestions.seconds;
-  s.asks_deferred = trials.asks_deferred;
-  s.asks_waiting = trials.asks_waiting;
-  s.sweeps_unreadable = sweeps.sweeps_unreadable;
-  return s;
-}
-
 }  // namespace hpsweep::coordinator

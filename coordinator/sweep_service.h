@@ -27,7 +27,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +34,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "coordinator/mutation.h"
+#include "coordinator/service_stats.h"
 #include "coordinator/store.h"
 #include "coordinator/suggestion_queue.h"
 #include "coordinator/sweep_manager.h"
@@ -53,28 +53,6 @@ struct SweepServiceOptions {
   // Suggested wait for an asker when no trial is available now. Default: 1 s.
   double retry_after_seconds = 1.0;
   Status Validate() const;
-};
-
-struct ServiceStats {
-  int64_t sweeps = 0;
-  int64_t trials = 0;
-  std::map<proto::TrialState, int64_t> trials_by_state;
-  int64_t leases_expired = 0;
-  int64_t trials_requeued = 0;
-  int64_t clients = 0;
-  // Slow searchers: suggestions computed in the background, of those dropped
-  // because a result arrived while they were computed, trials served a
-  // quasi-random fallback (wait bound passed or fit failed), failed fits,
-  // time in fits, asks answered after waiting for a fit, asks waiting now.
-  int64_t suggestions_computed = 0;
-  int64_t suggestions_stale = 0;
-  int64_t suggestions_fallback = 0;
-  int64_t suggestion_errors = 0;
-  double suggestion_seconds = 0;
-  int64_t asks_deferred = 0;
-  int64_t asks_waiting = 0;
-  // Stored sweeps left out at recovery because they cannot be rebuilt.
-  int64_t sweeps_unreadable = 0;
 };
 
 class SweepService {
@@ -166,7 +144,12 @@ class SweepService {
   WriteSet ExpireLeases() { return trials_.ExpireLeases(); }
 
   std::vector<proto::ClientInfo> ListClients() const { return trials_.ListClients(); }
-  ServiceStats Stats() const;
+  ServiceStats Stats() const {
+    ServiceStats stats;
+    sweeps_.FillStats(stats);
+    trials_.FillStats(stats);
+    return stats;
+  }
 
  private:
   // Declared in dependency order: each is built from those above it and

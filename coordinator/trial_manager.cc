@@ -30,11 +30,18 @@ bool IsFailedOrStopped(const Trial& t) {
 // Already released, expired or finished.
 bool IsReleased(const Trial& t) { return !IsLive(t.state) && t.lease_owner.empty(); }
 
-proto::Decision StopDecision(const Trial& trial) {
-  proto::Decision d;
-  d.stop = true;
-  d.reason = "trial " + std::string(proto::TrialStateName(trial.state));
-  return d;
+// The answers of a settled lease call: "stop" to a heartbeat or report, the
+// trial as it stands to the others. Nothing to write.
+Mutation<proto::Decision> StopAnswer(const Trial& trial) {
+  Mutation<proto::Decision> m;
+  m.response.stop = true;
+  m.response.reason = "trial " + std::string(proto::TrialStateName(trial.state));
+  return m;
+}
+Mutation<Trial> AsItStands(const Trial& trial) {
+  Mutation<Trial> m;
+  m.response = trial;
+  return m;
 }
 
 }  // namespace
@@ -122,11 +129,8 @@ StatusOr<TrialManager::LeaseCall> TrialManager::OpenLeaseCall(
 StatusOr<Mutation<proto::Decision>> TrialManager::Heartbeat(uint64_t trial_id,
                                                              const proto::HeartbeatRequest& request) {
   HPS_ASSIGN_OR_RETURN(LeaseCall call, OpenLeaseCall(trial_id, request.client_id, IsStopped));
+  if (call.settled) return StopAnswer(*call.trial);
   Mutation<proto::Decision> m;
-  if (call.settled) {
-    m.response = StopDecision(*call.trial);
-    return m;
-  }
   RenewLease(*call.trial, clock_->NowMicros());
   m.writes.trials.push_back(*call.trial);
   m.response.lease_deadline_us = call.trial->lease_deadline_us;
@@ -137,11 +141,8 @@ StatusOr<Mutation<proto::Decision>> TrialManager::Report(uint64_t trial_id,
                                                           const proto::ReportRequest& request) {
   HPS_ASSIGN_OR_RETURN(LeaseCall call, OpenLeaseCall(trial_id, request.client_id, IsStopped));
   auto [run, trial, settled] = call;
+  if (settled) return StopAnswer(*trial);
   Mutation<proto::Decision> m;
-  if (settled) {
-    m.response = StopDecision(*trial);
-    return m;
-  }
   const int64_t now = clock_->NowMicros();
   if (trial->state == TrialState::kLeased) {
     sweeps_->SetTrialState(*run, *trial, TrialState::kRunning);
@@ -162,11 +163,8 @@ StatusOr<Mutation<Trial>> TrialManager::Complete(uint64_t trial_id,
   HPS_ASSIGN_OR_RETURN(LeaseCall call,
                        OpenLeaseCall(trial_id, request.client_id, IsCompletedOrStopped));
   auto [run, trial, settled] = call;
+  if (settled) return AsItStands(*trial);
   Mutation<Trial> m;
-  if (settled) {
-    m.response = *trial;
-    return m;
-  }
   const std::string& metric = run->sweep.spec.metric.name;
   proto::Values values = request.values;
   auto last = run->last_values.find(trial->id);
@@ -197,11 +195,8 @@ StatusOr<Mutation<Trial>> TrialManager::Complete(uint64_t trial_id,
 StatusOr<Mutation<Trial>> TrialManager::Fail(uint64_t trial_id, const proto::FailRequest& request) {
   HPS_ASSIGN_OR_RETURN(LeaseCall call, OpenLeaseCall(trial_id, request.client_id, IsFailedOrStopped));
   auto [run, trial, settled] = call;
+  if (settled) return AsItStands(*trial);
   Mutation<Trial> m;
-  if (settled) {
-    m.response = *trial;
-    return m;
-  }
   trial->error = request.error;
   sweeps_->SetTrialState(*run, *trial, TrialState::kFailed);
   m.writes.trials.push_back(*trial);
@@ -217,11 +212,8 @@ StatusOr<Mutation<Trial>> TrialManager::Release(uint64_t trial_id,
                                                 const proto::HeartbeatRequest& request) {
   HPS_ASSIGN_OR_RETURN(LeaseCall call, OpenLeaseCall(trial_id, request.client_id, IsReleased));
   auto [run, trial, settled] = call;
+  if (settled) return AsItStands(*trial);
   Mutation<Trial> m;
-  if (settled) {
-    m.response = *trial;
-    return m;
-  }
   sweeps_->SetTrialState(*run, *trial, TrialState::kPending);
   m.writes.trials.push_back(*trial);
   events_->Add(m.writes, "trial_released", run->sweep.id, trial->id, request.client_id);
@@ -291,15 +283,13 @@ std::vector<proto::ClientInfo> TrialManager::ListClients() const {
   return out;
 }
 
-TrialManagerStats TrialManager::Stats() const {
-  TrialManagerStats s;
+void TrialManager::FillStats(ServiceStats& s) const {
   s.leases_expired = leases_expired_;
   s.trials_requeued = trials_requeued_;
   s.clients = static_cast<int64_t>(clients_.size());
   s.suggestions_fallback = suggestions_fallback_;
   s.asks_deferred = asks_deferred_;
   s.asks_waiting = static_cast<int64_t>(waiters_.size());
-  return s;
 }
 
 }  // namespace hpsweep::coordinator

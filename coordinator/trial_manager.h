@@ -55,6 +55,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "coordinator/mutation.h"
+#include "coordinator/service_stats.h"
 #include "coordinator/suggestion_queue.h"
 #include "coordinator/sweep_manager.h"
 #include "proto/messages.h"
@@ -70,17 +71,6 @@ struct TrialManagerOptions {
 // Called with an ask's answer, at once or — for an ask that waits for a model
 // fit — later, on the service strand.
 using AskCallback = std::function<void(StatusOr<Mutation<proto::AskResponse>>)>;
-
-struct TrialManagerStats {
-  int64_t leases_expired = 0;
-  int64_t trials_requeued = 0;
-  int64_t clients = 0;
-  // Trials served a quasi-random fallback (wait bound passed or fit failed).
-  int64_t suggestions_fallback = 0;
-  // Asks answered after waiting for a fit, and asks waiting now.
-  int64_t asks_deferred = 0;
-  int64_t asks_waiting = 0;
-};
 
 class TrialManager {
  public:
@@ -129,7 +119,8 @@ class TrialManager {
   WriteSet ExpireLeases();
 
   std::vector<proto::ClientInfo> ListClients() const;
-  TrialManagerStats Stats() const;
+  // Fills the fields of `stats` this manager owns (service_stats.h).
+  void FillStats(ServiceStats& stats) const;
 
  private:
   struct ClientEntry {

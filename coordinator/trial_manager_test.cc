@@ -1,6 +1,5 @@
 #include "coordinator/trial_manager.h"
 
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,14 +29,6 @@ Json SweepJson(int max_trials = 4, int max_restarts = 1) {
           {"program", {{"external", true}}}};
 }
 
-proto::AskRequest AskFor(const std::string& client, int count = 1, int lease_seconds = 10) {
-  proto::AskRequest r;
-  r.client_id = client;
-  r.count = count;
-  r.lease_seconds = lease_seconds;
-  return r;
-}
-
 // A searcher that counts as slow (its suggestions come from fits on the
 // executor) and proposes x = number / 100.
 class SlowSearcher final : public Searcher {
@@ -53,25 +44,6 @@ class SlowSearcher final : public Searcher {
   double max_wait_seconds_;
 };
 
-// The coordinator's executor, run by hand.
-struct ManualExecutor {
-  std::deque<Task> background;
-  std::deque<Task> delivered;
-  SuggestionExecutor Get() {
-    return {[this](Task t) { background.push_back(std::move(t)); },
-            [this](Task t) { delivered.push_back(std::move(t)); }};
-  }
-  void RunAll() {
-    while (!background.empty() || !delivered.empty()) {
-      for (; !delivered.empty(); delivered.pop_front()) delivered.front()();
-      if (background.empty()) break;
-      Task t = std::move(background.front());
-      background.pop_front();
-      t();
-    }
-  }
-};
-
 // The two managers as the service composes them, over the in-memory store
 // and a fake clock.
 class TrialManagerTest : public testing::Test {
@@ -80,16 +52,18 @@ class TrialManagerTest : public testing::Test {
 
   template <typename T>
   T Apply(StatusOr<Mutation<T>> m) {
-    EXPECT_TRUE(m.ok()) << m.status();
-    if (!m.ok()) return T();
-    EXPECT_TRUE(store_->Commit(m->writes).ok());
-    return m->response;
+    return coordinator::Apply(*store_, std::move(m));
   }
   uint64_t Create(const Json& spec) { return Apply(sweeps_->CreateSweep(spec)).id; }
   Trial Lease(const std::string& client, int lease_seconds = 10) {
     proto::AskResponse r = Apply(AskNow(*trials_, AskFor(client, 1, lease_seconds)));
     EXPECT_EQ(r.trials.size(), 1u);
     return r.trials.empty() ? Trial() : r.trials[0].trial;
+  }
+  ServiceStats Stats() const {
+    ServiceStats stats;
+    trials_->FillStats(stats);
+    return stats;
   }
   std::vector<uint64_t> ActiveTrials(const std::string& client) {
     for (const proto::ClientInfo& c : trials_->ListClients()) {
@@ -136,8 +110,8 @@ TEST_F(TrialManagerTest, ExpiredLeaseRequeuesWithTheNextAttempt) {
   EXPECT_EQ(expired.events[0].detail, "dead; requeued");
   ASSERT_TRUE(store_->Commit(expired).ok());
   EXPECT_TRUE(ActiveTrials("dead").empty());
-  EXPECT_EQ(trials_->Stats().leases_expired, 1);
-  EXPECT_EQ(trials_->Stats().trials_requeued, 1);
+  EXPECT_EQ(Stats().leases_expired, 1);
+  EXPECT_EQ(Stats().trials_requeued, 1);
   // The requeued trial goes to the next asker before any new one, same point.
   const Trial next = Lease("alive");
   EXPECT_EQ(next.id, t.id);
@@ -284,13 +258,6 @@ class WaitingAskTest : public TrialManagerTest {
     sweeps_->SetSuggestionExecutor(executor_.Get());
     trials_->SetSuggestionExecutor(executor_.Get());
   }
-  struct PendingAsk {
-    std::optional<StatusOr<Mutation<proto::AskResponse>>> answer;
-    AskCallback Callback() {
-      return [this](StatusOr<Mutation<proto::AskResponse>> m) { answer = std::move(m); };
-    }
-  };
-
   ManualExecutor executor_;
 };
 
@@ -299,18 +266,18 @@ TEST_F(WaitingAskTest, AskWaitsForTheFitAndIsAnsweredWhenItDelivers) {
   PendingAsk ask;
   trials_->Ask(AskFor("c1"), ask.Callback());
   EXPECT_FALSE(ask.answer.has_value());
-  EXPECT_EQ(trials_->Stats().asks_waiting, 1);
+  EXPECT_EQ(Stats().asks_waiting, 1);
   ASSERT_EQ(executor_.background.size(), 1u) << "the ask started a fit";
   clock_.AdvanceSeconds(0.5);
   executor_.RunAll();
   ASSERT_TRUE(ask.answer.has_value());
   ASSERT_TRUE(ask.answer->ok());
-  const Trial& t = ask.answer->value().response.trials.at(0).trial;
+  const Trial& t = ask.trial();
   EXPECT_EQ(t.params, (Json{{"x", 0.0}}));
   EXPECT_DOUBLE_EQ(t.origin.wait_seconds, 0.5);
-  EXPECT_EQ(trials_->Stats().asks_waiting, 0);
-  EXPECT_EQ(trials_->Stats().asks_deferred, 1);
-  EXPECT_EQ(trials_->Stats().suggestions_fallback, 0);
+  EXPECT_EQ(Stats().asks_waiting, 0);
+  EXPECT_EQ(Stats().asks_deferred, 1);
+  EXPECT_EQ(Stats().suggestions_fallback, 0);
 }
 
 TEST_F(WaitingAskTest, AnAskPastItsWaitBoundGetsAFallback) {
@@ -324,11 +291,11 @@ TEST_F(WaitingAskTest, AnAskPastItsWaitBoundGetsAFallback) {
   trials_->ExpireWaits();
   ASSERT_TRUE(ask.answer.has_value());
   ASSERT_TRUE(ask.answer->ok());
-  const Trial& t = ask.answer->value().response.trials.at(0).trial;
+  const Trial& t = ask.trial();
   EXPECT_EQ(t.origin.source, "fallback");
   EXPECT_NE(t.origin.reason.find("max_wait_seconds (2 s)"), std::string::npos) << t.origin.reason;
-  EXPECT_EQ(trials_->Stats().suggestions_fallback, 1);
-  EXPECT_EQ(trials_->Stats().asks_waiting, 0);
+  EXPECT_EQ(Stats().suggestions_fallback, 1);
+  EXPECT_EQ(Stats().asks_waiting, 0);
 }
 
 TEST_F(WaitingAskTest, AReleasedTrialGoesToAWaitingAsk) {
@@ -336,16 +303,15 @@ TEST_F(WaitingAskTest, AReleasedTrialGoesToAWaitingAsk) {
   PendingAsk first;
   trials_->Ask(AskFor("c1"), first.Callback());
   executor_.RunAll();
-  const uint64_t id = first.answer->value().response.trials.at(0).trial.id;
+  const uint64_t id = first.trial().id;
   PendingAsk second;
   trials_->Ask(AskFor("c2"), second.Callback());
   ASSERT_FALSE(second.answer.has_value());
   ASSERT_TRUE(trials_->Release(id, {"c1"}).ok());
-  ASSERT_EQ(executor_.delivered.size(), 1u);
-  executor_.delivered.front()();  // the posted serve, before any new fit
-  executor_.delivered.pop_front();
+  ASSERT_EQ(executor_.delivered.size(), 1u) << "the release posted a serve";
+  executor_.Deliver();  // before any new fit
   ASSERT_TRUE(second.answer.has_value());
-  EXPECT_EQ(second.answer->value().response.trials.at(0).trial.id, id);
+  EXPECT_EQ(second.trial().id, id);
 }
 
 TEST_F(WaitingAskTest, CancellingTheSweepAnswersItsWaitingAsks) {
