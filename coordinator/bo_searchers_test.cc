@@ -2,7 +2,6 @@
 // uses them (inline, and through a background executor run by hand: deferred
 // asks, freshness, the wait bound, restarts).
 #include <cmath>
-#include <deque>
 #include <optional>
 #include <set>
 
@@ -97,48 +96,6 @@ TEST(BoSearchersTest, RebuiltSearcherProposesTheSamePoint) {
   EXPECT_EQ(next_a->response.trials.at(0).trial.params, next_b->response.trials.at(0).trial.params);
   EXPECT_EQ(next_a->response.trials.at(0).trial.origin.source, "model");
 }
-
-// The coordinator's executor, run by hand: fits and deliveries happen only
-// when the test says so.
-struct ManualExecutor {
-  std::deque<Task> background;
-  std::deque<Task> delivered;
-
-  SuggestionExecutor Get() {
-    return {[this](Task t) { background.push_back(std::move(t)); },
-            [this](Task t) { delivered.push_back(std::move(t)); }};
-  }
-  // Runs the oldest fit (its delivery is queued, not run).
-  void RunFit() {
-    ASSERT_FALSE(background.empty());
-    Task t = std::move(background.front());
-    background.pop_front();
-    t();
-  }
-  void Deliver() {
-    while (!delivered.empty()) {
-      Task t = std::move(delivered.front());
-      delivered.pop_front();
-      t();
-    }
-  }
-  void RunAll() {
-    Deliver();
-    while (!background.empty()) {
-      RunFit();
-      Deliver();
-    }
-  }
-};
-
-// An ask whose answer is kept for the test to look at.
-struct PendingAsk {
-  std::optional<StatusOr<Mutation<proto::AskResponse>>> answer;
-  AskCallback Callback() {
-    return [this](StatusOr<Mutation<proto::AskResponse>> m) { answer = std::move(m); };
-  }
-  const proto::Trial& trial() const { return answer->value().response.trials.at(0).trial; }
-};
 
 class DeferredAskTest : public testing::Test {
  protected:

@@ -23,14 +23,6 @@ Json SweepJson(const char* method = "random", int max_trials = 4, int concurrenc
           {"program", {{"external", true}}}};
 }
 
-proto::AskRequest AskFor(const std::string& client, int count = 1, int lease_seconds = 10) {
-  proto::AskRequest r;
-  r.client_id = client;
-  r.count = count;
-  r.lease_seconds = lease_seconds;
-  return r;
-}
-
 class SweepServiceTest : public testing::Test {
  protected:
   SweepServiceTest() : store_(NewMemoryStore()) { service_ = MakeService(); }
@@ -42,10 +34,7 @@ class SweepServiceTest : public testing::Test {
   // Applies a mutation's writes as the coordinator would before replying.
   template <typename T>
   T Apply(StatusOr<Mutation<T>> m) {
-    EXPECT_TRUE(m.ok()) << m.status();
-    if (!m.ok()) return T();
-    EXPECT_TRUE(store_->Commit(m->writes).ok());
-    return m->response;
+    return coordinator::Apply(*store_, std::move(m));
   }
 
   uint64_t Create(const Json& spec) { return Apply(service_->CreateSweep(spec)).id; }
