@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "coordinator/bo/acquisition.h"
 #include "coordinator/bo/gp.h"
@@ -237,6 +238,48 @@ TEST(GpSuggesterTest, WarmStartsDoNotChangeWhatIsSuggested) {
   ASSERT_TRUE(full.ok()) << full.status();
   for (const auto& x : *full) {
     for (double v : x) EXPECT_TRUE(v >= 0 && v <= 1);
+  }
+}
+
+// Objectives users send in practice: a constant (every trial the same
+// loss), values spanning hundreds of orders of magnitude, a plateau with one
+// outlier, and many dimensions. Every suggestion is a new point of the cube
+// and comes from the model.
+TEST(GpSuggesterTest, DegenerateObjectivesStillGiveModelSuggestions) {
+  struct Case {
+    const char* name;
+    int dims;
+    std::function<double(const std::vector<double>&, int)> f;
+  };
+  const std::vector<Case> cases = {
+      {"constant", 3, [](const std::vector<double>&, int) { return 2.5; }},
+      {"huge range", 10, [](const std::vector<double>& x, int) { return std::pow(10.0, 300 * (x[0] - 0.5)); }},
+      {"plateau and outlier", 2, [](const std::vector<double>&, int i) { return i == 7 ? -1e6 : 0.0; }},
+      {"twenty dimensions", 20,
+       [](const std::vector<double>& x, int) {
+         double s = 0;
+         for (double v : x) s += (v - 0.3) * (v - 0.3);
+         return s;
+       }},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Problem p = Continuous(c.dims);
+    // Past the initial design of max(5, 2 d) points.
+    for (int i = 0; i < 2 * c.dims + 4; ++i) {
+      std::vector<double> x(c.dims);
+      for (int j = 0; j < c.dims; ++j) x[j] = std::fmod(0.618 * (i + 1) * (j + 1) + 0.1 * j, 1.0);
+      p.completed.push_back({x, c.f(x, i), {}});
+    }
+    std::vector<bool> from_model;
+    auto xs = GpSuggester(GpOptions{}).Suggest(p, 3, 9, &from_model);
+    ASSERT_TRUE(xs.ok()) << xs.status();
+    ASSERT_EQ(xs->size(), 3u);
+    EXPECT_EQ(from_model, std::vector<bool>(3, true));
+    for (const auto& x : *xs) {
+      for (double v : x) EXPECT_TRUE(v >= 0 && v <= 1) << v;
+      for (const auto& o : p.completed) EXPECT_GT(MaxAbsDistance(x, o.x), 1e-9);
+    }
   }
 }
 
