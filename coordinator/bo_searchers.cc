@@ -92,13 +92,13 @@ class BoSearcher final : public Searcher {
 
   StatusOr<std::optional<Json>> Suggest(const std::vector<TrialView>& history,
                                         uint64_t number) override {
-    HPS_ASSIGN_OR_RETURN(std::vector<Suggestion> batch, SuggestBatch(history, number, 1));
+    HPS_ASSIGN_OR_RETURN(std::vector<Suggestion> batch, SuggestBatch(history, number, 1, nullptr));
     if (batch.empty()) return std::optional<Json>();
     return std::optional<Json>(std::move(batch[0].params));
   }
 
   StatusOr<std::vector<Suggestion>> SuggestBatch(const std::vector<TrialView>& history, uint64_t,
-                                                 int count) override {
+                                                 int count, const std::atomic<bool>* cancelled) override {
     proto::TrialOrigin origin;
     origin.model = model_;
     if (space_.dimensions() == 0) {  // only constants: every trial is the same
@@ -137,7 +137,7 @@ class BoSearcher final : public Searcher {
     // the same points for the same history.
     std::vector<bool> from_model;
     HPS_ASSIGN_OR_RETURN(std::vector<std::vector<double>> points,
-                         suggester_.Suggest(problem, count, space_.spec().seed, &from_model));
+                         suggester_.Suggest(problem, count, space_.spec().seed, &from_model, cancelled));
     origin.observations = static_cast<int64_t>(problem.completed.size() + problem.failed.size());
     origin.pending = static_cast<int64_t>(problem.pending.size());
     std::vector<Suggestion> out;

@@ -11,6 +11,7 @@
 #ifndef HPSWEEP_COORDINATOR_SEARCHER_H_
 #define HPSWEEP_COORDINATOR_SEARCHER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -50,9 +51,12 @@ class Searcher {
   // Parameters for trials first_number .. first_number + count - 1, proposed
   // together (a batch is spread out, not piled onto one point), with their
   // provenance. The default calls Suggest once per trial; fewer than `count`
-  // means exhausted.
+  // means exhausted. `cancelled` (may be null) turns true when the answer is
+  // no longer wanted (a result arrived meanwhile): a slow searcher may then
+  // stop early with kCancelled.
   virtual StatusOr<std::vector<Suggestion>> SuggestBatch(const std::vector<TrialView>& history,
-                                                         uint64_t first_number, int count);
+                                                         uint64_t first_number, int count,
+                                                         const std::atomic<bool>* cancelled);
   // True when Suggest may take long enough (model fits) that it should run off
   // the service strand (see suggestion_queue.h).
   virtual bool IsSlow() const { return false; }

@@ -57,7 +57,8 @@ uint64_t TrialSeed(uint64_t seed, uint64_t number) {
 std::unique_ptr<Searcher> NewSobolSearcher(const SearchSpace& space);
 
 StatusOr<std::vector<Suggestion>> Searcher::SuggestBatch(const std::vector<TrialView>& history,
-                                                         uint64_t first_number, int count) {
+                                                         uint64_t first_number, int count,
+                                                         const std::atomic<bool>*) {
   std::vector<Suggestion> out;
   for (int i = 0; i < count; ++i) {
     HPS_ASSIGN_OR_RETURN(std::optional<proto::Json> p, Suggest(history, first_number + i));

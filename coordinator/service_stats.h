@@ -22,12 +22,14 @@ struct ServiceStats {
   int64_t clients = 0;
   // Slow searchers: suggestions computed in the background, of those dropped
   // because a result arrived while they were computed, trials served a
-  // quasi-random fallback (wait bound passed or fit failed), failed fits,
+  // quasi-random fallback (wait bound passed or fit failed), fits stopped
+  // early because a result made them stale, failed fits,
   // time in fits, asks answered after waiting for a fit, asks waiting now.
   // The fits' counters are the SweepManager's (its runs' queues); fallbacks
   // and asks are the TrialManager's.
   int64_t suggestions_computed = 0;
   int64_t suggestions_stale = 0;
+  int64_t suggestion_fits_cancelled = 0;  // stopped early: a result arrived
   int64_t suggestions_fallback = 0;
   int64_t suggestion_errors = 0;
   double suggestion_seconds = 0;

@@ -19,6 +19,8 @@ SuggestionQueue::~SuggestionQueue() = default;
 
 void SuggestionQueue::Invalidate() {
   ++version_;
+  // The running fit's answer is stale now: let it stop early.
+  if (cancel_) cancel_->store(true, std::memory_order_relaxed);
   stats_.stale += static_cast<int64_t>(ready_.size());
   ready_.clear();
 }
@@ -41,11 +43,12 @@ void SuggestionQueue::Request(int count) {
   for (const Suggestion& s : ready_) {
     history.push_back(TrialView{number++, s.params, proto::TrialState::kPending, std::nullopt});
   }
+  cancel_ = std::make_shared<std::atomic<bool>>(false);
   executor_.background([searcher = searcher_, history = std::move(history), number, want,
-                        version = version_, deliver = executor_.deliver,
+                        version = version_, deliver = executor_.deliver, cancel = cancel_,
                         weak = std::weak_ptr<SuggestionQueue*>(self_)] {
     const auto start = std::chrono::steady_clock::now();
-    StatusOr<std::vector<Suggestion>> batch = searcher->SuggestBatch(history, number, want);
+    StatusOr<std::vector<Suggestion>> batch = searcher->SuggestBatch(history, number, want, cancel.get());
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     deliver([weak, version, batch = std::move(batch), seconds]() mutable {
@@ -57,7 +60,13 @@ void SuggestionQueue::Request(int count) {
 void SuggestionQueue::Delivered(uint64_t version, StatusOr<std::vector<Suggestion>> batch,
                                 double seconds) {
   computing_ = false;
+  cancel_.reset();
   stats_.seconds += seconds;
+  if (!batch.ok() && batch.status().code() == StatusCode::kCancelled && version != version_) {
+    ++stats_.cancelled;  // stopped early because a result arrived: not an error
+    on_delivered_(Status());
+    return;
+  }
   if (!batch.ok()) {
     ++stats_.errors;
     on_delivered_(batch.status());

@@ -8,6 +8,9 @@
 // into the void. Take() returns only suggestions of the current version: each
 // one was computed from every result known when it is served.
 //
+// A fit running when Invalidate() is called is told to stop (its answer
+// would be dropped anyway), so the fresh fit that follows starts sooner.
+//
 // Demand: Request(n) starts one fit for n suggestions together (a joint batch:
 // each point conditioned on the others and on the trials in flight, which the
 // history passes as pending) unless a fit is already running. Only one fit
@@ -27,6 +30,7 @@
 #ifndef HPSWEEP_COORDINATOR_SUGGESTION_QUEUE_H_
 #define HPSWEEP_COORDINATOR_SUGGESTION_QUEUE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -51,6 +55,7 @@ struct SuggestionQueueStats {
   int64_t computed = 0;  // suggestions delivered by fits (fresh or not)
   int64_t stale = 0;     // of those, dropped because a result arrived meanwhile
   int64_t errors = 0;    // fits that failed
+  int64_t cancelled = 0; // fits stopped early because a result arrived
   double seconds = 0;    // time spent in fits
 };
 
@@ -92,6 +97,8 @@ class SuggestionQueue {
   uint64_t version_ = 0;
   std::deque<Suggestion> ready_;  // all of version_
   bool computing_ = false;
+  // Set by Invalidate() to stop the running fit early; null when idle.
+  std::shared_ptr<std::atomic<bool>> cancel_;
   SuggestionQueueStats stats_;
   // Fits hold a weak reference: a result arriving after the queue is gone is
   // dropped.

@@ -19,10 +19,15 @@ class RecordingSearcher final : public Searcher {
     return std::optional<Json>(Json{{"i", number}});
   }
   StatusOr<std::vector<Suggestion>> SuggestBatch(const std::vector<TrialView>& history,
-                                                 uint64_t first_number, int count) override {
+                                                 uint64_t first_number, int count,
+                                                 const std::atomic<bool>* cancelled) override {
     histories.push_back(history);
+    cancel_flags.push_back(cancelled);
     counts.push_back(count);
     if (fail) return InternalError("fit diverged");
+    if (stops_when_cancelled && cancelled != nullptr && cancelled->load()) {
+      return CancelledError("no longer wanted");
+    }
     std::vector<Suggestion> out;
     for (int i = 0; i < count; ++i) {
       out.push_back(Suggestion{Json{{"i", first_number + i}}, {}});
@@ -34,7 +39,9 @@ class RecordingSearcher final : public Searcher {
 
   std::vector<std::vector<TrialView>> histories;
   std::vector<int> counts;
+  std::vector<const std::atomic<bool>*> cancel_flags;  // one per fit
   bool fail = false;
+  bool stops_when_cancelled = false;
 };
 
 class SuggestionQueueTest : public testing::Test {
@@ -107,6 +114,31 @@ TEST_F(SuggestionQueueTest, AResultMakesEverythingComputedBeforeItStale) {
   EXPECT_EQ(deliveries_.size(), 2u) << "the owner still hears of it, to ask again";
   EXPECT_EQ(queue_->stats().stale, 3);
   EXPECT_FALSE(queue_->computing());
+}
+
+// A result arriving while a fit runs tells that fit to stop: its answer would
+// be dropped, and the fresh fit after it should not wait for it.
+TEST_F(SuggestionQueueTest, AResultStopsTheRunningFitEarly) {
+  searcher_->stops_when_cancelled = true;
+  queue_->Request(1);
+  queue_->Invalidate();  // a result arrives before the fit finishes
+  RunFits();
+  ASSERT_EQ(searcher_->cancel_flags.size(), 1u);
+  ASSERT_NE(searcher_->cancel_flags[0], nullptr);
+  Deliver();
+  ASSERT_EQ(deliveries_.size(), 1u);
+  EXPECT_TRUE(deliveries_[0].ok()) << "a stopped fit is not an error: " << deliveries_[0];
+  EXPECT_EQ(queue_->stats().cancelled, 1);
+  EXPECT_EQ(queue_->stats().errors, 0);
+  EXPECT_FALSE(queue_->computing());
+  EXPECT_FALSE(queue_->Take().has_value());
+
+  // The next fit gets a fresh flag and delivers.
+  queue_->Request(1);
+  RunFits();
+  Deliver();
+  ASSERT_EQ(searcher_->cancel_flags.size(), 2u);
+  EXPECT_EQ(queue_->ready(), 1u);
 }
 
 TEST_F(SuggestionQueueTest, ReadySuggestionsArePendingForTheNextFit) {

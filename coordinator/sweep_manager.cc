@@ -330,6 +330,7 @@ void SweepManager::FillStats(ServiceStats& s) const {
     const SuggestionQueueStats& q = run->queue->stats();
     s.suggestions_computed += q.computed;
     s.suggestions_stale += q.stale;
+    s.suggestion_fits_cancelled += q.cancelled;
     s.suggestion_errors += q.errors;
     s.suggestion_seconds += q.seconds;
   }

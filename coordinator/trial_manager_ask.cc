@@ -36,7 +36,7 @@ StatusOr<std::optional<Suggestion>> TrialManager::NextParams(SweepRun& run, uint
                                                              bool* blocked) {
   if (!run.queue) {
     HPS_ASSIGN_OR_RETURN(std::vector<Suggestion> batch,
-                         run.searcher->SuggestBatch(run.history, number, 1));
+                         run.searcher->SuggestBatch(run.history, number, 1, nullptr));
     if (batch.empty()) return std::optional<Suggestion>();
     return std::optional<Suggestion>(std::move(batch[0]));
   }

@@ -99,12 +99,13 @@ namespace {
 class Run {
  public:
   Run(const GpOptions& options, const Problem& problem, uint64_t seed,
-      GpSuggester::Checkpoint* checkpoint)
+      GpSuggester::Checkpoint* checkpoint, const std::atomic<bool>* cancelled)
       : options_(options),
         problem_(problem),
         seed_(seed),
         d_(CoordinateCount(problem.dims)),
-        checkpoint_(checkpoint) {
+        checkpoint_(checkpoint),
+        cancelled_(cancelled) {
     for (const auto& o : problem.completed) seen_.push_back(o.x);
     for (const auto& p : problem.failed) seen_.push_back(p.x);
     for (const auto& p : problem.pending) seen_.push_back(p.x);
@@ -129,6 +130,7 @@ class Run {
     try {
       HPS_RETURN_IF_ERROR(BuildModel());
       while (static_cast<int>(out_.size()) < count) {
+        HPS_RETURN_IF_ERROR(CheckCancelled());
         HPS_ASSIGN_OR_RETURN(std::vector<std::vector<double>> ranked, MaximizeLogEi());
         std::vector<double> pick;
         for (auto& c : ranked) {
@@ -200,6 +202,7 @@ class Run {
     const auto x = ToTensor(xs, d_);
     const auto y = torch::tensor(ys, F64());
     HPS_ASSIGN_OR_RETURN(GpHyperparameters hp, FitHyperparameters(xs, raw, x, y));
+    HPS_RETURN_IF_ERROR(CheckCancelled());
     HPS_ASSIGN_OR_RETURN(GpModel model, GpModel::Create(x, y, std::move(hp)));
     model_ = std::move(model);
     if (!problem_.pending.empty()) {
@@ -242,6 +245,7 @@ class Run {
       checkpoint_->hp = start;
     }
     if (c == n) return start;
+    HPS_RETURN_IF_ERROR(CheckCancelled());
     GpFitOptions warm = options_.fit;
     warm.restarts = 1;
     warm.max_iterations = options_.warm_iterations;
@@ -251,6 +255,13 @@ class Run {
   torch::Tensor Acquisition(const torch::Tensor& x) const {
     const auto [mean, var] = model_->Posterior(x);
     return LogExpectedImprovement(mean, var, best_f_);
+  }
+
+  Status CheckCancelled() const {
+    if (cancelled_ != nullptr && cancelled_->load(std::memory_order_relaxed)) {
+      return CancelledError("GP suggestion no longer wanted");
+    }
+    return Status::Ok();
   }
 
   // [d]: 1 for continuous and integer coordinates, 0 for one-hot ones.
@@ -354,6 +365,7 @@ class Run {
   const uint64_t seed_;
   const int64_t d_;
   GpSuggester::Checkpoint* checkpoint_;
+  const std::atomic<bool>* cancelled_;  // may be null
   std::vector<std::vector<double>> seen_;
   size_t known_ = 0;
   std::vector<std::vector<double>> out_;
@@ -369,12 +381,12 @@ GpSuggester::GpSuggester(GpOptions options)
     : options_(std::move(options)), checkpoint_(std::make_shared<Checkpoint>()) {}
 
 StatusOr<std::vector<std::vector<double>>> GpSuggester::Suggest(const Problem& problem, int count,
-                                                                uint64_t seed,
-                                                                std::vector<bool>* from_model) const {
+                                                                uint64_t seed, std::vector<bool>* from_model,
+                                                                const std::atomic<bool>* cancelled) const {
   HPS_RETURN_IF_ERROR(options_.Validate());
   HPS_RETURN_IF_ERROR(ValidateProblem(problem));
   if (count < 1) return InvalidArgumentError("count must be >= 1", "count");
-  Run run(options_, problem, seed, checkpoint_.get());
+  Run run(options_, problem, seed, checkpoint_.get(), cancelled);
   HPS_ASSIGN_OR_RETURN(std::vector<std::vector<double>> points, run.Suggest(count));
   if (from_model) from_model->insert(from_model->end(), run.from_model().begin(), run.from_model().end());
   return points;

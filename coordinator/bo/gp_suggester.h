@@ -26,6 +26,7 @@
 #ifndef HPSWEEP_COORDINATOR_BO_GP_SUGGESTER_H_
 #define HPSWEEP_COORDINATOR_BO_GP_SUGGESTER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -47,9 +48,13 @@ class GpSuggester {
   // computed), kInternal when the numerics fail (LibTorch errors included).
   // When `from_model` is given, one entry per point is appended to it: true
   // for a point chosen by the model, false for an initial-design point.
+  // When `cancelled` turns true, Suggest stops at its next phase boundary
+  // with kCancelled (a checkpoint fit in progress still completes: it is
+  // cached and serves the next call).
   StatusOr<std::vector<std::vector<double>>> Suggest(const Problem& problem, int count,
                                                      uint64_t seed,
-                                                     std::vector<bool>* from_model = nullptr) const;
+                                                     std::vector<bool>* from_model = nullptr,
+                                                     const std::atomic<bool>* cancelled = nullptr) const;
 
   // The full fit of a checkpoint, cached (see gp_suggester.cc).
   struct Checkpoint;

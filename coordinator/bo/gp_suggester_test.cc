@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <functional>
 
@@ -281,6 +282,23 @@ TEST(GpSuggesterTest, DegenerateObjectivesStillGiveModelSuggestions) {
       for (const auto& o : p.completed) EXPECT_GT(MaxAbsDistance(x, o.x), 1e-9);
     }
   }
+}
+
+TEST(GpSuggesterTest, ACancelledSuggestionStopsAndAnUncancelledOneIsUnchanged) {
+  const TestFunction& branin = TestFunctions()[0];
+  Problem p = Continuous(branin.dims);
+  for (int i = 0; i < 20; ++i) {
+    const std::vector<double> x = {std::fmod(0.618 * (i + 1), 1.0), std::fmod(0.382 * (i + 1) + 0.1, 1.0)};
+    p.completed.push_back({x, branin.eval(x), {}});
+  }
+  GpSuggester gp{GpOptions{}};
+  std::atomic<bool> cancelled{true};
+  EXPECT_EQ(gp.Suggest(p, 2, 3, nullptr, &cancelled).status().code(), StatusCode::kCancelled);
+  cancelled = false;
+  auto with_flag = gp.Suggest(p, 2, 3, nullptr, &cancelled);
+  auto without = GpSuggester(GpOptions{}).Suggest(p, 2, 3);
+  ASSERT_TRUE(with_flag.ok() && without.ok());
+  EXPECT_EQ(*with_flag, *without);
 }
 
 TEST(GpSuggesterTest, BadInputIsRejected) {

@@ -253,7 +253,8 @@ Status TpeOptions::Validate() const {
 
 StatusOr<std::vector<std::vector<double>>> TpeSuggester::Suggest(const Problem& problem, int count,
                                                                  uint64_t seed,
-                                                                 std::vector<bool>* from_model) const {
+                                                                 std::vector<bool>* from_model,
+                                                                 const std::atomic<bool>*) const {
   HPS_RETURN_IF_ERROR(options_.Validate());
   HPS_RETURN_IF_ERROR(ValidateProblem(problem));
   if (count < 1) return InvalidArgumentError("count must be >= 1", "count");

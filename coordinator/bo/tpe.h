@@ -22,6 +22,7 @@
 #ifndef HPSWEEP_COORDINATOR_BO_TPE_H_
 #define HPSWEEP_COORDINATOR_BO_TPE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -52,10 +53,12 @@ class TpeSuggester {
  public:
   explicit TpeSuggester(TpeOptions options) : options_(std::move(options)) {}
 
-  // Same contract as GpSuggester::Suggest; never fails on well-formed input.
+  // Same contract as GpSuggester::Suggest; never fails on well-formed input
+  // (it is fast, and ignores `cancelled`).
   StatusOr<std::vector<std::vector<double>>> Suggest(const Problem& problem, int count,
                                                      uint64_t seed,
-                                                     std::vector<bool>* from_model = nullptr) const;
+                                                     std::vector<bool>* from_model = nullptr,
+                                                     const std::atomic<bool>* cancelled = nullptr) const;
 
  private:
   TpeOptions options_;
