@@ -1,6 +1,8 @@
 #include "tools/cli/commands.h"
 
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -78,6 +80,26 @@ TEST(CliTest, UsageErrorsExitWithTwo) {
   EXPECT_NE(err.str().find("unknown command \"frobnicate\""), std::string::npos);
   EXPECT_EQ(RunCli({"status", "abc", "--url", "http://127.0.0.1:1"}, out, err), 2);
   EXPECT_EQ(RunCli({"list", "--bogus"}, out, err), 2);
+}
+
+TEST(CliTest, BadFlagValuesAreUsageErrorsNamingFlagAndValue) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"run", "sweep.json", "--workers", "abc"},
+       "--workers must be a whole number in [1, 1024], found \"abc\""},
+      {{"run", "sweep.json", "--ranks-per-worker=0"}, "--ranks-per-worker must be"},
+      {{"watch", "1", "--interval", "soon"}, "--interval must be a number"},
+      {{"status", "0"}, "a sweep id must be a whole number"},
+      {{"list", "--url"}, "--url needs a value"},
+  };
+  for (const Case& c : cases) {
+    std::ostringstream out, err;
+    EXPECT_EQ(RunCli(c.args, out, err), 2) << c.message;
+    EXPECT_NE(err.str().find(c.message), std::string::npos) << err.str();
+  }
 }
 
 TEST(CliTest, InvalidSweepFileIsRejectedBeforeContactingAnyone) {
