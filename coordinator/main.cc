@@ -21,6 +21,7 @@
 #include "common/logging.h"
 #include "coordinator/coordinator.h"
 #include "coordinator/searcher_factory.h"
+#include "models/zoo_validator.h"
 #include "proto/api_client.h"
 
 namespace {
@@ -88,7 +89,7 @@ int main(int argc, char** argv) {
                  "use --token-file or HPSWEEP_TOKEN\n";
   }
   options.searcher_factory = hpsweep::coordinator::DefaultSearcherFactory();
-  options.validator = hpsweep::coordinator::DefaultProgramValidator();
+  options.validator = hpsweep::models::ValidateZooProgram;
 
   // SIGTERM/SIGINT are caught by a handler that writes the signal number to a
   // pipe, read by a dedicated thread. (Blocking them for sigwait is not

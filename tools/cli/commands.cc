@@ -15,6 +15,7 @@
 
 #include "common/flags.h"
 #include "proto/api_client.h"
+#include "tools/cli/progress.h"
 #include "tools/cli/run_command.h"
 
 namespace hpsweep::cli {
@@ -137,20 +138,16 @@ int Fail(std::ostream& err, const Status& s) {
 
 int Watch(proto::CoordinatorClient& client, uint64_t id, double interval, std::ostream& out,
           std::ostream& err) {
-  const bool tty = &out == &std::cout && isatty(STDOUT_FILENO);
-  std::string last;
+  ProgressDisplay display(out, &out == &std::cout && isatty(STDOUT_FILENO), 30);
   while (true) {
     auto sweep = client.GetSweep(id);
-    if (!sweep.ok()) return Fail(err, sweep.status());
-    const std::string line = ProgressLine(*sweep, 30);
-    if (tty) {
-      out << "\r\033[2K" << line << std::flush;  // rewrite the line in place
-    } else if (line != last) {
-      out << line << "\n" << std::flush;
+    if (!sweep.ok()) {
+      display.Finish();
+      return Fail(err, sweep.status());
     }
-    last = line;
+    display.Show(*sweep);
     if (proto::IsTerminal(sweep->state)) {
-      if (tty) out << "\n";
+      display.Finish();
       PrintStatus(*sweep, out);
       return sweep->state == proto::SweepState::kCompleted ? 0 : 1;
     }
@@ -159,20 +156,6 @@ int Watch(proto::CoordinatorClient& client, uint64_t id, double interval, std::o
 }
 
 }  // namespace
-
-std::string ProgressLine(const proto::Sweep& s, int width) {
-  const auto& c = s.counters;
-  const int64_t total = std::max<int64_t>(1, s.spec.max_trials);
-  const int64_t finished = c.completed + c.failed + c.pruned + c.cancelled;
-  const int filled = static_cast<int>(std::min<int64_t>(width, finished * width / total));
-  std::ostringstream line;
-  line << "[" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << finished
-       << "/" << s.spec.max_trials << " done  " << c.running << " running  " << c.failed
-       << " failed  " << c.pruned << " pruned";
-  if (s.best_value) line << "  best " << s.spec.metric.name << "=" << FormatNumber(*s.best_value);
-  line << "  (" << proto::SweepStateName(s.state) << ")";
-  return line.str();
-}
 
 // "model:gp", "initial_design:tpe", "fallback", "random", "-" (unknown).
 std::string OriginLabel(const proto::TrialOrigin& o) {
@@ -226,7 +209,7 @@ std::string TrialsCsv(const std::vector<proto::Trial>& trials) {
 }
 
 int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err,
-           const std::string& argv0_) {
+           const CliContext& context) {
   Args a;
   bool help = false;
   if (!ParseArgs(raw, &a, &help, err)) return 2;
@@ -256,7 +239,8 @@ int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream&
     options.worker_binary = a.worker_binary;
     if (a.workers > 0) options.workers = a.workers;
     options.ranks_per_worker = a.ranks_per_worker;
-    return RunSweep(options, argv0_, out, err);
+    options.validator = context.program_validator;
+    return RunSweep(options, context.argv0, out, err);
   }
   // Read and check the sweep file before contacting anyone.
   Json spec;

@@ -52,19 +52,6 @@ TEST(CliTest, TrialsTableShowsHowEachTrialWasChosen) {
   EXPECT_NE(table.find("model:tpe"), std::string::npos);
 }
 
-TEST(CliTest, ProgressLineCountsFinishedTrials) {
-  proto::Sweep s;
-  s.spec.max_trials = 10;
-  s.spec.metric.name = "loss";
-  s.counters.completed = 4;
-  s.counters.failed = 1;
-  s.counters.running = 2;
-  s.best_value = 0.125;
-  s.state = proto::SweepState::kRunning;
-  EXPECT_EQ(ProgressLine(s, 10),
-            "[#####.....] 5/10 done  2 running  1 failed  0 pruned  best loss=0.125  (running)");
-}
-
 TEST(CliTest, HelpPrintsUsage) {
   std::ostringstream out, err;
   EXPECT_EQ(RunCli({"--help"}, out, err), 0);
