@@ -29,6 +29,7 @@
 #include "common/flags.h"
 #include "common/logging.h"
 #include "proto/api_client.h"
+#include "worker/coordinator_client.h"
 #include "worker/gang.h"
 #include "worker/mpi_collectives.h"
 
@@ -134,9 +135,9 @@ int main(int argc, char** argv) {
   gethostname(host, sizeof(host) - 1);
   options.client_id = std::string(host) + "-" + std::to_string(getpid()) + "-gang" +
                       std::to_string(color);
-  std::unique_ptr<hpsweep::proto::CoordinatorClient> client;
+  std::unique_ptr<hpsweep::worker::CoordinatorClient> client;
   if ((*comm)->rank() == 0) {
-    auto created = hpsweep::proto::CoordinatorClient::Create(*connection);
+    auto created = hpsweep::worker::HttpCoordinatorClient::Create(*connection);
     if (!created.ok()) return Fail(rank, created.status().message());
     client = std::move(*created);
   }
@@ -145,7 +146,7 @@ int main(int argc, char** argv) {
 
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
-  hpsweep::worker::Gang gang(comm->get(), std::move(client), *connection, options);
+  hpsweep::worker::Gang gang(comm->get(), std::move(client), options);
   std::thread watcher([&gang] {
     while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     gang.RequestStop();
