@@ -181,8 +181,17 @@ std::optional<int> SweepRun::FindTools() {
 }
 
 std::optional<int> SweepRun::StartCoordinator() {
-  data_dir_ = options_.data_dir.empty() ? (fs::current_path() / SafeName(spec_.name)).string()
-                                        : options_.data_dir;
+  data_dir_ = options_.data_dir;
+  if (data_dir_.empty()) {
+    std::error_code ec;
+    const fs::path here = fs::current_path(ec);
+    if (ec) {
+      err_ << "hpsweep run: cannot find the working directory (" << ec.message()
+           << "); pass --data-dir\n";
+      return 1;
+    }
+    data_dir_ = (here / SafeName(spec_.name)).string();
+  }
   coordinator::CoordinatorOptions copts;
   copts.data_dir = data_dir_;
   copts.http.port = 0;
@@ -259,9 +268,14 @@ std::optional<int> SweepRun::StartWorkers() {
   if (proto::IsTerminal(sweep_.state)) return std::nullopt;
   // Relative paths in the sweep (TorchScript modules, data files) are
   // relative to the sweep file.
-  const std::string base_dir = fs::absolute(fs::path(options_.sweep_file)).parent_path().string();
-  const fs::path logs = fs::path(data_dir_) / "logs";
   std::error_code ec;
+  const fs::path sweep_file = fs::absolute(fs::path(options_.sweep_file), ec);
+  if (ec) {
+    err_ << "hpsweep run: cannot resolve " << options_.sweep_file << ": " << ec.message() << "\n";
+    return 1;
+  }
+  const std::string base_dir = sweep_file.parent_path().string();
+  const fs::path logs = fs::path(data_dir_) / "logs";
   fs::create_directories(logs, ec);
   if (ec) {
     err_ << "hpsweep run: cannot create " << logs.string() << ": " << ec.message() << "\n";
