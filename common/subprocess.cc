@@ -90,8 +90,11 @@ std::string ReadFile(const std::string& path) {
 std::string MakeTempDir(const std::string& name) {
   const char* base = std::getenv("TEST_TMPDIR");
   std::string dir = std::string(base ? base : "/tmp") + "/" + name;
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  // The error_code forms never throw; a directory that could not be made
+  // fails the caller's first use of it, naming the path.
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  std::filesystem::create_directories(dir, ec);
   return dir;
 }
 

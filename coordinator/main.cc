@@ -18,9 +18,11 @@
 #include <thread>
 
 #include "common/allocator.h"
+#include "common/flags.h"
 #include "common/logging.h"
 #include "coordinator/coordinator.h"
 #include "coordinator/searcher_factory.h"
+#include "models/zoo_validator.h"
 #include "proto/api_client.h"
 
 namespace {
@@ -46,20 +48,6 @@ constexpr char kUsage[] =
     "  --max-connections N    most open HTTP connections (default 512, within the open-file\n"
     "                         limit); at the cap the oldest idle connection is closed\n";
 
-// Parses a whole decimal integer in [min, max] or exits with a message naming
-// the flag.
-long ParseIntFlag(const std::string& flag, const std::string& value, long min, long max) {
-  char* end = nullptr;
-  errno = 0;
-  const long n = std::strtol(value.c_str(), &end, 10);
-  if (value.empty() || *end != '\0' || errno != 0 || n < min || n > max) {
-    std::cerr << "hpsweep-coordinator: " << flag << " must be an integer in " << min << ".."
-              << max << ", found \"" << value << "\"\n";
-    std::exit(2);
-  }
-  return n;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -68,43 +56,43 @@ int main(int argc, char** argv) {
   using hpsweep::coordinator::Coordinator;
   using hpsweep::coordinator::CoordinatorOptions;
   CoordinatorOptions options;
+  std::string token_file, token;
+  hpsweep::Flags flags;
+  flags.String("--data-dir", &options.data_dir);
+  flags.String("--host", &options.http.host);
+  flags.Int("--port", &options.http.port, 0, 65535);
+  flags.Int("--max-connections", &options.http.max_connections, 1, 1 << 20);
+  flags.String("--token-file", &token_file);
+  flags.String("--token", &token);
+  auto positional = flags.Parse(argc, argv);
+  if (!positional.ok() || !positional->empty()) {
+    std::cerr << "hpsweep-coordinator: "
+              << (positional.ok() ? "unexpected argument \"" + positional->front() + "\""
+                                  : positional.status().message())
+              << "\n"
+              << kUsage;
+    return 2;
+  }
+  if (flags.help()) {
+    std::cout << kUsage;
+    return 0;
+  }
   if (const char* env = std::getenv("HPSWEEP_TOKEN")) options.token = env;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::cerr << "hpsweep-coordinator: " << arg << " needs a value\n" << kUsage;
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (arg == "--data-dir") options.data_dir = value();
-    else if (arg == "--host") options.http.host = value();
-    else if (arg == "--port") {
-      options.http.port = static_cast<uint16_t>(ParseIntFlag(arg, value(), 0, 65535));
-    } else if (arg == "--max-connections") {
-      options.http.max_connections = static_cast<int>(ParseIntFlag(arg, value(), 1, 1 << 20));
-    } else if (arg == "--token-file") {
-      auto token = hpsweep::proto::ReadTokenFile(value());
-      if (!token.ok()) {
-        std::cerr << "hpsweep-coordinator: --token-file: " << token.status().message() << "\n";
-        return 2;
-      }
-      options.token = *token;
-    } else if (arg == "--token") {
-      options.token = value();
-      std::cerr << "hpsweep-coordinator: warning: --token is visible to other users in ps; "
-                   "use --token-file or HPSWEEP_TOKEN\n";
-    } else if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
-      return 0;
-    } else {
-      std::cerr << "hpsweep-coordinator: unknown argument \"" << arg << "\"\n" << kUsage;
+  if (flags.IsSet("--token-file")) {
+    auto read = hpsweep::proto::ReadTokenFile(token_file);
+    if (!read.ok()) {
+      std::cerr << "hpsweep-coordinator: --token-file: " << read.status().message() << "\n";
       return 2;
     }
+    options.token = *read;
+  }
+  if (flags.IsSet("--token")) {
+    options.token = token;
+    std::cerr << "hpsweep-coordinator: warning: --token is visible to other users in ps; "
+                 "use --token-file or HPSWEEP_TOKEN\n";
   }
   options.searcher_factory = hpsweep::coordinator::DefaultSearcherFactory();
-  options.validator = hpsweep::coordinator::DefaultProgramValidator();
+  options.validator = hpsweep::models::ValidateZooProgram;
 
   // SIGTERM/SIGINT are caught by a handler that writes the signal number to a
   // pipe, read by a dedicated thread. (Blocking them for sigwait is not

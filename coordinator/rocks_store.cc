@@ -677,8 +677,10 @@ StatusOr<std::unique_ptr<Store>> OpenRocksStore(const std::string& dir,
   rocksdb::Status s = rocksdb::DB::Open(DbOptions(), dir, descriptors, &rdb->handles, &raw);
   if (!s.ok()) {
     if (IsLockHeld(s)) {
-      return FailedPreconditionError("data directory " + dir +
-                                     " is locked by another coordinator (" + s.ToString() + ")");
+      // ABORTED, a code of its own here: callers tell a held lock (another
+      // process owns the folder) from every other failure by code.
+      return AbortedError("data directory " + dir + " is locked by another coordinator (" +
+                          s.ToString() + ")");
     }
     return FromRocks(s, "opening data directory " + dir);
   }

@@ -247,7 +247,7 @@ TEST(RocksStoreTest, SecondOpenInProcessIsLocked) {
   ASSERT_NE(first, nullptr);
   auto second = OpenRocksStore(dir);
   ASSERT_FALSE(second.ok());
-  EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(second.status().code(), StatusCode::kAborted);
   EXPECT_NE(second.status().message().find("data directory " + dir + " is locked by another coordinator"),
             std::string::npos)
       << second.status();
@@ -259,7 +259,7 @@ TEST(RocksStoreTest, OpenWhileAnotherProcessHoldsItIsLocked) {
   ASSERT_EQ(child.ReadLine(), "ready");
   auto second = OpenRocksStore(dir);
   ASSERT_FALSE(second.ok());
-  EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(second.status().code(), StatusCode::kAborted);
   EXPECT_NE(second.status().message().find("data directory " + dir + " is locked by another coordinator"),
             std::string::npos)
       << second.status();

@@ -1,6 +1,6 @@
-// The searchers and program checks a production coordinator is built with:
-// grid, random and sobol (searchers.cc) plus bayes and tpe (coordinator/bo),
-// and model programs checked against the model zoo.
+// The searchers a production coordinator is built with: grid, random and
+// sobol (searchers.cc) plus bayes and tpe (coordinator/bo). Model programs
+// are checked by a ProgramValidator wired in main (models/zoo_validator.h).
 #ifndef HPSWEEP_COORDINATOR_SEARCHER_FACTORY_H_
 #define HPSWEEP_COORDINATOR_SEARCHER_FACTORY_H_
 
@@ -9,7 +9,6 @@
 namespace hpsweep::coordinator {
 
 SearcherFactory DefaultSearcherFactory();
-ProgramValidator DefaultProgramValidator();
 
 }  // namespace hpsweep::coordinator
 

@@ -135,9 +135,10 @@ struct RocksStoreOptions {
   Status Validate() const;
 };
 
-// Opens (creating if needed) a RocksDB store in `dir`. FAILED_PRECONDITION
-// naming the folder when another process holds it open ("locked by another
-// coordinator") or when its schema version is not this build's.
+// Opens (creating if needed) a RocksDB store in `dir`. ABORTED naming the
+// folder when another process holds it open ("locked by another
+// coordinator"); FAILED_PRECONDITION when its schema version is not this
+// build's.
 StatusOr<std::unique_ptr<Store>> OpenRocksStore(const std::string& dir,
                                                 const RocksStoreOptions& options = {});
 

@@ -146,13 +146,9 @@ torch::Tensor GeneratePoints(const std::string& dataset, int64_t n, uint64_t see
 }
 
 ModelInfo DdpmModelInfo() {
-  ModelInfo info;
-  info.name = kName;
-  info.description = "small denoising diffusion model (MLP denoiser) on a 2-D distribution";
-  info.metric = "val_denoise_loss";
-  info.maximize = false;
-  info.hyperparams = Specs();
-  return info;
+  return {kName,
+          "small denoising diffusion model (MLP denoiser) on a 2-D distribution",
+          "val_denoise_loss", /*maximize=*/false, Specs()};
 }
 
 StatusOr<std::unique_ptr<Workload>> CreateDdpmWorkload(const nlohmann::json& params,
@@ -162,11 +158,7 @@ StatusOr<std::unique_ptr<Workload>> CreateDdpmWorkload(const nlohmann::json& par
     return HyperparamError(kName, "time_embed",
                            "must be even, got " + std::to_string(hp.Int("time_embed")));
   }
-  return GuardedCreate(kName, [&]() -> StatusOr<std::unique_ptr<Workload>> {
-    auto w = std::make_unique<DdpmWorkload>(hp, context);
-    HPS_RETURN_IF_ERROR(w->Start());
-    return std::unique_ptr<Workload>(std::move(w));
-  });
+  return StartWorkload<DdpmWorkload>(kName, hp, context);
 }
 
 }  // namespace hpsweep::models

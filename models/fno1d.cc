@@ -184,14 +184,9 @@ PdeData GeneratePdeData(const std::string& pde, int64_t n, int64_t grid, double 
 }
 
 ModelInfo Fno1dModelInfo() {
-  ModelInfo info;
-  info.name = kName;
-  info.description =
-      "1-D Fourier neural operator learning u(0) -> u(t) for viscous Burgers or heat";
-  info.metric = "val_rel_l2";
-  info.maximize = false;
-  info.hyperparams = Specs();
-  return info;
+  return {kName,
+          "1-D Fourier neural operator learning u(0) -> u(t) for viscous Burgers or heat",
+          "val_rel_l2", /*maximize=*/false, Specs()};
 }
 
 StatusOr<std::unique_ptr<Workload>> CreateFno1dWorkload(const nlohmann::json& params,
@@ -206,11 +201,7 @@ StatusOr<std::unique_ptr<Workload>> CreateFno1dWorkload(const nlohmann::json& pa
                                std::to_string(hp.Int("grid") / 2 + 1) + "), got " +
                                std::to_string(hp.Int("modes")));
   }
-  return GuardedCreate(kName, [&]() -> StatusOr<std::unique_ptr<Workload>> {
-    auto w = std::make_unique<Fno1dWorkload>(hp, context);
-    HPS_RETURN_IF_ERROR(w->Start());
-    return std::unique_ptr<Workload>(std::move(w));
-  });
+  return StartWorkload<Fno1dWorkload>(kName, hp, context);
 }
 
 }  // namespace hpsweep::models

@@ -176,15 +176,10 @@ FreqData GenerateFreqData(int64_t mixes, int64_t length, double noise, uint64_t 
 }
 
 ModelInfo LstmFreqModelInfo() {
-  ModelInfo info;
-  info.name = kName;
-  info.description =
-      "stateful LSTM extracting one sinusoid (1/3/5/7 Hz) from a noisy mix; defaults are the "
-      "benchmark: LSTM(5->128, 2 layers) + Linear(128->1), Adam(1e-3), seq 50, batch 32, MSE";
-  info.metric = "val_mse";
-  info.maximize = false;
-  info.hyperparams = Specs();
-  return info;
+  return {kName,
+          "stateful LSTM extracting one sinusoid (1/3/5/7 Hz) from a noisy mix; defaults are the "
+          "benchmark: LSTM(5->128, 2 layers) + Linear(128->1), Adam(1e-3), seq 50, batch 32, MSE",
+          "val_mse", /*maximize=*/false, Specs()};
 }
 
 StatusOr<std::unique_ptr<Workload>> CreateLstmFreqWorkload(const nlohmann::json& params,
@@ -195,11 +190,7 @@ StatusOr<std::unique_ptr<Workload>> CreateLstmFreqWorkload(const nlohmann::json&
                            "must divide length (" + std::to_string(hp.Int("length")) + "), got " +
                                std::to_string(hp.Int("seq_len")));
   }
-  return GuardedCreate(kName, [&]() -> StatusOr<std::unique_ptr<Workload>> {
-    auto w = std::make_unique<LstmFreqWorkload>(hp, context);
-    HPS_RETURN_IF_ERROR(w->Start());
-    return std::unique_ptr<Workload>(std::move(w));
-  });
+  return StartWorkload<LstmFreqWorkload>(kName, hp, context);
 }
 
 }  // namespace hpsweep::models

@@ -145,25 +145,16 @@ torch::Tensor MlpImpl::forward(torch::Tensor x, const SampleNoise* noise) {
 }
 
 ModelInfo MlpModelInfo() {
-  ModelInfo info;
-  info.name = kName;
-  info.description =
-      "multilayer perceptron on a synthetic tabular task (classification or regression); "
-      "defaults are the training benchmark: 256-1024-1024-10, ReLU, SGD(0.01, 0.9), batch 128";
-  info.metric = "val_loss";
-  info.maximize = false;
-  info.hyperparams = Specs();
-  return info;
+  return {kName,
+          "multilayer perceptron on a synthetic tabular task (classification or regression); "
+          "defaults are the training benchmark: 256-1024-1024-10, ReLU, SGD(0.01, 0.9), batch 128",
+          "val_loss", /*maximize=*/false, Specs()};
 }
 
 StatusOr<std::unique_ptr<Workload>> CreateMlpWorkload(const nlohmann::json& params,
                                                       const WorkloadContext& context) {
   HPS_ASSIGN_OR_RETURN(Hyperparams hp, Hyperparams::Parse(kName, Specs(), params));
-  return GuardedCreate(kName, [&]() -> StatusOr<std::unique_ptr<Workload>> {
-    auto w = std::make_unique<MlpWorkload>(hp, context);
-    HPS_RETURN_IF_ERROR(w->Start());
-    return std::unique_ptr<Workload>(std::move(w));
-  });
+  return StartWorkload<MlpWorkload>(kName, hp, context);
 }
 
 }  // namespace hpsweep::models

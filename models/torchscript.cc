@@ -186,13 +186,9 @@ StatusOr<Split> ToSplit(const torch::Tensor& table, int64_t targets, bool classi
 }  // namespace
 
 ModelInfo TorchScriptModelInfo() {
-  ModelInfo info;
-  info.name = kName;
-  info.description = "a user's TorchScript module (torch.jit.save) trained on a .npy or .csv table";
-  info.metric = "val_loss";
-  info.maximize = false;
-  info.hyperparams = Specs();
-  return info;
+  return {kName,
+          "a user's TorchScript module (torch.jit.save) trained on a .npy or .csv table",
+          "val_loss", /*maximize=*/false, Specs()};
 }
 
 StatusOr<std::unique_ptr<Workload>> CreateTorchScriptWorkload(const nlohmann::json& params,
@@ -233,12 +229,8 @@ StatusOr<std::unique_ptr<Workload>> CreateTorchScriptWorkload(const nlohmann::js
                                  "train_data has " + std::to_string(train.x.size(1)));
     }
   }
-  return GuardedCreate(kName, [&]() -> StatusOr<std::unique_ptr<Workload>> {
-    auto w =
-        std::make_unique<TorchScriptWorkload>(hp, context, std::move(module), train, val, classify);
-    HPS_RETURN_IF_ERROR(w->Start());
-    return std::unique_ptr<Workload>(std::move(w));
-  });
+  return StartWorkload<TorchScriptWorkload>(kName, hp, context, std::move(module), train, val,
+                                            classify);
 }
 
 }  // namespace hpsweep::models

@@ -152,6 +152,17 @@ class TorchWorkload : public Workload {
 StatusOr<std::unique_ptr<Workload>> GuardedCreate(
     const std::string& model, const std::function<StatusOr<std::unique_ptr<Workload>>()>& make);
 
+// The tail of every model's Create: builds W(args...) and starts it, under
+// GuardedCreate. W is a TorchWorkload.
+template <typename W, typename... Args>
+StatusOr<std::unique_ptr<Workload>> StartWorkload(const std::string& model, Args&&... args) {
+  return GuardedCreate(model, [&]() -> StatusOr<std::unique_ptr<Workload>> {
+    auto workload = std::make_unique<W>(std::forward<Args>(args)...);
+    HPS_RETURN_IF_ERROR(workload->Start());
+    return std::unique_ptr<Workload>(std::move(workload));
+  });
+}
+
 }  // namespace hpsweep::models
 
 #endif  // HPSWEEP_MODELS_TRAINING_H_

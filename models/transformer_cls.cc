@@ -149,14 +149,9 @@ SequenceData GenerateSequenceData(int64_t n, int64_t seq_len, int64_t vocab, uin
 }
 
 ModelInfo TransformerClsModelInfo() {
-  ModelInfo info;
-  info.name = kName;
-  info.description =
-      "transformer encoder classifier; synthetic task: are the first and last tokens equal?";
-  info.metric = "val_accuracy";
-  info.maximize = true;
-  info.hyperparams = Specs();
-  return info;
+  return {kName,
+          "transformer encoder classifier; synthetic task: are the first and last tokens equal?",
+          "val_accuracy", /*maximize=*/true, Specs()};
 }
 
 StatusOr<std::unique_ptr<Workload>> CreateTransformerClsWorkload(const nlohmann::json& params,
@@ -167,11 +162,7 @@ StatusOr<std::unique_ptr<Workload>> CreateTransformerClsWorkload(const nlohmann:
                            "must be divisible by heads (" + std::to_string(hp.Int("heads")) +
                                "), got " + std::to_string(hp.Int("d_model")));
   }
-  return GuardedCreate(kName, [&]() -> StatusOr<std::unique_ptr<Workload>> {
-    auto w = std::make_unique<TransformerClsWorkload>(hp, context);
-    HPS_RETURN_IF_ERROR(w->Start());
-    return std::unique_ptr<Workload>(std::move(w));
-  });
+  return StartWorkload<TransformerClsWorkload>(kName, hp, context);
 }
 
 }  // namespace hpsweep::models

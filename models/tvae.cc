@@ -198,24 +198,15 @@ MixedTable GenerateMixedTable(int64_t n, uint64_t seed, uint64_t stream) {
 }
 
 ModelInfo TvaeModelInfo() {
-  ModelInfo info;
-  info.name = kName;
-  info.description =
-      "tabular VAE on a synthetic table of 3 continuous and 2 categorical dependent columns";
-  info.metric = "val_neg_elbo";
-  info.maximize = false;
-  info.hyperparams = Specs();
-  return info;
+  return {kName,
+          "tabular VAE on a synthetic table of 3 continuous and 2 categorical dependent columns",
+          "val_neg_elbo", /*maximize=*/false, Specs()};
 }
 
 StatusOr<std::unique_ptr<Workload>> CreateTvaeWorkload(const nlohmann::json& params,
                                                        const WorkloadContext& context) {
   HPS_ASSIGN_OR_RETURN(Hyperparams hp, Hyperparams::Parse(kName, Specs(), params));
-  return GuardedCreate(kName, [&]() -> StatusOr<std::unique_ptr<Workload>> {
-    auto w = std::make_unique<TvaeWorkload>(hp, context);
-    HPS_RETURN_IF_ERROR(w->Start());
-    return std::unique_ptr<Workload>(std::move(w));
-  });
+  return StartWorkload<TvaeWorkload>(kName, hp, context);
 }
 
 }  // namespace hpsweep::models

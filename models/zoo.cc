@@ -17,8 +17,8 @@
 namespace hpsweep::models {
 namespace {
 
+// A model's name is the one in its ModelInfo; it is written only there.
 struct Entry {
-  const char* name;
   ModelInfo (*info)();
   StatusOr<std::unique_ptr<Workload>> (*create)(const nlohmann::json& params,
                                                 const WorkloadContext& context);
@@ -26,25 +26,25 @@ struct Entry {
 
 // Sorted by name.
 constexpr Entry kModels[] = {
-    {"ddpm", &DdpmModelInfo, &CreateDdpmWorkload},
-    {"fno1d", &Fno1dModelInfo, &CreateFno1dWorkload},
-    {"lstm_freq", &LstmFreqModelInfo, &CreateLstmFreqWorkload},
-    {"mlp", &MlpModelInfo, &CreateMlpWorkload},
-    {"torchscript", &TorchScriptModelInfo, &CreateTorchScriptWorkload},
-    {"transformer_cls", &TransformerClsModelInfo, &CreateTransformerClsWorkload},
-    {"tvae", &TvaeModelInfo, &CreateTvaeWorkload},
+    {&DdpmModelInfo, &CreateDdpmWorkload},
+    {&Fno1dModelInfo, &CreateFno1dWorkload},
+    {&LstmFreqModelInfo, &CreateLstmFreqWorkload},
+    {&MlpModelInfo, &CreateMlpWorkload},
+    {&TorchScriptModelInfo, &CreateTorchScriptWorkload},
+    {&TransformerClsModelInfo, &CreateTransformerClsWorkload},
+    {&TvaeModelInfo, &CreateTvaeWorkload},
 };
 
 const Entry* Find(const std::string& name) {
   for (const Entry& e : kModels) {
-    if (name == e.name) return &e;
+    if (name == e.info().name) return &e;
   }
   return nullptr;
 }
 
 Status UnknownModel(const std::string& name) {
   std::string known;
-  for (const Entry& e : kModels) known += (known.empty() ? "" : ", ") + std::string(e.name);
+  for (const Entry& e : kModels) known += (known.empty() ? "" : ", ") + e.info().name;
   return NotFoundError("unknown model '" + name + "'; known models: " + known);
 }
 

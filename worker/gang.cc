@@ -1,5 +1,6 @@
 #include "worker/gang.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -7,6 +8,8 @@
 
 #include "common/logging.h"
 #include "models/workload.h"
+#include "proto/json_reader.h"
+#include "proto/messages.h"
 
 namespace hpsweep::worker {
 
@@ -27,11 +30,14 @@ uint64_t TrialTrainingSeed(uint64_t sweep_id, uint64_t number) {
 // remembers whether the coordinator asked to stop or the lease was lost.
 class Heartbeater {
  public:
-  Heartbeater(const proto::Connection& connection, uint64_t trial_id, std::string client_id,
+  Heartbeater(const CoordinatorClient& leader_client, uint64_t trial_id, std::string client_id,
               double period_seconds)
       : trial_id_(trial_id), client_id_(std::move(client_id)) {
-    auto client = proto::CoordinatorClient::Create(connection);
-    if (!client.ok()) return;
+    auto client = leader_client.NewConnection();
+    if (!client.ok()) {
+      HPS_LOG(WARNING) << "no heartbeats for trial " << trial_id_ << ": " << client.status();
+      return;
+    }
     thread_ = std::thread([this, client = std::move(*client), period_seconds]() mutable {
       std::unique_lock<std::mutex> lock(mu_);
       while (!done_) {
@@ -71,6 +77,84 @@ class Heartbeater {
 
 }  // namespace
 
+// What the leader tells its gang each round. It travels between the ranks as
+// JSON over BroadcastBytes and is read back without exceptions.
+struct GangCommand {
+  enum class Kind { kTrain, kWait, kExit };
+  Kind kind = Kind::kExit;
+  // kTrain: the leased trial, its model, fixed arguments and sweep metric.
+  proto::Trial trial;
+  std::string model;
+  Json args = Json::object();
+  std::string metric;
+  // kWait: how long, and whether because the coordinator was unreachable
+  // (such waits do not count as idle).
+  double seconds = 0;
+  bool unreachable = false;
+  // kExit: why; a non-OK error means the gang cannot go on.
+  std::string reason;
+  Status error;
+
+  static GangCommand Exit(std::string reason, Status error = Status()) {
+    GangCommand c;
+    c.reason = std::move(reason);
+    c.error = std::move(error);
+    return c;
+  }
+  static GangCommand Wait(double seconds, bool unreachable = false) {
+    GangCommand c;
+    c.kind = Kind::kWait;
+    c.seconds = seconds;
+    c.unreachable = unreachable;
+    return c;
+  }
+
+  std::string Encode() const {
+    Json j = {{"kind", static_cast<int64_t>(kind)}, {"seconds", seconds},
+              {"unreachable", unreachable}, {"reason", reason},
+              {"code", std::string(StatusCodeName(error.code()))},
+              {"error", error.message()}};
+    if (kind == Kind::kTrain) {
+      j["trial"] = proto::ToJson(trial);
+      j["model"] = model;
+      j["args"] = args;
+      j["metric"] = metric;
+    }
+    return proto::DumpJson(j);
+  }
+
+  static StatusOr<GangCommand> Decode(const std::string& bytes) {
+    HPS_ASSIGN_OR_RETURN(Json j, proto::ParseJsonText(bytes, {proto::kMaxWrittenJsonDepth}));
+    proto::JsonReader r(j, "");
+    HPS_RETURN_IF_ERROR(r.RequireObject());
+    GangCommand c;
+    int64_t kind = 0;
+    std::string code, message;
+    HPS_RETURN_IF_ERROR(r.Int("kind", &kind));
+    if (kind < 0 || kind > static_cast<int64_t>(Kind::kExit)) {
+      return r.Error("kind", "unknown gang command " + std::to_string(kind));
+    }
+    c.kind = static_cast<Kind>(kind);
+    HPS_RETURN_IF_ERROR(r.Double("seconds", &c.seconds));
+    HPS_RETURN_IF_ERROR(r.Bool("unreachable", &c.unreachable));
+    HPS_RETURN_IF_ERROR(r.String("reason", &c.reason));
+    HPS_RETURN_IF_ERROR(r.String("code", &code));
+    HPS_RETURN_IF_ERROR(r.String("error", &message));
+    const StatusCode status_code = StatusCodeFromName(code).value_or(StatusCode::kInternal);
+    c.error = status_code == StatusCode::kOk ? Status() : Status(status_code, message);
+    if (c.kind == Kind::kTrain) {
+      const Json* trial = r.Find("trial");
+      if (trial == nullptr) return r.Error("trial", "missing");
+      HPS_RETURN_IF_ERROR(proto::FromJson(*trial, &c.trial));
+      HPS_RETURN_IF_ERROR(r.String("model", &c.model));
+      HPS_RETURN_IF_ERROR(r.String("metric", &c.metric));
+      const Json* args = r.Find("args");
+      if (args != nullptr && args->is_object()) c.args = *args;
+    }
+    return c;
+  }
+};
+
 Status GangOptions::Validate() const {
   if (client_id.empty()) return InvalidArgumentError("client_id must not be empty");
   if (lease_seconds < 4 || lease_seconds > 3600) {
@@ -84,15 +168,11 @@ Status GangOptions::Validate() const {
   return reducer.Validate();
 }
 
-Gang::Gang(Collectives* comm, std::unique_ptr<proto::CoordinatorClient> client,
-           proto::Connection connection, GangOptions options)
-    : comm_(comm),
-      client_(std::move(client)),
-      connection_(std::move(connection)),
-      options_(std::move(options)) {}
+Gang::Gang(Collectives* comm, std::unique_ptr<CoordinatorClient> client, GangOptions options)
+    : comm_(comm), client_(std::move(client)), options_(std::move(options)) {}
 
-Json Gang::NextCommand(double* idle_seconds) {
-  if (stop_requested_.load()) return {{"kind", "exit"}, {"reason", "stop requested"}};
+GangCommand Gang::NextCommand(double* idle_seconds) {
+  if (stop_requested_.load()) return GangCommand::Exit("stop requested");
   proto::AskRequest ask;
   ask.client_id = options_.client_id;
   ask.kind = "worker";
@@ -104,33 +184,34 @@ Json Gang::NextCommand(double* idle_seconds) {
     const Status& error = reply.status();
     if (!IsRetryable(error.code())) {
       // A bad token or a refused request does not get better by asking again.
-      return {{"kind", "exit"},
-              {"code", std::string(StatusCodeName(error.code()))},
-              {"error", "the coordinator refused the gang: " + error.message()}};
+      return GangCommand::Exit(
+          "refused", Status(error.code(), "the coordinator refused the gang: " + error.message()));
     }
     if (unreachable_seconds_ >= options_.unreachable_wait_seconds) {
-      return {{"kind", "exit"},
-              {"code", std::string(StatusCodeName(StatusCode::kUnavailable))},
-              {"error", "the coordinator at " + client_->url() + " was unreachable for " +
-                            std::to_string(static_cast<int64_t>(unreachable_seconds_)) +
-                            " s (--unreachable-wait): " + error.message()}};
+      return GangCommand::Exit(
+          "unreachable",
+          UnavailableError("the coordinator at " + client_->address() + " was unreachable for " +
+                           std::to_string(static_cast<int64_t>(unreachable_seconds_)) +
+                           " s (--unreachable-wait): " + error.message()));
     }
     HPS_LOG_LIMITED(WARNING, ask_log_) << "ask failed: " << error;
     unreachable_seconds_ += 1.0;
-    return {{"kind", "wait"}, {"seconds", 1.0}, {"unreachable", true}};
+    return GangCommand::Wait(1.0, /*unreachable=*/true);
   }
   unreachable_seconds_ = 0;
   if (!reply->trials.empty()) {
     *idle_seconds = 0;
     const proto::LeasedTrial& lt = reply->trials[0];
-    return {{"kind", "train"},
-            {"trial", proto::ToJson(lt.trial)},
-            {"model", lt.program.model},
-            {"args", lt.program.args},
-            {"metric", lt.metric.name}};
+    GangCommand train;
+    train.kind = GangCommand::Kind::kTrain;
+    train.trial = lt.trial;
+    train.model = lt.program.model;
+    if (lt.program.args.is_object()) train.args = lt.program.args;
+    train.metric = lt.metric.name;
+    return train;
   }
-  if (reply->done) return {{"kind", "exit"}, {"reason", "no more work"}};
-  return {{"kind", "wait"}, {"seconds", std::max(0.05, reply->retry_after_seconds)}};
+  if (reply->done) return GangCommand::Exit("no more work");
+  return GangCommand::Wait(std::max(0.05, reply->retry_after_seconds));
 }
 
 Status Gang::Run() {
@@ -138,43 +219,41 @@ Status Gang::Run() {
   double idle = 0;
   while (true) {
     std::string bytes;
-    if (leader) bytes = NextCommand(&idle).dump();
+    if (leader) bytes = NextCommand(&idle).Encode();
     HPS_RETURN_IF_ERROR(comm_->BroadcastBytes(&bytes, 0));
-    const Json command = Json::parse(bytes);
-    const std::string kind = command["kind"];
-    if (kind == "exit") {
-      if (command.contains("error")) {
-        const std::string code = command.value("code", "");
-        return Status(StatusCodeFromName(code).value_or(StatusCode::kUnavailable),
-                      command["error"].get<std::string>());
-      }
-      if (leader) HPS_LOG(INFO) << "gang exits: " << command.value("reason", "");
-      return Status();
-    }
-    if (kind == "wait") {
-      const double seconds = command["seconds"].get<double>();
-      std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-      if (!command.value("unreachable", false)) idle += seconds;
-      bool give_up = leader && idle >= options_.idle_wait_seconds;
-      std::string verdict = give_up ? "1" : "0";
-      HPS_RETURN_IF_ERROR(comm_->BroadcastBytes(&verdict, 0));
-      if (verdict == "1") {
-        if (leader) HPS_LOG(INFO) << "gang exits: no work for " << idle << " s";
+    auto command = GangCommand::Decode(bytes);
+    // The leader wrote it: a command that does not read back is a bug.
+    if (!command.ok()) return InternalError("gang command: " + command.status().ToString());
+    switch (command->kind) {
+      case GangCommand::Kind::kExit:
+        if (!command->error.ok()) return command->error;
+        if (leader) HPS_LOG(INFO) << "gang exits: " << command->reason;
         return Status();
+      case GangCommand::Kind::kWait: {
+        std::this_thread::sleep_for(std::chrono::duration<double>(command->seconds));
+        if (!command->unreachable) idle += command->seconds;
+        const bool give_up = leader && idle >= options_.idle_wait_seconds;
+        std::string verdict = give_up ? "1" : "0";
+        HPS_RETURN_IF_ERROR(comm_->BroadcastBytes(&verdict, 0));
+        if (verdict == "1") {
+          if (leader) HPS_LOG(INFO) << "gang exits: no work for " << idle << " s";
+          return Status();
+        }
+        break;
       }
-      continue;
+      case GangCommand::Kind::kTrain:
+        HPS_RETURN_IF_ERROR(RunTrial(*command));
+        break;
     }
-    HPS_RETURN_IF_ERROR(RunTrial(command));
   }
 }
 
-Status Gang::RunTrial(const Json& command) {
+Status Gang::RunTrial(const GangCommand& command) {
   const bool leader = comm_->rank() == 0;
-  proto::Trial trial;
-  HPS_RETURN_IF_ERROR(proto::FromJson(command["trial"], &trial));
-  const std::string model = command["model"];
-  const std::string metric = command["metric"];
-  Json params = command["args"].is_object() ? command["args"] : Json::object();
+  const proto::Trial& trial = command.trial;
+  const std::string& model = command.model;
+  const std::string& metric = command.metric;
+  Json params = command.args;
   for (auto it = trial.params.begin(); it != trial.params.end(); ++it) params[it.key()] = it.value();
 
   models::WorkloadContext context;
@@ -216,7 +295,7 @@ Status Gang::RunTrial(const Json& command) {
 
   std::unique_ptr<Heartbeater> heartbeater;
   if (leader) {
-    heartbeater = std::make_unique<Heartbeater>(connection_, trial.id, options_.client_id,
+    heartbeater = std::make_unique<Heartbeater>(*client_, trial.id, options_.client_id,
                                                 options_.lease_seconds / 4.0);
   }
   bool stopped_by_coordinator = false;

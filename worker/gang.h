@@ -32,8 +32,8 @@
 
 #include "common/logging.h"
 #include "common/status.h"
-#include "proto/api_client.h"
 #include "worker/collectives.h"
+#include "worker/coordinator_client.h"
 #include "worker/trainer.h"
 
 namespace hpsweep::worker {
@@ -65,6 +65,9 @@ struct GangOptions {
   Status Validate() const;
 };
 
+// What the leader tells its gang each round (defined in gang.cc).
+struct GangCommand;
+
 struct GangStats {
   int64_t trials_completed = 0;
   int64_t trials_failed = 0;
@@ -74,10 +77,9 @@ struct GangStats {
 
 class Gang {
  public:
-  // `client` is used on the leader only (nullptr on other ranks);
-  // `connection` lets the leader open a second client for heartbeats.
-  Gang(Collectives* comm, std::unique_ptr<proto::CoordinatorClient> client,
-       proto::Connection connection, GangOptions options);
+  // `client` is used on the leader only (nullptr on other ranks); the
+  // leader's heartbeat thread gets its own through client->NewConnection().
+  Gang(Collectives* comm, std::unique_ptr<CoordinatorClient> client, GangOptions options);
 
   // Runs trials until the coordinator has no more work, the idle wait passes,
   // or a stop is requested. An error here means the gang cannot go on, the
@@ -91,13 +93,12 @@ class Gang {
   const GangStats& stats() const { return stats_; }
 
  private:
-  // Leader: the next command ({"kind": "train"|"wait"|"exit", ...}).
-  proto::Json NextCommand(double* idle_seconds);
-  Status RunTrial(const proto::Json& command);
+  // Leader: what the gang does next.
+  GangCommand NextCommand(double* idle_seconds);
+  Status RunTrial(const GangCommand& command);
 
   Collectives* comm_;
-  std::unique_ptr<proto::CoordinatorClient> client_;
-  proto::Connection connection_;
+  std::unique_ptr<CoordinatorClient> client_;
   GangOptions options_;
   std::atomic<bool> stop_requested_{false};
   GangStats stats_;

@@ -21,18 +21,16 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <cstdlib>
 #include <iostream>
-#include <map>
-#include <optional>
-#include <sstream>
 #include <string>
-#include <tuple>
+#include <thread>
 
 #include "common/allocator.h"
+#include "common/flags.h"
 #include "common/logging.h"
 #include "proto/api_client.h"
+#include "worker/coordinator_client.h"
 #include "worker/gang.h"
 #include "worker/mpi_collectives.h"
 
@@ -75,21 +73,6 @@ int Fail(int rank, const std::string& message, int code = 2) {
   return code;
 }
 
-// A number in [min, max] (whole unless `fractional`); nullopt otherwise.
-std::optional<double> ParseNumber(const std::string& text, double min, double max,
-                                  bool fractional) {
-  char* end = nullptr;
-  errno = 0;
-  const double value = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || errno != 0 || !(value >= min && value <= max)) {
-    return std::nullopt;
-  }
-  if (!fractional && value != static_cast<double>(static_cast<int64_t>(value))) {
-    return std::nullopt;
-  }
-  return value;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -104,53 +87,35 @@ int main(int argc, char** argv) {
   std::string url, token, token_file, data_dir, device_name;
   int gang_size = size, blas_threads = 1;
   hpsweep::worker::GangOptions options;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      if (rank == 0) std::cout << kUsage;
-      MPI_Finalize();
-      return 0;
-    }
-    if (i + 1 >= argc) return Fail(rank, "unknown or incomplete argument \"" + arg + "\"\n" + kUsage);
-    const std::string value = argv[++i];
-    // Numeric flags and their ranges.
-    static const std::map<std::string, std::tuple<double, double, bool>> kNumeric = {
-        {"--gang-size", {1, 1 << 20, false}},        {"--sweep", {1, 9e15, false}},
-        {"--idle-wait", {0, 1e9, true}},             {"--unreachable-wait", {0, 1e9, true}},
-        {"--lease-seconds", {4, 3600, false}},       {"--checkpoint-every", {0, 9e15, false}},
-        {"--blas-threads", {1, 1024, false}}};
-    double n = 0;
-    if (auto range = kNumeric.find(arg); range != kNumeric.end()) {
-      const auto [min, max, fractional] = range->second;
-      std::optional<double> parsed = ParseNumber(value, min, max, fractional);
-      if (!parsed) {
-        std::ostringstream expected;
-        expected << arg << " must be a " << (fractional ? "number" : "whole number") << " in ["
-                 << min << ", " << max << "], found \"" << value << "\"";
-        return Fail(rank, expected.str());
-      }
-      n = *parsed;
-    }
-    if (arg == "--coordinator") url = value;
-    else if (arg == "--token") token = value;
-    else if (arg == "--token-file") token_file = value;
-    else if (arg == "--data-dir") data_dir = value;
-    else if (arg == "--device") device_name = value;
-    else if (arg == "--base-dir") options.base_dir = value;
-    else if (arg == "--gang-size") gang_size = static_cast<int>(n);
-    else if (arg == "--sweep") options.sweep_id = static_cast<uint64_t>(n);
-    else if (arg == "--idle-wait") options.idle_wait_seconds = n;
-    else if (arg == "--unreachable-wait") options.unreachable_wait_seconds = n;
-    else if (arg == "--lease-seconds") options.lease_seconds = static_cast<int64_t>(n);
-    else if (arg == "--checkpoint-every") options.checkpoint_every_steps = static_cast<int64_t>(n);
-    else if (arg == "--blas-threads") blas_threads = static_cast<int>(n);
-    else return Fail(rank, "unknown argument \"" + arg + "\"\n" + kUsage);
+  hpsweep::Flags flags;
+  flags.String("--coordinator", &url);
+  flags.String("--token", &token);
+  flags.String("--token-file", &token_file);
+  flags.String("--data-dir", &data_dir);
+  flags.String("--device", &device_name);
+  flags.String("--base-dir", &options.base_dir);
+  flags.Int("--gang-size", &gang_size, 1, 1 << 20);
+  flags.Int("--sweep", &options.sweep_id, 1, int64_t{9'000'000'000'000'000});
+  flags.Double("--idle-wait", &options.idle_wait_seconds, 0, 1e9);
+  flags.Double("--unreachable-wait", &options.unreachable_wait_seconds, 0, 1e9);
+  flags.Int("--lease-seconds", &options.lease_seconds, 4, 3600);
+  flags.Int("--checkpoint-every", &options.checkpoint_every_steps, 0,
+            int64_t{9'000'000'000'000'000});
+  flags.Int("--blas-threads", &blas_threads, 1, 1024);
+  auto positional = flags.Parse(argc, argv);
+  if (!positional.ok()) return Fail(rank, positional.status().message() + "\n" + kUsage);
+  if (!positional->empty()) {
+    return Fail(rank, "unexpected argument \"" + positional->front() + "\"\n" + kUsage);
+  }
+  if (flags.help()) {
+    if (rank == 0) std::cout << kUsage;
+    MPI_Finalize();
+    return 0;
   }
   if (gang_size < 1 || size % gang_size != 0) {
     return Fail(rank, "--gang-size must divide the number of ranks (" + std::to_string(size) +
                           "), found " + std::to_string(gang_size));
   }
-  if (blas_threads < 1) return Fail(rank, "--blas-threads must be >= 1");
   SetBlasThreads(blas_threads);
   if (device_name == "cuda" || (device_name.empty() && torch::cuda::is_available())) {
     if (!torch::cuda::is_available()) return Fail(rank, "--device cuda, but no CUDA device is available");
@@ -173,9 +138,9 @@ int main(int argc, char** argv) {
   gethostname(host, sizeof(host) - 1);
   options.client_id = std::string(host) + "-" + std::to_string(getpid()) + "-gang" +
                       std::to_string(color);
-  std::unique_ptr<hpsweep::proto::CoordinatorClient> client;
+  std::unique_ptr<hpsweep::worker::CoordinatorClient> client;
   if ((*comm)->rank() == 0) {
-    auto created = hpsweep::proto::CoordinatorClient::Create(*connection);
+    auto created = hpsweep::worker::HttpCoordinatorClient::Create(*connection);
     if (!created.ok()) return Fail(rank, created.status().message());
     client = std::move(*created);
   }
@@ -184,7 +149,7 @@ int main(int argc, char** argv) {
 
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
-  hpsweep::worker::Gang gang(comm->get(), std::move(client), *connection, options);
+  hpsweep::worker::Gang gang(comm->get(), std::move(client), options);
   std::thread watcher([&gang] {
     while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     gang.RequestStop();

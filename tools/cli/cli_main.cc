@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/allocator.h"
+#include "models/zoo_validator.h"
 #include "tools/cli/commands.h"
 
 int main(int argc, char** argv) {
@@ -32,5 +33,8 @@ int main(int argc, char** argv) {
     if (chdir(dir) != 0) std::cerr << "hpsweep: cannot enter " << dir << "\n";
   }
   std::vector<std::string> args(argv + 1, argv + argc);
-  return hpsweep::cli::RunCli(args, std::cout, std::cerr, argv[0]);
+  hpsweep::cli::CliContext context;
+  context.argv0 = argv[0];
+  context.program_validator = hpsweep::models::ValidateZooProgram;
+  return hpsweep::cli::RunCli(args, std::cout, std::cerr, context);
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -12,7 +13,9 @@
 #include <sstream>
 #include <thread>
 
+#include "common/flags.h"
 #include "proto/api_client.h"
+#include "tools/cli/progress.h"
 #include "tools/cli/run_command.h"
 
 namespace hpsweep::cli {
@@ -39,41 +42,38 @@ constexpr char kUsage[] =
     "$HPSWEEP_TOKEN_FILE, else the data dir's token file (--token T works too, but\n"
     "shows the token to other users in ps)\n";
 
+// Every flag of every command; a command ignores the ones it has no use for.
 struct Args {
   std::vector<std::string> positional;
-  std::map<std::string, std::string> flags;
+  std::string url, token, token_file, data_dir, state, format, worker_binary;
+  // Seconds between `watch` updates. Default: 1.
+  double interval = 1.0;
+  // `run`: 0 means the command's default.
+  int workers = 0, ranks_per_worker = 0;
 };
 
-bool ParseArgs(const std::vector<std::string>& raw, Args* args, std::ostream& err) {
-  static const std::set<std::string> kFlags = {
-      "--url",    "--token",   "--token-file", "--data-dir", "--state",  "--format",
-      "--interval", "--workers", "--ranks-per-worker", "--worker-binary"};
-  for (size_t i = 0; i < raw.size(); ++i) {
-    const std::string& a = raw[i];
-    if (a.rfind("--", 0) == 0) {
-      std::string name = a, value;
-      const size_t eq = a.find('=');
-      if (eq != std::string::npos) {
-        name = a.substr(0, eq);
-        value = a.substr(eq + 1);
-      } else if (kFlags.count(a) && i + 1 < raw.size()) {
-        value = raw[++i];
-      }
-      if (!kFlags.count(name)) {
-        err << "hpsweep: unknown option " << name << "\n" << kUsage;
-        return false;
-      }
-      args->flags[name] = value;
-    } else {
-      args->positional.push_back(a);
-    }
+// Parses `raw` into `args`; false (usage printed to `err`) on a bad command
+// line. `help` is set for --help/-h.
+bool ParseArgs(const std::vector<std::string>& raw, Args* args, bool* help, std::ostream& err) {
+  Flags flags;
+  flags.String("--url", &args->url);
+  flags.String("--token", &args->token);
+  flags.String("--token-file", &args->token_file);
+  flags.String("--data-dir", &args->data_dir);
+  flags.String("--state", &args->state);
+  flags.String("--format", &args->format);
+  flags.String("--worker-binary", &args->worker_binary);
+  flags.Double("--interval", &args->interval, 0, 86400);
+  flags.Int("--workers", &args->workers, 1, 1024);
+  flags.Int("--ranks-per-worker", &args->ranks_per_worker, 1, 1 << 20);
+  auto positional = flags.Parse(raw);
+  if (!positional.ok()) {
+    err << "hpsweep: " << positional.status().message() << "\n" << kUsage;
+    return false;
   }
+  args->positional = std::move(*positional);
+  *help = flags.help();
   return true;
-}
-
-std::string Flag(const Args& a, const std::string& name) {
-  auto it = a.flags.find(name);
-  return it == a.flags.end() ? "" : it->second;
 }
 
 std::string FormatValue(const Json& v) {
@@ -107,14 +107,12 @@ StatusOr<uint64_t> SweepId(const Args& a, std::ostream& err) {
     err << "hpsweep: " << a.positional[0] << " needs a sweep id\n";
     return InvalidArgumentError("missing sweep id");
   }
-  const std::string& text = a.positional[1];
-  char* end = nullptr;
-  const unsigned long long id = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || id == 0) {
-    err << "hpsweep: \"" << text << "\" is not a sweep id (a positive integer)\n";
-    return InvalidArgumentError("bad sweep id");
+  auto id = Flags::ParseInt("a sweep id", a.positional[1], 1, INT64_MAX);
+  if (!id.ok()) {
+    err << "hpsweep: " << id.status().message() << "\n";
+    return id.status();
   }
-  return static_cast<uint64_t>(id);
+  return static_cast<uint64_t>(*id);
 }
 
 void PrintStatus(const proto::Sweep& s, std::ostream& out) {
@@ -140,20 +138,16 @@ int Fail(std::ostream& err, const Status& s) {
 
 int Watch(proto::CoordinatorClient& client, uint64_t id, double interval, std::ostream& out,
           std::ostream& err) {
-  const bool tty = &out == &std::cout && isatty(STDOUT_FILENO);
-  std::string last;
+  ProgressDisplay display(out, &out == &std::cout && isatty(STDOUT_FILENO), 30);
   while (true) {
     auto sweep = client.GetSweep(id);
-    if (!sweep.ok()) return Fail(err, sweep.status());
-    const std::string line = ProgressLine(*sweep, 30);
-    if (tty) {
-      out << "\r\033[2K" << line << std::flush;  // rewrite the line in place
-    } else if (line != last) {
-      out << line << "\n" << std::flush;
+    if (!sweep.ok()) {
+      display.Finish();
+      return Fail(err, sweep.status());
     }
-    last = line;
+    display.Show(*sweep);
     if (proto::IsTerminal(sweep->state)) {
-      if (tty) out << "\n";
+      display.Finish();
       PrintStatus(*sweep, out);
       return sweep->state == proto::SweepState::kCompleted ? 0 : 1;
     }
@@ -162,20 +156,6 @@ int Watch(proto::CoordinatorClient& client, uint64_t id, double interval, std::o
 }
 
 }  // namespace
-
-std::string ProgressLine(const proto::Sweep& s, int width) {
-  const auto& c = s.counters;
-  const int64_t total = std::max<int64_t>(1, s.spec.max_trials);
-  const int64_t finished = c.completed + c.failed + c.pruned + c.cancelled;
-  const int filled = static_cast<int>(std::min<int64_t>(width, finished * width / total));
-  std::ostringstream line;
-  line << "[" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << finished
-       << "/" << s.spec.max_trials << " done  " << c.running << " running  " << c.failed
-       << " failed  " << c.pruned << " pruned";
-  if (s.best_value) line << "  best " << s.spec.metric.name << "=" << FormatNumber(*s.best_value);
-  line << "  (" << proto::SweepStateName(s.state) << ")";
-  return line.str();
-}
 
 // "model:gp", "initial_design:tpe", "fallback", "random", "-" (unknown).
 std::string OriginLabel(const proto::TrialOrigin& o) {
@@ -229,14 +209,14 @@ std::string TrialsCsv(const std::vector<proto::Trial>& trials) {
 }
 
 int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err,
-           const std::string& argv0_) {
-  if (std::find(raw.begin(), raw.end(), "--help") != raw.end() ||
-      std::find(raw.begin(), raw.end(), "-h") != raw.end()) {
+           const CliContext& context) {
+  Args a;
+  bool help = false;
+  if (!ParseArgs(raw, &a, &help, err)) return 2;
+  if (help) {
     out << kUsage;
     return 0;
   }
-  Args a;
-  if (!ParseArgs(raw, &a, err)) return 2;
   if (a.positional.empty() || a.positional[0] == "help") {
     (a.positional.empty() ? err : out) << kUsage;
     return a.positional.empty() ? 2 : 0;
@@ -255,13 +235,12 @@ int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream&
     }
     RunOptions options;
     options.sweep_file = a.positional[1];
-    options.data_dir = Flag(a, "--data-dir");
-    options.worker_binary = Flag(a, "--worker-binary");
-    if (!Flag(a, "--workers").empty()) options.workers = std::atoi(Flag(a, "--workers").c_str());
-    if (!Flag(a, "--ranks-per-worker").empty()) {
-      options.ranks_per_worker = std::atoi(Flag(a, "--ranks-per-worker").c_str());
-    }
-    return RunSweep(options, argv0_, out, err);
+    options.data_dir = a.data_dir;
+    options.worker_binary = a.worker_binary;
+    if (a.workers > 0) options.workers = a.workers;
+    options.ranks_per_worker = a.ranks_per_worker;
+    options.validator = context.program_validator;
+    return RunSweep(options, context.argv0, out, err);
   }
   // Read and check the sweep file before contacting anyone.
   Json spec;
@@ -283,8 +262,13 @@ int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream&
     if (!checked.ok()) return Fail(err, checked.status().WithContext(a.positional[1]));
     spec = *parsed;
   }
-  auto connection = proto::ResolveConnection(Flag(a, "--url"), Flag(a, "--token"),
-                                             Flag(a, "--data-dir"), Flag(a, "--token-file"));
+  // Every other command names a sweep; check its id before contacting anyone.
+  StatusOr<uint64_t> id = uint64_t{0};
+  if (cmd != "submit" && cmd != "list") {
+    id = SweepId(a, err);
+    if (!id.ok()) return 2;
+  }
+  auto connection = proto::ResolveConnection(a.url, a.token, a.data_dir, a.token_file);
   if (!connection.ok()) return Fail(err, connection.status());
   auto client_or = proto::CoordinatorClient::Create(*connection);
   if (!client_or.ok()) return Fail(err, client_or.status());
@@ -313,8 +297,6 @@ int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream&
     }
     return 0;
   }
-  auto id = SweepId(a, err);
-  if (!id.ok()) return 2;
   if (cmd == "status") {
     auto sweep = client.GetSweep(*id);
     if (!sweep.ok()) return Fail(err, sweep.status());
@@ -325,7 +307,7 @@ int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream&
     std::vector<proto::Trial> trials;
     std::string token;
     do {
-      auto page = client.ListTrials(*id, token, 1000, Flag(a, "--state"));
+      auto page = client.ListTrials(*id, token, 1000, a.state);
       if (!page.ok()) return Fail(err, page.status());
       trials.insert(trials.end(), page->trials.begin(), page->trials.end());
       token = page->next_page_token;
@@ -346,12 +328,10 @@ int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream&
     return 0;
   }
   if (cmd == "watch") {
-    const std::string interval = Flag(a, "--interval");
-    return Watch(client, *id, interval.empty() ? 1.0 : std::max(0.05, std::atof(interval.c_str())),
-                 out, err);
+    return Watch(client, *id, std::max(0.05, a.interval), out, err);
   }
   // export
-  const std::string format = Flag(a, "--format");
+  const std::string& format = a.format;
   if (format != "csv" && format != "json") {
     err << "hpsweep: export needs --format csv or --format json\n";
     return 2;

@@ -3,19 +3,31 @@
 #ifndef HPSWEEP_TOOLS_CLI_COMMANDS_H_
 #define HPSWEEP_TOOLS_CLI_COMMANDS_H_
 
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "proto/messages.h"
+#include "proto/sweep_spec.h"
 
 namespace hpsweep::cli {
 
+// What main hands the commands besides the arguments.
+struct CliContext {
+  // The program's argv[0]; locates the worker binary for `run`. Default:
+  // "hpsweep".
+  std::string argv0 = "hpsweep";
+  // `run`: checks model programs in the embedded coordinator (main wires the
+  // model zoo's check). Default: none.
+  std::function<Status(const proto::SweepSpec&)> program_validator;
+};
+
 // Runs one CLI invocation; returns the process exit status (0 ok, 1 failed,
 // 2 usage error).
-// `argv0` locates the worker binary for `run`.
 int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
-           const std::string& argv0 = "hpsweep");
+           const CliContext& context = {});
 
 // Trials as CSV: id, number, state, objective, attempt, then one column per
 // parameter and per final value (union over trials, sorted).
@@ -23,9 +35,6 @@ std::string TrialsCsv(const std::vector<proto::Trial>& trials);
 
 // One line per trial, aligned: id, state, objective, parameters.
 std::string TrialsTable(const std::vector<proto::Trial>& trials);
-
-// "[#####.....] 5/10 done  2 running  0 failed  best loss=0.1234".
-std::string ProgressLine(const proto::Sweep& sweep, int width);
 
 }  // namespace hpsweep::cli
 

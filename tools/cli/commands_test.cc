@@ -1,6 +1,8 @@
 #include "tools/cli/commands.h"
 
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -50,19 +52,6 @@ TEST(CliTest, TrialsTableShowsHowEachTrialWasChosen) {
   EXPECT_NE(table.find("model:tpe"), std::string::npos);
 }
 
-TEST(CliTest, ProgressLineCountsFinishedTrials) {
-  proto::Sweep s;
-  s.spec.max_trials = 10;
-  s.spec.metric.name = "loss";
-  s.counters.completed = 4;
-  s.counters.failed = 1;
-  s.counters.running = 2;
-  s.best_value = 0.125;
-  s.state = proto::SweepState::kRunning;
-  EXPECT_EQ(ProgressLine(s, 10),
-            "[#####.....] 5/10 done  2 running  1 failed  0 pruned  best loss=0.125  (running)");
-}
-
 TEST(CliTest, HelpPrintsUsage) {
   std::ostringstream out, err;
   EXPECT_EQ(RunCli({"--help"}, out, err), 0);
@@ -78,6 +67,26 @@ TEST(CliTest, UsageErrorsExitWithTwo) {
   EXPECT_NE(err.str().find("unknown command \"frobnicate\""), std::string::npos);
   EXPECT_EQ(RunCli({"status", "abc", "--url", "http://127.0.0.1:1"}, out, err), 2);
   EXPECT_EQ(RunCli({"list", "--bogus"}, out, err), 2);
+}
+
+TEST(CliTest, BadFlagValuesAreUsageErrorsNamingFlagAndValue) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"run", "sweep.json", "--workers", "abc"},
+       "--workers must be a whole number in [1, 1024], found \"abc\""},
+      {{"run", "sweep.json", "--ranks-per-worker=0"}, "--ranks-per-worker must be"},
+      {{"watch", "1", "--interval", "soon"}, "--interval must be a number"},
+      {{"status", "0"}, "a sweep id must be a whole number"},
+      {{"list", "--url"}, "--url needs a value"},
+  };
+  for (const Case& c : cases) {
+    std::ostringstream out, err;
+    EXPECT_EQ(RunCli(c.args, out, err), 2) << c.message;
+    EXPECT_NE(err.str().find(c.message), std::string::npos) << err.str();
+  }
 }
 
 TEST(CliTest, InvalidSweepFileIsRejectedBeforeContactingAnyone) {

@@ -11,15 +11,18 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "common/logging.h"
 #include "common/subprocess.h"
 #include "coordinator/coordinator.h"
-#include "coordinator/searcher_factory.h"
 #include "proto/api_client.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/progress.h"
 
 namespace hpsweep::cli {
 namespace {
@@ -64,37 +67,6 @@ std::string FindWorker(const RunOptions& options, const std::string& argv0) {
   return "hpsweep-worker";
 }
 
-std::string FormatSeconds(double s) {
-  if (!std::isfinite(s) || s < 0) return "--:--";
-  const int64_t t = static_cast<int64_t>(s + 0.5);
-  std::ostringstream o;
-  if (t >= 3600) o << t / 3600 << ":" << std::setw(2) << std::setfill('0') << (t / 60) % 60;
-  else o << t / 60;
-  o << ":" << std::setw(2) << std::setfill('0') << t % 60;
-  return o.str();
-}
-
-std::string Progress(const proto::Sweep& s, double elapsed, int64_t done_at_start, bool tty) {
-  const auto& c = s.counters;
-  const int64_t total = std::max<int64_t>(1, s.spec.max_trials);
-  const int64_t finished = c.completed + c.failed + c.pruned + c.cancelled;
-  const int64_t new_done = finished - done_at_start;
-  const double eta = new_done > 0 ? elapsed / new_done * (total - finished) : NAN;
-  std::ostringstream line;
-  if (tty) {
-    const int width = 24;
-    const int filled = static_cast<int>(std::min<int64_t>(width, finished * width / total));
-    line << "[" << std::string(filled, '#') << std::string(width - filled, '.') << "] ";
-  }
-  line << finished << "/" << s.spec.max_trials << " done, " << c.running << " running, "
-       << c.failed << " failed, " << c.pruned << " pruned";
-  if (s.best_value) {
-    line << " | best " << s.spec.metric.name << " " << std::setprecision(5) << *s.best_value;
-  }
-  line << " | " << FormatSeconds(elapsed) << " elapsed, ETA " << FormatSeconds(eta);
-  return line.str();
-}
-
 // The top `n` completed trials, best first.
 std::vector<proto::Trial> BestTrials(std::vector<proto::Trial> trials, const proto::SweepSpec& spec,
                                      size_t n) {
@@ -111,217 +83,308 @@ std::vector<proto::Trial> BestTrials(std::vector<proto::Trial> trials, const pro
   return trials;
 }
 
-}  // namespace
+// One `hpsweep run`, as the steps RunSweep takes in order. A step that
+// returns an exit status ends the run with it; nullopt goes on.
+class SweepRun {
+ public:
+  SweepRun(const RunOptions& options, const std::string& argv0, std::ostream& out,
+           std::ostream& err)
+      : options_(options), argv0_(argv0), out_(out), err_(err) {}
 
-int RunSweep(const RunOptions& options, const std::string& argv0, std::ostream& out,
-             std::ostream& err) {
   // 1. The sweep file, checked before anything starts.
-  std::ifstream in(options.sweep_file);
+  std::optional<int> ReadSweepFile();
+  // 2. mpirun and the worker binary are there.
+  std::optional<int> FindTools();
+  // 3. The embedded coordinator on the data directory.
+  std::optional<int> StartCoordinator();
+  // 4. The sweep of the same name, resumed, or a new one.
+  std::optional<int> ResumeOrCreateSweep();
+  // 5. The worker jobs (none when the sweep has already ended).
+  std::optional<int> StartWorkers();
+  // 6. Progress until the sweep ends, every worker exits, or Ctrl-C; true
+  // when interrupted.
+  bool FollowProgress();
+  // 7. Stops the workers (they checkpoint at their next epoch end) and the
+  // coordinator; prints the best trials and where the results are. Returns
+  // the exit status.
+  int StopAndReport(bool interrupted);
+
+ private:
+  const RunOptions& options_;
+  const std::string& argv0_;
+  std::ostream& out_;
+  std::ostream& err_;
+
+  Json json_;  // the sweep file as read
+  proto::SweepSpec spec_;
+  int ranks_ = 0;
+  std::string worker_;
+  std::string data_dir_;
+  std::unique_ptr<coordinator::Coordinator> embedded_;
+  std::unique_ptr<proto::CoordinatorClient> client_;
+  uint64_t sweep_id_ = 0;
+  proto::Sweep sweep_;  // the latest state read
+  int64_t finished_at_start_ = 0;
+  std::vector<std::unique_ptr<Subprocess>> jobs_;
+};
+
+std::optional<int> SweepRun::ReadSweepFile() {
+  std::ifstream in(options_.sweep_file);
   if (!in) {
-    err << "hpsweep run: cannot read sweep file " << options.sweep_file << "\n";
+    err_ << "hpsweep run: cannot read sweep file " << options_.sweep_file << "\n";
     return 1;
   }
   std::stringstream text;
   text << in.rdbuf();
   auto json = proto::ParseJsonText(text.str());
   if (!json.ok()) {
-    err << "hpsweep run: " << options.sweep_file << ": " << json.status().message() << "\n";
+    err_ << "hpsweep run: " << options_.sweep_file << ": " << json.status().message() << "\n";
     return 1;
   }
   auto spec = proto::ParseSweepSpec(*json);
   if (!spec.ok()) {
-    err << "hpsweep run: " << options.sweep_file << ": " << spec.status().message() << " (at "
-        << spec.status().field() << ")\n";
+    err_ << "hpsweep run: " << options_.sweep_file << ": " << spec.status().message() << " (at "
+         << spec.status().field() << ")\n";
     return 1;
   }
   if (spec->program.external) {
-    err << "hpsweep run: sweep \"" << spec->name << "\" has an external program; run its "
-        << "ask/tell clients against `hpsweep-coordinator` instead (see README)\n";
+    err_ << "hpsweep run: sweep \"" << spec->name << "\" has an external program; run its "
+         << "ask/tell clients against `hpsweep-coordinator` instead (see README)\n";
     return 1;
   }
-  const int ranks = options.ranks_per_worker > 0 ? options.ranks_per_worker
-                                                 : static_cast<int>(spec->ranks_per_trial);
-  if (options.workers < 1 || ranks < 1) {
-    err << "hpsweep run: --workers and --ranks-per-worker must be >= 1\n";
+  json_ = std::move(*json);
+  spec_ = std::move(*spec);
+  ranks_ = options_.ranks_per_worker > 0 ? options_.ranks_per_worker
+                                         : static_cast<int>(spec_.ranks_per_trial);
+  if (options_.workers < 1 || ranks_ < 1) {
+    err_ << "hpsweep run: --workers and --ranks-per-worker must be >= 1\n";
     return 2;
   }
-  if (!OnPath("mpirun")) {
-    err << "hpsweep run: mpirun not found. Install Open MPI (apt-get install openmpi-bin "
-           "libopenmpi-dev, or run tools/setup.sh)\n";
-    return 1;
-  }
-  const std::string worker = FindWorker(options, argv0);
-  if (worker.find('/') != std::string::npos ? access(worker.c_str(), X_OK) != 0 : !OnPath(worker)) {
-    err << "hpsweep run: worker binary " << worker << " not found; build it (bazel build "
-           "//worker:hpsweep-worker) or set HPSWEEP_WORKER\n";
-    return 1;
-  }
+  return std::nullopt;
+}
 
-  // 2. The embedded coordinator.
-  const std::string data_dir =
-      options.data_dir.empty() ? (fs::current_path() / SafeName(spec->name)).string() : options.data_dir;
+std::optional<int> SweepRun::FindTools() {
+  if (!OnPath("mpirun")) {
+    err_ << "hpsweep run: mpirun not found. Install Open MPI (apt-get install openmpi-bin "
+            "libopenmpi-dev, or run tools/setup.sh)\n";
+    return 1;
+  }
+  worker_ = FindWorker(options_, argv0_);
+  const bool found = worker_.find('/') != std::string::npos ? access(worker_.c_str(), X_OK) == 0
+                                                              : OnPath(worker_);
+  if (!found) {
+    err_ << "hpsweep run: worker binary " << worker_ << " not found; build it (bazel build "
+            "//worker:hpsweep-worker) or set HPSWEEP_WORKER\n";
+    return 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<int> SweepRun::StartCoordinator() {
+  data_dir_ = options_.data_dir;
+  if (data_dir_.empty()) {
+    std::error_code ec;
+    const fs::path here = fs::current_path(ec);
+    if (ec) {
+      err_ << "hpsweep run: cannot find the working directory (" << ec.message()
+           << "); pass --data-dir\n";
+      return 1;
+    }
+    data_dir_ = (here / SafeName(spec_.name)).string();
+  }
   coordinator::CoordinatorOptions copts;
-  copts.data_dir = data_dir;
+  copts.data_dir = data_dir_;
   copts.http.port = 0;
-  copts.searcher_factory = coordinator::DefaultSearcherFactory();
-  copts.validator = coordinator::DefaultProgramValidator();
+  copts.validator = options_.validator;  // searchers: the built-in ones
   SetMinLogLevel(LogLevel::kWarning);  // the progress display is the output
-  coordinator::Coordinator embedded(copts);
-  Status started = embedded.Start();
+  embedded_ = std::make_unique<coordinator::Coordinator>(copts);
+  Status started = embedded_->Start();
   if (!started.ok()) {
-    err << "hpsweep run: " << started.message() << "\n";
-    if (started.message().find("locked") != std::string::npos) {
-      err << "  another hpsweep is using " << data_dir << "; stop it, or pass another --data-dir\n";
+    err_ << "hpsweep run: " << started.message() << "\n";
+    if (started.code() == StatusCode::kAborted) {  // the data directory's lock is held
+      err_ << "  another hpsweep is using " << data_dir_
+           << "; stop it, or pass another --data-dir\n";
     }
     return 1;
   }
-  auto client_or = proto::CoordinatorClient::Create({embedded.url(), embedded.token()});
-  if (!client_or.ok()) {
-    err << "hpsweep run: " << client_or.status().message() << "\n";
+  auto client = proto::CoordinatorClient::Create({embedded_->url(), embedded_->token()});
+  if (!client.ok()) {
+    err_ << "hpsweep run: " << client.status().message() << "\n";
     return 1;
   }
-  proto::CoordinatorClient& client = **client_or;
+  client_ = std::move(*client);
+  return std::nullopt;
+}
 
-  // 3. Resume the sweep of the same name, or create it.
-  uint64_t sweep_id = 0;
-  auto sweeps = client.ListSweeps();
+std::optional<int> SweepRun::ResumeOrCreateSweep() {
+  auto sweeps = client_->ListSweeps();
   if (!sweeps.ok()) {
-    err << "hpsweep run: " << sweeps.status().message() << "\n";
+    err_ << "hpsweep run: " << sweeps.status().message() << "\n";
     return 1;
   }
   const proto::SweepSpec* stored = nullptr;
   for (const auto& s : *sweeps) {
-    if (s.spec.name == spec->name) {
-      sweep_id = s.id;
+    if (s.spec.name == spec_.name) {
+      sweep_id_ = s.id;
       stored = &s.spec;
     }
   }
-  if (sweep_id != 0) {
-    out << "resuming sweep " << sweep_id << " \"" << spec->name << "\" from " << data_dir << "\n";
+  if (stored != nullptr) {
+    out_ << "resuming sweep " << sweep_id_ << " \"" << spec_.name << "\" from " << data_dir_
+         << "\n";
     // The coordinator fills in a grid's size; compare the rest as submitted.
-    proto::SweepSpec edited = *spec;
+    proto::SweepSpec edited = spec_;
     if (edited.max_trials == 0) edited.max_trials = stored->max_trials;
     if (proto::ToJson(edited) != proto::ToJson(*stored)) {
-      err << "hpsweep run: warning: " << options.sweep_file << " differs from sweep " << sweep_id
-          << " as stored; resuming the stored sweep unchanged (use another --data-dir to start "
-             "a new sweep with the edited file)\n";
+      err_ << "hpsweep run: warning: " << options_.sweep_file << " differs from sweep "
+           << sweep_id_
+           << " as stored; resuming the stored sweep unchanged (use another --data-dir to start "
+              "a new sweep with the edited file)\n";
     }
   } else {
-    auto created = client.CreateSweep(*json);
+    auto created = client_->CreateSweep(json_);
     if (!created.ok()) {
-      err << "hpsweep run: " << options.sweep_file << ": " << created.status().message();
-      if (!created.status().field().empty()) err << " (at " << created.status().field() << ")";
-      err << "\n";
+      err_ << "hpsweep run: " << options_.sweep_file << ": " << created.status().message();
+      if (!created.status().field().empty()) err_ << " (at " << created.status().field() << ")";
+      err_ << "\n";
       return 1;
     }
-    sweep_id = created->id;
-    out << "sweep " << sweep_id << " \"" << spec->name << "\": " << created->spec.max_trials
-        << " trials, method " << proto::MethodName(spec->method) << ", " << options.workers
-        << " worker(s) x " << ranks << " rank(s); data in " << data_dir << "\n";
+    sweep_id_ = created->id;
+    out_ << "sweep " << sweep_id_ << " \"" << spec_.name << "\": " << created->spec.max_trials
+         << " trials, method " << proto::MethodName(spec_.method) << ", " << options_.workers
+         << " worker(s) x " << ranks_ << " rank(s); data in " << data_dir_ << "\n";
   }
-  const proto::Sweep initial = *client.GetSweep(sweep_id);
-  const int64_t done_at_start = initial.counters.completed + initial.counters.failed +
-                                initial.counters.pruned + initial.counters.cancelled;
+  auto initial = client_->GetSweep(sweep_id_);
+  if (!initial.ok()) {
+    err_ << "hpsweep run: " << initial.status().message() << "\n";
+    return 1;
+  }
+  sweep_ = std::move(*initial);
+  finished_at_start_ = FinishedTrials(sweep_);
+  return std::nullopt;
+}
 
-  // 4. Worker jobs. Relative paths in the sweep (TorchScript modules, data
-  // files) are relative to the sweep file.
-  const std::string base_dir =
-      fs::absolute(fs::path(options.sweep_file)).parent_path().string();
-  fs::create_directories(fs::path(data_dir) / "logs");
-  std::vector<std::unique_ptr<Subprocess>> jobs;
-  if (!proto::IsTerminal(initial.state)) {
-    for (int w = 0; w < options.workers; ++w) {
-      auto job = std::make_unique<Subprocess>();
-      const std::string log = (fs::path(data_dir) / "logs" / ("worker-" + std::to_string(w) + ".log")).string();
-      // The token travels in the environment, never on a command line (ps).
-      Status s = job->Start({"mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none",
-                             "-np", std::to_string(ranks), "-x", "OPENBLAS_NUM_THREADS", "-x",
-                             "OMP_NUM_THREADS", "-x", "HPSWEEP_TOKEN", worker, "--coordinator",
-                             embedded.url(), "--sweep", std::to_string(sweep_id),
-                             // Outlive a lease orphaned by a killed earlier run (60 s).
-                             "--idle-wait", "90", "--base-dir", base_dir},
-                            log,
-                            {"OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1",
-                             "HPSWEEP_TOKEN=" + embedded.token()});
-      if (!s.ok()) {
-        err << "hpsweep run: cannot start a worker job: " << s.message() << "\n";
-        return 1;
-      }
-      jobs.push_back(std::move(job));
+std::optional<int> SweepRun::StartWorkers() {
+  if (proto::IsTerminal(sweep_.state)) return std::nullopt;
+  // Relative paths in the sweep (TorchScript modules, data files) are
+  // relative to the sweep file.
+  std::error_code ec;
+  const fs::path sweep_file = fs::absolute(fs::path(options_.sweep_file), ec);
+  if (ec) {
+    err_ << "hpsweep run: cannot resolve " << options_.sweep_file << ": " << ec.message() << "\n";
+    return 1;
+  }
+  const std::string base_dir = sweep_file.parent_path().string();
+  const fs::path logs = fs::path(data_dir_) / "logs";
+  fs::create_directories(logs, ec);
+  if (ec) {
+    err_ << "hpsweep run: cannot create " << logs.string() << ": " << ec.message() << "\n";
+    return 1;
+  }
+  for (int w = 0; w < options_.workers; ++w) {
+    auto job = std::make_unique<Subprocess>();
+    const std::string log = (logs / ("worker-" + std::to_string(w) + ".log")).string();
+    // The token travels in the environment, never on a command line (ps).
+    Status s = job->Start({"mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none",
+                           "-np", std::to_string(ranks_), "-x", "OPENBLAS_NUM_THREADS", "-x",
+                           "OMP_NUM_THREADS", "-x", "HPSWEEP_TOKEN", worker_, "--coordinator",
+                           embedded_->url(), "--sweep", std::to_string(sweep_id_),
+                           // Outlive a lease orphaned by a killed earlier run (60 s).
+                           "--idle-wait", "90", "--base-dir", base_dir},
+                          log,
+                          {"OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1",
+                           "HPSWEEP_TOKEN=" + embedded_->token()});
+    if (!s.ok()) {
+      err_ << "hpsweep run: cannot start a worker job: " << s.message() << "\n";
+      return 1;
     }
+    jobs_.push_back(std::move(job));
   }
+  return std::nullopt;
+}
 
-  // 5. Progress until the sweep ends, every worker exits, or Ctrl-C.
+bool SweepRun::FollowProgress() {
   struct sigaction action {};
   action.sa_handler = OnInterrupt;
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
-  const bool tty = &out == &std::cout && isatty(STDOUT_FILENO);
+  ProgressDisplay display(out_, &out_ == &std::cout && isatty(STDOUT_FILENO), 24);
   const auto start = std::chrono::steady_clock::now();
-  std::string last;
-  proto::Sweep sweep = initial;
   bool interrupted = false;
   while (true) {
-    auto now = client.GetSweep(sweep_id);
-    if (now.ok()) sweep = *now;
+    auto now = client_->GetSweep(sweep_id_);
+    if (now.ok()) sweep_ = std::move(*now);
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const std::string line = Progress(sweep, elapsed, done_at_start, tty);
-    if (tty) out << "\r\033[2K" << line << std::flush;
-    else if (line.substr(0, line.find(" | ")) != last.substr(0, last.find(" | "))) out << line << "\n" << std::flush;
-    last = line;
-    if (proto::IsTerminal(sweep.state)) break;
+    display.Show(sweep_, ProgressTiming{elapsed, finished_at_start_});
+    if (proto::IsTerminal(sweep_.state)) break;
     if (g_interrupts.load() > 0) {
       interrupted = true;
       break;
     }
-    bool any_running = false;
-    for (auto& job : jobs) any_running = any_running || job->Wait(0) == -1;
+    const bool any_running = std::any_of(jobs_.begin(), jobs_.end(),
+                                         [](auto& job) { return job->Wait(0) == -1; });
     if (!any_running) break;
-    std::this_thread::sleep_for(std::chrono::duration<double>(options.refresh_seconds));
+    std::this_thread::sleep_for(std::chrono::duration<double>(options_.refresh_seconds));
   }
-  if (tty) out << "\n";
+  display.Finish();
+  return interrupted;
+}
 
-  // 6. Stop workers (they checkpoint at their next epoch end) and the coordinator.
-  if (interrupted) out << "interrupted: stopping workers (Ctrl-C again to stop at once)...\n";
-  for (auto& job : jobs) {
+int SweepRun::StopAndReport(bool interrupted) {
+  if (interrupted) out_ << "interrupted: stopping workers (Ctrl-C again to stop at once)...\n";
+  for (auto& job : jobs_) {
     if (job->running()) job->Signal(SIGTERM);
   }
-  for (auto& job : jobs) {
+  for (auto& job : jobs_) {
     while (job->running() && job->Wait(0.2) == -1) {
       if (g_interrupts.load() > 1) job->Kill(SIGKILL);
     }
   }
-  auto trials = client.AllTrials(sweep_id);
-  auto final_sweep = client.GetSweep(sweep_id);
-  if (final_sweep.ok()) sweep = *final_sweep;
-  embedded.Stop();
+  auto trials = client_->AllTrials(sweep_id_);
+  auto final_sweep = client_->GetSweep(sweep_id_);
+  if (final_sweep.ok()) sweep_ = std::move(*final_sweep);
+  embedded_->Stop();
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
 
-  // 7. Results.
   if (trials.ok()) {
-    const auto best = BestTrials(*trials, sweep.spec, 5);
+    const auto best = BestTrials(*trials, sweep_.spec, 5);
     if (!best.empty()) {
-      out << "\nbest trials (" << sweep.spec.metric.name << ", "
-          << proto::GoalName(sweep.spec.metric.goal) << "):\n"
-          << TrialsTable(best);
+      out_ << "\nbest trials (" << sweep_.spec.metric.name << ", "
+           << proto::GoalName(sweep_.spec.metric.goal) << "):\n"
+           << TrialsTable(best);
     }
   }
-  const auto& c = sweep.counters;
-  out << "\nsweep " << sweep_id << " is " << proto::SweepStateName(sweep.state) << ": "
-      << c.completed << " completed, " << c.failed << " failed, " << c.pruned << " pruned, "
-      << c.running + c.pending << " unfinished\n"
-      << "results and checkpoints: " << data_dir << " (worker logs in " << data_dir << "/logs)\n";
-  if (sweep.state != proto::SweepState::kCompleted) {
-    out << "run the same command again to resume: hpsweep run " << options.sweep_file
-        << (options.data_dir.empty() ? "" : " --data-dir " + options.data_dir) << "\n";
+  const auto& c = sweep_.counters;
+  out_ << "\nsweep " << sweep_id_ << " is " << proto::SweepStateName(sweep_.state) << ": "
+       << c.completed << " completed, " << c.failed << " failed, " << c.pruned << " pruned, "
+       << c.running + c.pending << " unfinished\n"
+       << "results and checkpoints: " << data_dir_ << " (worker logs in " << data_dir_
+       << "/logs)\n";
+  if (sweep_.state != proto::SweepState::kCompleted) {
+    out_ << "run the same command again to resume: hpsweep run " << options_.sweep_file
+         << (options_.data_dir.empty() ? "" : " --data-dir " + options_.data_dir) << "\n";
   }
-  out << "look at them with a coordinator on that directory:\n"
-      << "  hpsweep-coordinator --data-dir " << data_dir << " &\n"
-      << "  hpsweep trials " << sweep_id << " --data-dir " << data_dir << "\n"
-      << "  hpsweep export " << sweep_id << " --format csv --data-dir " << data_dir << "\n";
-  return sweep.state == proto::SweepState::kCompleted ? 0 : (interrupted ? 130 : 1);
+  out_ << "look at them with a coordinator on that directory:\n"
+       << "  hpsweep-coordinator --data-dir " << data_dir_ << " &\n"
+       << "  hpsweep trials " << sweep_id_ << " --data-dir " << data_dir_ << "\n"
+       << "  hpsweep export " << sweep_id_ << " --format csv --data-dir " << data_dir_ << "\n";
+  if (sweep_.state == proto::SweepState::kCompleted) return 0;
+  return interrupted ? 130 : 1;
+}
+
+}  // namespace
+
+int RunSweep(const RunOptions& options, const std::string& argv0, std::ostream& out,
+             std::ostream& err) {
+  SweepRun run(options, argv0, out, err);
+  for (auto step : {&SweepRun::ReadSweepFile, &SweepRun::FindTools, &SweepRun::StartCoordinator,
+                    &SweepRun::ResumeOrCreateSweep, &SweepRun::StartWorkers}) {
+    if (std::optional<int> exit_status = (run.*step)()) return *exit_status;
+  }
+  const bool interrupted = run.FollowProgress();
+  return run.StopAndReport(interrupted);
 }
 
 }  // namespace hpsweep::cli

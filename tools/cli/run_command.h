@@ -6,8 +6,12 @@
 #ifndef HPSWEEP_TOOLS_CLI_RUN_COMMAND_H_
 #define HPSWEEP_TOOLS_CLI_RUN_COMMAND_H_
 
+#include <functional>
 #include <ostream>
 #include <string>
+
+#include "common/status.h"
+#include "proto/sweep_spec.h"
 
 namespace hpsweep::cli {
 
@@ -24,6 +28,10 @@ struct RunOptions {
   std::string worker_binary;
   // Seconds between progress updates. Default: 0.5.
   double refresh_seconds = 0.5;
+  // Checks the sweep's model program in the embedded coordinator (the
+  // coordinator's ProgramValidator; main wires the model zoo's). Default:
+  // none, every program is accepted.
+  std::function<Status(const proto::SweepSpec&)> validator;
 };
 
 // Runs the sweep; returns the exit status (0: the sweep completed).

@@ -6,9 +6,9 @@
 #include <sstream>
 
 #include "coordinator/searcher.h"
-#include "coordinator/searcher_factory.h"
 #include "gtest/gtest.h"
 #include "models/workload.h"
+#include "models/zoo_validator.h"
 #include "proto/sweep_spec.h"
 
 namespace hpsweep {
@@ -30,8 +30,7 @@ TEST(ExamplesTest, EveryExampleIsAValidSweepForTheZoo) {
     ASSERT_TRUE(json.ok()) << json.status();
     auto spec = proto::ParseSweepSpec(*json);
     ASSERT_TRUE(spec.ok()) << spec.status();
-    EXPECT_TRUE(coordinator::DefaultProgramValidator()(*spec).ok())
-        << coordinator::DefaultProgramValidator()(*spec);
+    EXPECT_TRUE(models::ValidateZooProgram(*spec).ok()) << models::ValidateZooProgram(*spec);
     auto space = coordinator::SearchSpace::Create(*spec);
     ASSERT_TRUE(space.ok());
     auto searcher = coordinator::CreateSearcher(*space);

@@ -1,0 +1,23 @@
+// The model zoo's check of a sweep's program: the coordinator's
+// ProgramValidator (coordinator/sweep_service.h), implemented here so that the
+// coordinator library never links LibTorch or the models. Programs wire it in
+// their main (hpsweep-coordinator, and the CLI's embedded coordinator).
+#ifndef HPSWEEP_MODELS_ZOO_VALIDATOR_H_
+#define HPSWEEP_MODELS_ZOO_VALIDATOR_H_
+
+#include "common/status.h"
+#include "proto/sweep_spec.h"
+
+namespace hpsweep::models {
+
+// OK when `spec.program.model` is a model of the zoo and every key of
+// `program.args` and every searched parameter is one of its hyperparameters.
+// Otherwise INVALID_ARGUMENT with the field at fault ("/program/model",
+// "/program/args/<name>", "/parameters/<name>") and what the model has.
+// Values are not checked here: a worker checks them when it builds the trial.
+// Thread safety: a pure function.
+Status ValidateZooProgram(const proto::SweepSpec& spec);
+
+}  // namespace hpsweep::models
+
+#endif  // HPSWEEP_MODELS_ZOO_VALIDATOR_H_

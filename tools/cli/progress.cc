@@ -1,0 +1,77 @@
+#include "tools/cli/progress.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+
+namespace hpsweep::cli {
+
+int64_t FinishedTrials(const proto::Sweep& sweep) {
+  const auto& c = sweep.counters;
+  return c.completed + c.failed + c.pruned + c.cancelled;
+}
+
+std::string FormatSeconds(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "--:--";
+  const int64_t t = static_cast<int64_t>(seconds + 0.5);
+  std::ostringstream o;
+  if (t >= 3600) {
+    o << t / 3600 << ":" << std::setw(2) << std::setfill('0') << (t / 60) % 60;
+  } else {
+    o << t / 60;
+  }
+  o << ":" << std::setw(2) << std::setfill('0') << t % 60;
+  return o.str();
+}
+
+std::string ProgressLine(const proto::Sweep& s, const ProgressStyle& style) {
+  const auto& c = s.counters;
+  const int64_t total = std::max<int64_t>(1, s.spec.max_trials);
+  const int64_t finished = FinishedTrials(s);
+  std::ostringstream line;
+  if (style.bar_width > 0) {
+    const int width = style.bar_width;
+    const int filled = static_cast<int>(std::clamp<int64_t>(finished * width / total, 0, width));
+    line << "[" << std::string(filled, '#') << std::string(width - filled, '.') << "] ";
+  }
+  line << finished << "/" << s.spec.max_trials << " done, " << c.running << " running, "
+       << c.failed << " failed, " << c.pruned << " pruned";
+  if (s.best_value) {
+    line << " | best " << s.spec.metric.name << " " << std::setprecision(5) << *s.best_value;
+  }
+  if (style.timing) {
+    const ProgressTiming& t = *style.timing;
+    const int64_t new_finished = finished - t.finished_at_start;
+    const double eta = new_finished > 0
+                           ? t.elapsed_seconds / new_finished * static_cast<double>(total - finished)
+                           : NAN;
+    line << " | " << FormatSeconds(t.elapsed_seconds) << " elapsed, ETA " << FormatSeconds(eta);
+  } else {
+    line << " | " << proto::SweepStateName(s.state);
+  }
+  return line.str();
+}
+
+ProgressDisplay::ProgressDisplay(std::ostream& out, bool tty, int bar_width)
+    : out_(out), tty_(tty), bar_width_(bar_width) {}
+
+void ProgressDisplay::Show(const proto::Sweep& sweep, std::optional<ProgressTiming> timing) {
+  if (tty_) {
+    out_ << "\r\033[2K" << ProgressLine(sweep, {bar_width_, timing}) << std::flush;
+    shown_ = true;
+    return;
+  }
+  const std::string what = ProgressLine(sweep, {});
+  if (shown_ && what == last_) return;
+  out_ << ProgressLine(sweep, {0, timing}) << "\n" << std::flush;
+  last_ = what;
+  shown_ = true;
+}
+
+void ProgressDisplay::Finish() {
+  if (tty_ && shown_) out_ << "\n";
+  shown_ = false;
+}
+
+}  // namespace hpsweep::cli
