@@ -61,6 +61,13 @@ Status ReadArray(JsonReader& r, std::string_view key, std::vector<T>* out) {
   return Status();
 }
 
+template <typename T>
+Json ArrayJson(const std::vector<T>& items) {
+  Json out = Json::array();
+  for (const T& item : items) out.push_back(ToJson(item));
+  return out;
+}
+
 }  // namespace
 
 std::string_view TrialStateName(TrialState state) { return kTrialStates[static_cast<int>(state)]; }
@@ -427,6 +434,110 @@ Json ToJson(const ClientInfo& v) {
           {"kind", v.kind},
           {"last_seen_us", v.last_seen_us},
           {"active_trials", v.active_trials}};
+}
+
+Status FromJson(const Json& j, ClientInfo* v) {
+  JsonReader r(j, "");
+  HPS_RETURN_IF_ERROR(r.RequireObject());
+  HPS_RETURN_IF_ERROR(r.String("client_id", &v->client_id));
+  HPS_RETURN_IF_ERROR(r.OptionalString("kind", &v->kind));
+  HPS_RETURN_IF_ERROR(r.OptionalInt("last_seen_us", &v->last_seen_us));
+  const Json* trials = r.Find("active_trials");
+  if (trials == nullptr) return Status();
+  if (!trials->is_array()) {
+    return r.Error("active_trials", "expected an array, found " + DescribeJson(*trials));
+  }
+  for (const Json& t : *trials) {
+    if (!t.is_number_unsigned()) {
+      return r.Error("active_trials", "expected trial ids, found " + DescribeJson(t));
+    }
+    v->active_trials.push_back(t.get<uint64_t>());
+  }
+  return Status();
+}
+
+// --- Listings and service answers --------------------------------------------
+
+Json ToJson(const Health& v) {
+  Json j = {{"status", v.status}};
+  if (!v.reason.empty()) j["reason"] = v.reason;
+  return j;
+}
+
+Status FromJson(const Json& j, Health* v) {
+  JsonReader r(j, "");
+  HPS_RETURN_IF_ERROR(r.RequireObject());
+  HPS_RETURN_IF_ERROR(r.String("status", &v->status));
+  if (v->status != "ok" && v->status != "degraded") {
+    return r.Error("status", "expected \"ok\" or \"degraded\", found " + DescribeJson(v->status));
+  }
+  return r.OptionalString("reason", &v->reason);
+}
+
+Json ToJson(const WorkerList& v) { return {{"workers", ArrayJson(v.workers)}}; }
+
+Status FromJson(const Json& j, WorkerList* v) {
+  JsonReader r(j, "");
+  HPS_RETURN_IF_ERROR(r.RequireObject());
+  if (!r.Has("workers")) return r.Error("workers", "required field is missing");
+  return ReadArray(r, "workers", &v->workers);
+}
+
+Json ToJson(const SweepList& v) { return {{"sweeps", ArrayJson(v.sweeps)}}; }
+
+Status FromJson(const Json& j, SweepList* v) {
+  JsonReader r(j, "");
+  HPS_RETURN_IF_ERROR(r.RequireObject());
+  if (!r.Has("sweeps")) return r.Error("sweeps", "required field is missing");
+  return ReadArray(r, "sweeps", &v->sweeps);
+}
+
+Json ToJson(const TrialMetrics& v) {
+  return {{"trial_id", v.trial_id}, {"points", ArrayJson(v.points)}};
+}
+
+Status FromJson(const Json& j, TrialMetrics* v) {
+  JsonReader r(j, "");
+  HPS_RETURN_IF_ERROR(r.RequireObject());
+  HPS_RETURN_IF_ERROR(r.Uint("trial_id", &v->trial_id));
+  if (!r.Has("points")) return r.Error("points", "required field is missing");
+  return ReadArray(r, "points", &v->points);
+}
+
+Json ToJson(const CheckpointInfo& v) {
+  return {{"step", v.step}, {"size_bytes", v.size_bytes}, {"time_us", v.time_us}};
+}
+
+Status FromJson(const Json& j, CheckpointInfo* v) {
+  JsonReader r(j, "");
+  HPS_RETURN_IF_ERROR(r.RequireObject());
+  HPS_RETURN_IF_ERROR(r.Int("step", &v->step));
+  HPS_RETURN_IF_ERROR(r.Uint("size_bytes", &v->size_bytes));
+  return r.Int("time_us", &v->time_us);
+}
+
+Json ToJson(const CheckpointList& v) {
+  return {{"trial_id", v.trial_id}, {"checkpoints", ArrayJson(v.checkpoints)}};
+}
+
+Status FromJson(const Json& j, CheckpointList* v) {
+  JsonReader r(j, "");
+  HPS_RETURN_IF_ERROR(r.RequireObject());
+  HPS_RETURN_IF_ERROR(r.Uint("trial_id", &v->trial_id));
+  if (!r.Has("checkpoints")) return r.Error("checkpoints", "required field is missing");
+  return ReadArray(r, "checkpoints", &v->checkpoints);
+}
+
+Json ToJson(const CheckpointStored& v) {
+  return {{"trial_id", v.trial_id}, {"step", v.step}, {"size_bytes", v.size_bytes}};
+}
+
+Status FromJson(const Json& j, CheckpointStored* v) {
+  JsonReader r(j, "");
+  HPS_RETURN_IF_ERROR(r.RequireObject());
+  HPS_RETURN_IF_ERROR(r.Uint("trial_id", &v->trial_id));
+  HPS_RETURN_IF_ERROR(r.Int("step", &v->step));
+  return r.Uint("size_bytes", &v->size_bytes);
 }
 
 }  // namespace hpsweep::proto
