@@ -1,8 +1,18 @@
 // Api: the coordinator's HTTP/JSON API v1 (documented in proto/openapi.yaml),
-// as an HttpHandler. It parses and authenticates requests, runs them on the
-// SweepService (on one strand), makes their writes durable through the
-// GroupCommitter, and replies only after that. Store reads and checkpoint I/O
-// run on a blocking pool, never on the network strand.
+// as an HttpHandler. It finds each request's route in the route table
+// (routes.h), applies the route's auth and read-only rules, and runs its
+// handler: on the SweepService (on one strand), making writes durable through
+// the GroupCommitter and replying only after that. Store reads and checkpoint
+// I/O run on a blocking pool, never on the network strand. Every JSON body is
+// a proto/ message.
+//
+// Before a handler runs, in this order (metrics labels in routes.h):
+//   not under /api/v1/ and no route          404 "no such endpoint: PATH"
+//   route needs the token (or, with no route, the method writes or the path
+//     is worker protocol) and it is missing  401
+//   the request writes, storage not writable 503 "storage unavailable: ..."
+//   malformed sweep or trial id in the path  400
+//   no route for this method and path        404 "no such endpoint: METHOD PATH"
 //
 // Thread safety: thread-safe; HttpServer calls it from any session strand.
 #ifndef HPSWEEP_COORDINATOR_API_H_
@@ -14,11 +24,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/clock.h"
 #include "coordinator/group_committer.h"
-#include "coordinator/http_server.h"
+#include "coordinator/http_request.h"
 #include "coordinator/metrics.h"
+#include "coordinator/routes.h"
 #include "coordinator/storage_health.h"
 #include "coordinator/store.h"
 #include "coordinator/sweep_service.h"
@@ -37,7 +49,7 @@ struct ApiOptions {
   int retry_after_seconds = 5;
 };
 
-class Api final : public HttpHandler {
+class Api final : public HttpHandler, private RouteHandlers {
  public:
   // Everything passed in must outlive the Api. `service` is only touched on
   // `service_strand`.
@@ -46,31 +58,69 @@ class Api final : public HttpHandler {
       GroupCommitter* committer, Store* store, boost::asio::thread_pool* blocking,
       Metrics* metrics, Clock* clock);
 
+  // Streams the body of a route marked `streamed` (checkpoint upload).
   HeadResult OnHeaders(const HttpRequest& head) override;
   void Handle(HttpRequest request, ReplyCallback reply) override;
   HttpResponse ErrorResponse(const Status& status) override;
 
-  // The Prometheus text of /metrics (also for tests).
+  // The Prometheus text of /metrics. REQUIRES: called on the service strand.
   std::string RenderMetrics();
   // Serves from `service` from now on (the coordinator's state rebuilt from
   // disk). REQUIRES: called on the service strand; `service` outlives its use.
   void SetService(SweepService* service) { service_ = service; }
 
  private:
-  struct Route;
+  // RouteHandlers (routes.h); api.cc says what each answers.
+  void Healthz(RouteCall call) override;
+  void MetricsText(RouteCall call) override;
+  void Ask(RouteCall call) override;
+  void ListWorkers(RouteCall call) override;
+  void CreateSweep(RouteCall call) override;
+  void ListSweeps(RouteCall call) override;
+  void GetSweep(RouteCall call) override;
+  void CancelSweep(RouteCall call) override;
+  void BestTrial(RouteCall call) override;
+  void ListTrials(RouteCall call) override;
+  void GetTrial(RouteCall call) override;
+  void Heartbeat(RouteCall call) override;
+  void Release(RouteCall call) override;
+  void Report(RouteCall call) override;
+  void Complete(RouteCall call) override;
+  void Fail(RouteCall call) override;
+  void TrialMetrics(RouteCall call) override;
+  void ListCheckpoints(RouteCall call) override;
+  void DownloadCheckpoint(RouteCall call) override;
+  void UploadCheckpoint(RouteCall call) override;
+
   bool Authorized(const HttpRequest& request) const;
   // Runs `fn` on the service strand.
   void OnService(std::function<void()> fn);
-  // Commits `writes`, then replies with `body` (or the commit's error).
-  void CommitThenReply(WriteSet writes, proto::Json body, int status, ReplyCallback reply,
-                       const std::string& route, int64_t start_us);
-  void Reply(ReplyCallback& reply, HttpResponse response, const std::string& route,
+  // Sends `response` and records it under `label`.
+  void Reply(ReplyCallback& reply, HttpResponse response, std::string_view label,
              int64_t start_us);
-  void Route(HttpRequest request, ReplyCallback reply, int64_t start_us);
+  void Reply(RouteCall& call, HttpResponse response);
+  void ReplyError(RouteCall& call, const Status& status);
+  // 200 with `body` as JSON, or its error.
+  template <typename T>
+  void ReplyJson(RouteCall& call, const StatusOr<T>& body);
+  // The one path of every write: commits the mutation's writes, then replies
+  // `status` with its response (or the error of the call or the commit).
+  template <typename T>
+  void CommitThenReply(StatusOr<Mutation<T>> mutation, int status, RouteCall call);
+  // Runs `read` (→ StatusOr<T>) on the service strand and replies with it.
+  template <typename F>
+  void Read(RouteCall call, F read);
+  // Runs `mutate` (→ StatusOr<Mutation<T>>) on the service strand and commits.
+  template <typename F>
+  void Mutate(RouteCall call, int status, F mutate);
+  // Parses the body as `Request`, then mutates with `mutate(trial_id, request)`.
+  template <typename Request, typename F>
+  void MutateTrial(RouteCall call, F mutate);
   // Checks on the service strand that the trial exists (else replies 404),
-  // then runs `then` with the reply on the blocking pool (store reads).
-  void WhenTrialExists(uint64_t trial_id, const std::string& route, int64_t start_us,
-                       ReplyCallback reply, std::function<void(ReplyCallback)> then);
+  // then runs `then` on the blocking pool (store reads).
+  void WhenTrialExists(RouteCall call, std::function<void(RouteCall)> then);
+  // The sink of a checkpoint upload, or the error that refuses it.
+  StatusOr<std::shared_ptr<BodySink>> StartUpload(RouteCall call);
 
   ApiOptions options_;
   SweepService* service_;

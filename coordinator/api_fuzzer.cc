@@ -29,7 +29,7 @@
 #include "common/utf8.h"
 #include "coordinator/api.h"
 #include "coordinator/group_committer.h"
-#include "coordinator/http_server.h"
+#include "coordinator/http_request.h"
 #include "coordinator/metrics.h"
 #include "coordinator/store.h"
 #include "coordinator/sweep_service.h"

@@ -188,6 +188,49 @@ struct ClientInfo {
   std::vector<uint64_t> active_trials;
 };
 
+// GET /healthz
+struct Health {
+  // "ok", or "degraded" while storage refuses writes (reads are still served).
+  std::string status = "ok";
+  std::string reason;  // why writes are refused; only when degraded
+};
+
+// GET /api/v1/workers
+struct WorkerList {
+  std::vector<ClientInfo> workers;
+};
+
+// GET /api/v1/sweeps
+struct SweepList {
+  std::vector<Sweep> sweeps;
+};
+
+// GET /api/v1/trials/{id}/metrics
+struct TrialMetrics {
+  uint64_t trial_id = 0;
+  std::vector<MetricPoint> points;  // in step order
+};
+
+// A stored checkpoint, as GET /api/v1/trials/{id}/checkpoints lists it.
+struct CheckpointInfo {
+  int64_t step = 0;
+  uint64_t size_bytes = 0;
+  int64_t time_us = 0;
+};
+
+// GET /api/v1/trials/{id}/checkpoints
+struct CheckpointList {
+  uint64_t trial_id = 0;
+  std::vector<CheckpointInfo> checkpoints;  // in step order
+};
+
+// Answer to PUT /api/v1/trials/{id}/checkpoints/{step}.
+struct CheckpointStored {
+  uint64_t trial_id = 0;
+  int64_t step = 0;
+  uint64_t size_bytes = 0;
+};
+
 // {"error": {"code": "...", "message": "...", "field": "/json/pointer"}}
 Json ErrorJson(const Status& status);
 // The Status an error body describes; INTERNAL if `json` is not an error body.
@@ -223,6 +266,21 @@ Status FromJson(const Json& j, FailRequest* v);
 Json ToJson(const TrialPage& v);
 Status FromJson(const Json& j, TrialPage* v);
 Json ToJson(const ClientInfo& v);
+Status FromJson(const Json& j, ClientInfo* v);
+Json ToJson(const Health& v);
+Status FromJson(const Json& j, Health* v);
+Json ToJson(const WorkerList& v);
+Status FromJson(const Json& j, WorkerList* v);
+Json ToJson(const SweepList& v);
+Status FromJson(const Json& j, SweepList* v);
+Json ToJson(const TrialMetrics& v);
+Status FromJson(const Json& j, TrialMetrics* v);
+Json ToJson(const CheckpointInfo& v);
+Status FromJson(const Json& j, CheckpointInfo* v);
+Json ToJson(const CheckpointList& v);
+Status FromJson(const Json& j, CheckpointList* v);
+Json ToJson(const CheckpointStored& v);
+Status FromJson(const Json& j, CheckpointStored* v);
 
 }  // namespace hpsweep::proto
 

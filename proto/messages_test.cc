@@ -112,5 +112,78 @@ TEST(RequestLimitsTest, LongPartsAreRejectedNamingTheField) {
   EXPECT_TRUE(FromJson(Json{{"client_id", "w"}, {"error", std::string(kMaxErrorBytes, 'e')}}, &fail).ok());
 }
 
+// Listing and service bodies: each round-trips, and its JSON text is what
+// clients (CLI, worker, bo_client.py) have always read.
+TEST(ResponseBodiesTest, HealthWire) {
+  EXPECT_EQ(DumpJson(ToJson(Health{})), R"({"status":"ok"})");
+  Health degraded{"degraded", "storage unavailable: disk full"};
+  EXPECT_EQ(DumpJson(ToJson(degraded)),
+            R"({"reason":"storage unavailable: disk full","status":"degraded"})");
+  Health back;
+  ASSERT_TRUE(FromJson(ToJson(degraded), &back).ok());
+  EXPECT_EQ(back.reason, degraded.reason);
+  EXPECT_EQ(FromJson(Json{{"status", "fine"}}, &back).field(), "/status");
+}
+
+TEST(ResponseBodiesTest, WorkerListWireAndRoundTrip) {
+  WorkerList list;
+  EXPECT_EQ(DumpJson(ToJson(list)), R"({"workers":[]})");
+  list.workers.push_back({"gang-0", "worker", 17, {3, 4}});
+  EXPECT_EQ(DumpJson(ToJson(list)),
+            R"({"workers":[{"active_trials":[3,4],"client_id":"gang-0","kind":"worker",)"
+            R"("last_seen_us":17}]})");
+  WorkerList back;
+  ASSERT_TRUE(FromJson(ToJson(list), &back).ok());
+  EXPECT_EQ(ToJson(back), ToJson(list));
+  EXPECT_EQ(FromJson(Json::object(), &back).field(), "/workers");
+}
+
+TEST(ResponseBodiesTest, SweepListRoundTrips) {
+  SweepList list;
+  EXPECT_EQ(DumpJson(ToJson(list)), R"({"sweeps":[]})");
+  Sweep sweep;
+  sweep.id = 2;
+  auto spec = ParseSweepSpec(Json::parse(R"({"name":"s","metric":{"name":"loss"},"method":"random",)"
+                                         R"("parameters":{"x":{"min":0,"max":1}},)"
+                                         R"("program":{"model":"mlp"}})"));
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  sweep.spec = *spec;
+  list.sweeps.push_back(sweep);
+  SweepList back;
+  ASSERT_TRUE(FromJson(ToJson(list), &back).ok());
+  ASSERT_EQ(back.sweeps.size(), 1u);
+  EXPECT_EQ(ToJson(back.sweeps[0]), ToJson(sweep));
+}
+
+TEST(ResponseBodiesTest, TrialMetricsWireAndRoundTrip) {
+  TrialMetrics m;
+  m.trial_id = 7;
+  m.points.push_back({3, {{"loss", 0.5}}, 11});
+  EXPECT_EQ(DumpJson(ToJson(m)),
+            R"({"points":[{"step":3,"time_us":11,"values":{"loss":0.5}}],"trial_id":7})");
+  TrialMetrics back;
+  ASSERT_TRUE(FromJson(ToJson(m), &back).ok());
+  EXPECT_EQ(ToJson(back), ToJson(m));
+  EXPECT_EQ(FromJson(Json{{"trial_id", 7}}, &back).field(), "/points");
+}
+
+TEST(ResponseBodiesTest, CheckpointBodiesWireAndRoundTrip) {
+  CheckpointList list;
+  list.trial_id = 5;
+  list.checkpoints.push_back({2, 1024, 99});
+  EXPECT_EQ(DumpJson(ToJson(list)),
+            R"({"checkpoints":[{"size_bytes":1024,"step":2,"time_us":99}],"trial_id":5})");
+  CheckpointList list_back;
+  ASSERT_TRUE(FromJson(ToJson(list), &list_back).ok());
+  EXPECT_EQ(ToJson(list_back), ToJson(list));
+
+  CheckpointStored stored{5, 2, 1024};
+  EXPECT_EQ(DumpJson(ToJson(stored)), R"({"size_bytes":1024,"step":2,"trial_id":5})");
+  CheckpointStored stored_back;
+  ASSERT_TRUE(FromJson(ToJson(stored), &stored_back).ok());
+  EXPECT_EQ(ToJson(stored_back), ToJson(stored));
+  EXPECT_EQ(FromJson(Json{{"trial_id", 5}, {"step", 2}}, &stored_back).field(), "/size_bytes");
+}
+
 }  // namespace
 }  // namespace hpsweep::proto

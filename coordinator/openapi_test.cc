@@ -1,11 +1,12 @@
-// Keeps proto/openapi.yaml honest: every route coordinator/api.cc serves must
-// appear under `paths:` with its method, and the document must not describe a
-// route the coordinator does not serve. kRoutes mirrors Api::Route and
-// Api::OnHeaders; update both together.
+// Keeps proto/openapi.yaml honest: every route of the route table (routes.h)
+// must appear under `paths:` with its method, and the document must not
+// describe a route the coordinator does not serve.
 //
 // The YAML is scanned line by line (no YAML library is available): a path is a
 // line indented two spaces under `paths:` that starts with "/" and ends with
 // ":", and a method is a line indented four spaces under it.
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -13,36 +14,27 @@
 #include <string>
 #include <utility>
 
+#include "coordinator/routes.h"
 #include "gtest/gtest.h"
 
 namespace {
 
+using hpsweep::coordinator::ApiRoutes;
 using Route = std::pair<std::string, std::string>;  // (method, path template)
 
-// Every (method, path) the coordinator answers, as in coordinator/api.cc.
+// Every (method, path) the coordinator answers, from the route table. A
+// route that answers every method is documented as a GET.
 const std::set<Route>& Routes() {
-  static const auto* routes = new std::set<Route>{
-      {"get", "/healthz"},
-      {"get", "/metrics"},
-      {"post", "/api/v1/ask"},
-      {"get", "/api/v1/workers"},
-      {"post", "/api/v1/sweeps"},
-      {"get", "/api/v1/sweeps"},
-      {"get", "/api/v1/sweeps/{sweep_id}"},
-      {"post", "/api/v1/sweeps/{sweep_id}/cancel"},
-      {"get", "/api/v1/sweeps/{sweep_id}/best"},
-      {"get", "/api/v1/sweeps/{sweep_id}/trials"},
-      {"get", "/api/v1/trials/{trial_id}"},
-      {"post", "/api/v1/trials/{trial_id}/heartbeat"},
-      {"post", "/api/v1/trials/{trial_id}/release"},
-      {"post", "/api/v1/trials/{trial_id}/report"},
-      {"post", "/api/v1/trials/{trial_id}/complete"},
-      {"post", "/api/v1/trials/{trial_id}/fail"},
-      {"get", "/api/v1/trials/{trial_id}/metrics"},
-      {"get", "/api/v1/trials/{trial_id}/checkpoints"},
-      {"get", "/api/v1/trials/{trial_id}/checkpoints/{step}"},
-      {"put", "/api/v1/trials/{trial_id}/checkpoints/{step}"},  // Api::OnHeaders, streamed
-  };
+  static const auto* routes = [] {
+    auto* out = new std::set<Route>;
+    for (const auto& route : ApiRoutes()) {
+      std::string method = route.method == "*" ? "get" : std::string(route.method);
+      std::transform(method.begin(), method.end(), method.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      out->emplace(method, std::string(route.pattern));
+    }
+    return out;
+  }();
   return *routes;
 }
 
@@ -116,6 +108,7 @@ TEST(OpenApiTest, SpecIsReadable) {
 TEST(OpenApiTest, EveryServedRouteIsDocumented) {
   const std::set<Route> documented = DocumentedRoutes(ReadSpec());
   ASSERT_FALSE(documented.empty());
+  ASSERT_EQ(Routes().size(), ApiRoutes().size()) << "a route appears twice in the table";
   for (const Route& r : Routes()) {
     EXPECT_TRUE(documented.count(r)) << r.first << " " << r.second << " is missing from openapi.yaml";
   }
@@ -124,7 +117,7 @@ TEST(OpenApiTest, EveryServedRouteIsDocumented) {
 TEST(OpenApiTest, NoUnservedRouteIsDocumented) {
   for (const Route& r : DocumentedRoutes(ReadSpec())) {
     EXPECT_TRUE(Routes().count(r)) << r.first << " " << r.second
-                                   << " is documented but coordinator/api.cc does not serve it";
+                                   << " is documented but the route table (coordinator/routes.cc) does not serve it";
   }
 }
 

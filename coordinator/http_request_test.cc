@@ -1,6 +1,6 @@
 // ParseTarget: every request target is decoded here before a handler sees it
 // (issue 11, case 1: ill-formed UTF-8 in the URL is a 400 naming the part).
-#include "coordinator/http_server.h"
+#include "coordinator/http_request.h"
 
 #include "gtest/gtest.h"
 
