@@ -52,7 +52,63 @@ double LogLikelihood(const std::vector<double>& x, double lambda) {
   return -0.5 * n * std::log(var) + (lambda - 1) * jacobian;
 }
 
+// Standard normal quantile: Acklam's rational approximation refined by one
+// Halley step on erfc, accurate to double precision. REQUIRES: 0 < p < 1.
+double NormalQuantile(double p) {
+  static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                                 1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+  static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                                 6.680131188771972e+01,  -1.328068155288572e+01};
+  static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                                 -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+  static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                                 3.754408661907416e+00};
+  constexpr double kLow = 0.02425;
+  double x;
+  if (p < kLow) {
+    const double q = std::sqrt(-2 * std::log(p));
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  } else if (p <= 1 - kLow) {
+    const double q = p - 0.5, r = q * q;
+    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  } else {
+    const double q = std::sqrt(-2 * std::log1p(-p));
+    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  }
+  const double e = 0.5 * std::erfc(-x / std::sqrt(2.0)) - p;
+  const double u = e * std::sqrt(2 * M_PI) * std::exp(0.5 * x * x);
+  return x - u / (1 + 0.5 * x * u);
+}
+
 }  // namespace
+
+std::vector<double> HalfRankWarp(const std::vector<double>& y) {
+  const size_t n = y.size();
+  if (n < 3) return y;
+  std::vector<double> sorted = y;
+  std::sort(sorted.begin(), sorted.end());
+  const double median = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+  double ss = 0;
+  size_t good = 0;
+  for (double v : y) {
+    if (v <= median) ss += (v - median) * (v - median), ++good;
+  }
+  const double good_sd = std::sqrt(ss / static_cast<double>(good));
+  if (!(good_sd > 0) || !std::isfinite(good_sd)) return y;  // the good half is flat: nothing to scale by
+  std::vector<double> out = y;
+  for (double& v : out) {
+    if (v <= median) continue;
+    // Mid-rank among all values (ties share it), as a quantile in (1/2, 1).
+    const auto lo = std::lower_bound(sorted.begin(), sorted.end(), v) - sorted.begin();
+    const auto hi = std::upper_bound(sorted.begin(), sorted.end(), v) - sorted.begin();
+    const double q = (0.5 * static_cast<double>(lo + hi)) / static_cast<double>(n);
+    v = median + good_sd * NormalQuantile(q);
+  }
+  return out;
+}
 
 double YeoJohnson(double x, double lambda) {
   constexpr double kEps = 1e-8;
@@ -66,7 +122,7 @@ double YeoJohnson(double x, double lambda) {
 
 WarpedOutcomes WarpOutcomes(const std::vector<double>& y) {
   WarpedOutcomes out;
-  out.values = y;
+  out.values = HalfRankWarp(y);
   if (y.empty() || !Standardize(&out.values)) return out;
   std::vector<double> sorted = out.values;
   std::sort(sorted.begin(), sorted.end());
