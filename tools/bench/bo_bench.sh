@@ -27,11 +27,11 @@
 # against Optuna TPE, and defects the harness saw; the last line is one JSON
 # object with every figure. Asserts nothing about the figures.
 #
-# Duration on the project's 2-core machine: the full run took 28 minutes
-# (shared with other builds, load ~10) against a coordinator that served most
-# bayes asks a quasi-random fallback at once; fresh suggestions add every model
-# fit to the run, so budget ~40 minutes. --quick (2 seeds, 30 evaluations,
-# Branin, Rosenbrock-4, SVR) about 1.5 minutes.
+# Duration on the project's 2-core machine: the full run takes 20 minutes
+# when nothing else runs (every bayes suggestion a fresh fit); shared with
+# builds at load ~8 it took 39. Latency figures are only meaningful on a quiet
+# machine. --quick (2 seeds, 30 evaluations, Branin, Rosenbrock-4, SVR) about
+# 1.5 minutes.
 #
 # Environment:
 #   HPSWEEP_PYTHON     Debian's python3 with Optuna 3.1 and scikit-learn
