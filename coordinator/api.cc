@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <charconv>
+#include <functional>
 #include <optional>
 #include <utility>
 
@@ -189,7 +190,10 @@ void Api::Read(RouteCall call, F read) {
 template <typename F>
 void Api::Mutate(RouteCall call, int status, F mutate) {
   OnService([this, call = std::move(call), status, mutate = std::move(mutate)]() mutable {
-    CommitThenReply(mutate(), status, std::move(call));
+    // The mutation first, then the call is moved on (argument order is
+    // unspecified).
+    auto mutation = mutate();
+    CommitThenReply(std::move(mutation), status, std::move(call));
   });
 }
 
@@ -198,8 +202,9 @@ void Api::MutateTrial(RouteCall call, F mutate) {
   StatusOr<Request> body = ParseBody<Request>(call.request);
   if (!body.ok()) return ReplyError(call, body.status());
   const uint64_t trial_id = call.Id("trial_id");
-  Mutate(std::move(call), 200, [this, mutate, trial_id, r = std::move(*body)] {
-    return (service_->*mutate)(trial_id, r);
+  SweepService* service = service_;
+  Mutate(std::move(call), 200, [service, mutate, trial_id, r = std::move(*body)] {
+    return std::invoke(mutate, service, trial_id, r);
   });
 }
 
