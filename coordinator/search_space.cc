@@ -59,6 +59,15 @@ Json DecodeNumeric(const ParameterSpec& p, double u) {
   }
 }
 
+// The integer nearest min + u (max - min), within [min, max]: near ±2^53 the
+// product rounds in double arithmetic (2^54 - 1 becomes 2^54), which would
+// land one past max.
+int64_t EvenlySpacedInteger(const ParameterSpec& p, double u) {
+  const int64_t lo = static_cast<int64_t>(p.min), hi = static_cast<int64_t>(p.max);
+  const int64_t v = lo + static_cast<int64_t>(std::llround(u * static_cast<double>(hi - lo)));
+  return std::clamp(v, lo, hi);
+}
+
 }  // namespace
 
 StatusOr<SearchSpace> SearchSpace::Create(const proto::SweepSpec& spec) {
@@ -234,9 +243,7 @@ std::vector<Json> SearchSpace::GridValues(const ParameterSpec& p) const {
       // after integer rounding.
       for (int k = 0; k < p.grid_points; ++k) {
         const double u = static_cast<double>(k) / (p.grid_points - 1);
-        Json v = p.kind == ParamKind::kIntUniform
-                     ? Json(static_cast<int64_t>(std::llround(p.min + u * (p.max - p.min))))
-                     : DecodeNumeric(p, u);
+        Json v = p.kind == ParamKind::kIntUniform ? Json(EvenlySpacedInteger(p, u)) : DecodeNumeric(p, u);
         if (values.empty() || values.back() != v) values.push_back(v);
       }
     }
