@@ -4,20 +4,14 @@
 // GroupCommitter over the in-memory store, with a fake clock.
 #include "coordinator/api.h"
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <future>
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
+#include <utility>
 
-#include "common/clock.h"
-#include "coordinator/group_committer.h"
+#include "coordinator/api_stack.h"
 #include "coordinator/http_request.h"
-#include "coordinator/metrics.h"
 #include "coordinator/storage_health.h"
 #include "coordinator/store.h"
 #include "coordinator/sweep_service.h"
@@ -27,7 +21,6 @@
 namespace hpsweep::coordinator {
 namespace {
 
-namespace net = boost::asio;
 using proto::Json;
 
 constexpr char kToken[] = "secret";
@@ -49,59 +42,19 @@ std::string HeaderOf(const HttpResponse& r, const std::string& name) {
   return "";
 }
 
-// One coordinator stack in memory, composed as coordinator.cc composes it.
 class ApiTest : public ::testing::Test {
  protected:
-  ApiTest()
-      : store_(NewMemoryStore(8)),
-        service_(&clock_, SweepServiceOptions()),
-        strand_(net::make_strand(ioc_)),
-        work_(net::make_work_guard(ioc_)),
-        committer_(store_.get(), &clock_, [](const Status&) {}),
-        blocking_(2),
-        api_(ApiOptions{kToken, &storage_, 7}, &service_, strand_, &committer_, store_.get(),
-             &blocking_, &metrics_, &clock_) {
-    EXPECT_TRUE(service_.Recover(*store_).ok());
-    io_thread_ = std::thread([this] { ioc_.run(); });
+  ApiTest() : stack_(ApiOptions{kToken, &storage_, 7}, 8, [](const Status&) {}) {
+    EXPECT_TRUE(stack_.Start().ok());
   }
 
-  ~ApiTest() override {
-    committer_.Flush();
-    blocking_.join();
-    work_.reset();
-    ioc_.stop();
-    io_thread_.join();
-  }
-
-  // Sends a request as the transport would (target decoding, then OnHeaders,
-  // then the body whole or streamed) and waits for the reply.
   HttpResponse Send(const std::string& method, const std::string& target,
                     const std::string& body = "", const std::string& token = kToken) {
     HttpRequest request;
     request.method = method;
     request.target = target;
     if (!token.empty()) request.authorization = "Bearer " + token;
-    Status decoded = ParseTarget(target, &request);
-    if (!decoded.ok()) return api_.ErrorResponse(decoded);
-    auto promise = std::make_shared<std::promise<HttpResponse>>();
-    std::future<HttpResponse> reply = promise->get_future();
-    ReplyCallback done = [promise](HttpResponse r) { promise->set_value(std::move(r)); };
-    HttpHandler::HeadResult head = api_.OnHeaders(request);
-    if (auto* response = std::get_if<HttpResponse>(&head)) return *response;
-    if (auto* sink = std::get_if<std::shared_ptr<BodySink>>(&head)) {
-      std::promise<Status> wrote;
-      (*sink)->Write(body, [&wrote](Status s) { wrote.set_value(s); });
-      Status written = wrote.get_future().get();
-      if (!written.ok()) {
-        (*sink)->Abort();
-        return api_.ErrorResponse(written);
-      }
-      (*sink)->Finish(done);
-      return reply.get();
-    }
-    request.body = body;
-    api_.Handle(std::move(request), done);
-    return reply.get();
+    return stack_.Send(std::move(request), body);
   }
 
   static Json Body(const HttpResponse& r) {
@@ -131,18 +84,8 @@ class ApiTest : public ::testing::Test {
     return ask.trials.empty() ? 0 : ask.trials[0].trial.id;
   }
 
-  FakeClock clock_;
-  Metrics metrics_;
-  StorageHealth storage_;
-  std::unique_ptr<Store> store_;
-  SweepService service_;
-  net::io_context ioc_;
-  net::strand<net::io_context::executor_type> strand_;
-  net::executor_work_guard<net::io_context::executor_type> work_;
-  GroupCommitter committer_;
-  net::thread_pool blocking_;
-  Api api_;
-  std::thread io_thread_;
+  StorageHealth storage_;  // before the stack, which holds a pointer to it
+  ApiStack stack_;
 };
 
 TEST_F(ApiTest, CreateListAndGetSweep) {
@@ -167,7 +110,7 @@ TEST_F(ApiTest, CreateListAndGetSweep) {
   EXPECT_EQ(Body(got)["spec"]["name"], "api-test");
 
   // The write was durable before the reply.
-  auto stored = store_->LoadSweeps();
+  auto stored = stack_.store().LoadSweeps();
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->size(), 1u);
 }
@@ -255,7 +198,7 @@ TEST_F(ApiTest, MutatingAndWorkerRoutesNeedTheToken) {
       EXPECT_EQ(HeaderOf(r, "WWW-Authenticate"), "Bearer");
     }
   }
-  EXPECT_TRUE(service_.ListSweeps().empty());  // nothing was created
+  EXPECT_TRUE(stack_.service().ListSweeps().empty());  // nothing was created
 }
 
 TEST_F(ApiTest, AskReportCompleteThroughTheApi) {
@@ -352,7 +295,7 @@ TEST_F(ApiTest, StorageNotWritableRefusesWritesAndServesReads) {
   ASSERT_EQ(health.status, 200);
   EXPECT_EQ(Body(health)["status"], "degraded");
   EXPECT_NE(Body(health)["reason"].get<std::string>().find("disk full"), std::string::npos);
-  EXPECT_EQ(service_.ListSweeps().size(), 1u);
+  EXPECT_EQ(stack_.service().ListSweeps().size(), 1u);
 }
 
 TEST_F(ApiTest, MalformedBodiesAreBadRequestsNamingTheProblem) {
@@ -385,7 +328,7 @@ TEST_F(ApiTest, MalformedBodiesAreBadRequestsNamingTheProblem) {
   r = Send("GET", "/api/v1/trials/" + std::to_string(trial_id) + "/metrics?limit=ten", "", "");
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(Body(r)["error"]["field"], "limit");
-  EXPECT_TRUE(service_.ListSweeps().size() == 1u);
+  EXPECT_TRUE(stack_.service().ListSweeps().size() == 1u);
 }
 
 TEST_F(ApiTest, CheckpointUploadListAndDownload) {
