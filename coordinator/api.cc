@@ -57,6 +57,11 @@ bool IsReadMethod(std::string_view method) { return method == "GET" || method ==
 
 }  // namespace
 
+StatusOr<int64_t> ParseQueryInt(const std::map<std::string, std::string>& query,
+                                const std::string& key, int64_t fallback) {
+  return ParseInt(query, key, fallback);
+}
+
 HttpResponse JsonResponse(int status, const Json& body) {
   HttpResponse r;
   r.status = status;
@@ -104,7 +109,9 @@ void Api::Handle(HttpRequest request, ReplyCallback reply) {
     return fail(kUnknownRouteLabel, NotFoundError("no such endpoint: " + request.path));
   }
   const bool mutating = route ? route->mutating : !IsReadMethod(request.method);
-  const bool needs_token = route ? route->auth != Auth::kNone : mutating || match.worker_path;
+  const bool needs_token =
+      route ? route->auth != Auth::kOpen && (route->auth != Auth::kNone || options_.token_for_reads)
+            : mutating || match.worker_path || options_.token_for_reads;
   if (needs_token && !Authorized(request)) {
     return fail(kUnauthenticatedLabel, UnauthenticatedError("a valid bearer token is required "
                                                             "(Authorization: Bearer <token>)"));

@@ -22,11 +22,13 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "common/clock.h"
+#include "coordinator/event_hub.h"
 #include "coordinator/group_committer.h"
 #include "coordinator/http_request.h"
 #include "coordinator/metrics.h"
@@ -47,6 +49,13 @@ struct ApiOptions {
   const StorageHealth* storage = nullptr;
   // Retry-After (seconds) sent with every 503. Default: 5.
   int retry_after_seconds = 5;
+  // Reads need the token too (routes with Auth::kNone); for a coordinator
+  // bound to a shared network. Health and the dashboard's static files stay
+  // open. Default: false.
+  bool token_for_reads = false;
+  // Serves GET /api/v1/events; without it that route answers 503. Must
+  // outlive the Api. Default: none.
+  EventHub* events = nullptr;
 };
 
 class Api final : public HttpHandler, private RouteHandlers {
@@ -91,6 +100,10 @@ class Api final : public HttpHandler, private RouteHandlers {
   void ListCheckpoints(RouteCall call) override;
   void DownloadCheckpoint(RouteCall call) override;
   void UploadCheckpoint(RouteCall call) override;
+  // dashboard_routes.cc
+  void DashboardAsset(RouteCall call) override;
+  void Events(RouteCall call) override;
+  void SweepCurves(RouteCall call) override;
 
   bool Authorized(const HttpRequest& request) const;
   // Runs `fn` on the service strand.
@@ -134,6 +147,10 @@ class Api final : public HttpHandler, private RouteHandlers {
 
 // A JSON response with the given status.
 HttpResponse JsonResponse(int status, const proto::Json& body);
+// The integer query parameter `key`, `fallback` when absent or empty;
+// INVALID_ARGUMENT naming it when it is not an integer.
+StatusOr<int64_t> ParseQueryInt(const std::map<std::string, std::string>& query,
+                                const std::string& key, int64_t fallback);
 
 }  // namespace hpsweep::coordinator
 

@@ -102,6 +102,7 @@ Status CoordinatorOptions::Validate() const {
   if (blocking_threads < 1) return InvalidArgumentError("blocking_threads must be >= 1");
   HPS_RETURN_IF_ERROR(http.Validate());
   HPS_RETURN_IF_ERROR(service.Validate());
+  HPS_RETURN_IF_ERROR(events.Validate());
   return store.Validate();
 }
 
@@ -311,10 +312,15 @@ Status Coordinator::Start() {
   HPS_RETURN_IF_ERROR(service_->Recover(*store_));
   committer_ = std::make_unique<GroupCommitter>(
       store_.get(), clock_, [this](const Status& s) { OnCommitFailure(s); });
+  events_ = std::make_unique<EventHub>(store_.get(), options_.events);
+  HPS_RETURN_IF_ERROR(events_->Start());
+  committer_->SetObserver([hub = events_.get()](const WriteSet& w) { hub->Publish(w); });
   blocking_ = std::make_unique<net::thread_pool>(options_.blocking_threads);
   ApiOptions api_options;
   api_options.token = token_;
   api_options.storage = &storage_;
+  api_options.token_for_reads = options_.token_for_reads;
+  api_options.events = events_.get();
   api_ = std::make_unique<Api>(std::move(api_options), service_.get(), service_strand_,
                                committer_.get(), store_.get(), blocking_.get(), &metrics_, clock_);
   server_ = std::make_unique<HttpServer>(ioc_, api_.get(), options_.http);
@@ -372,6 +378,7 @@ void Coordinator::Stop(std::chrono::milliseconds grace) {
   probe_cv_.notify_all();
   if (probe_thread_.joinable()) probe_thread_.join();  // before the strand stops
   server_->StopAccepting();
+  events_->Shutdown();  // live streams end, so that they do not hold up the drain below
   net::post(service_strand_, [this] {
     lease_timer_->cancel();
     service_->AnswerWaitingAsks();  // asks waiting for a fit: "ask again"
@@ -388,6 +395,7 @@ void Coordinator::Stop(std::chrono::milliseconds grace) {
   committer_.reset();
   api_.reset();
   server_.reset();
+  events_.reset();
   store_.reset();  // closes RocksDB; every acknowledged write is already synced
   std::error_code ec;
   fs::remove(fs::path(options_.data_dir) / "endpoint", ec);

@@ -42,6 +42,7 @@
 #include "common/logging.h"
 #include "common/status.h"
 #include "coordinator/api.h"
+#include "coordinator/event_hub.h"
 #include "coordinator/group_committer.h"
 #include "coordinator/http_server.h"
 #include "coordinator/metrics.h"
@@ -68,6 +69,10 @@ struct CoordinatorOptions {
   std::chrono::milliseconds storage_probe_interval{1000};
   SweepServiceOptions service;
   RocksStoreOptions store;
+  // Reads need the API token too (ApiOptions::token_for_reads). Default: false.
+  bool token_for_reads = false;
+  // The dashboard's live feed (GET /api/v1/events).
+  EventHubOptions events;
   // Checks model programs of new sweeps (the model zoo). Default: none.
   ProgramValidator validator;
   // Builds searchers; default grid/random/sobol. Default: none (built-ins).
@@ -126,6 +131,8 @@ class Coordinator {
   // Replaced (on the service strand) when state is rebuilt from the store.
   std::unique_ptr<SweepService> service_;
   std::shared_ptr<TaskGate> service_gate_;  // the service's background fits
+  // Fed by the committer; its streams end at Stop, before requests drain.
+  std::unique_ptr<EventHub> events_;
   std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<boost::asio::thread_pool> blocking_;
   // Slow searchers' fits (bayes, tpe), one at a time, off the network thread.

@@ -77,8 +77,8 @@ void GroupCommitter::Run() {
 
     Status status = already_failed.ok() ? Status() : StorageUnavailable(already_failed);
     int64_t micros = 0;
+    WriteSet merged;
     if (status.ok()) {
-      WriteSet merged;
       for (Item& item : batch) merged.Append(std::move(item.writes));
       if (!merged.empty()) {
         const int64_t start = clock_->MonotonicMicros();
@@ -89,6 +89,8 @@ void GroupCommitter::Run() {
     const Status failed_here = already_failed.ok() ? status : Status();
     if (!failed_here.ok()) status = StorageUnavailable(failed_here);
     for (Item& item : batch) item.done(status);
+    // After the replies, so that observers never delay them.
+    if (status.ok() && !merged.empty() && observer_) observer_(merged);
 
     lock.lock();
     ++stats_.batches;

@@ -57,6 +57,10 @@ class GroupCommitter {
   // on the thread that submits (no Submit concurrently).
   void Resume();
   CommitStats Stats() const;
+  // Called on the committer thread with every WriteSet once it is durable
+  // (several submissions merged), after their callbacks; it must not block
+  // (the event stream, event_hub.h). REQUIRES: called before the first Submit.
+  void SetObserver(std::function<void(const WriteSet&)> observer) { observer_ = std::move(observer); }
 
  private:
   struct Item {
@@ -68,6 +72,7 @@ class GroupCommitter {
   Store* store_;
   Clock* clock_;
   std::function<void(const Status&)> on_failure_;
+  std::function<void(const WriteSet&)> observer_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
   std::condition_variable idle_cv_;

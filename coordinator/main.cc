@@ -2,7 +2,7 @@
 // clients, and keeps every result in RocksDB.
 //
 //   hpsweep-coordinator --data-dir DIR [--host 127.0.0.1] [--port 8470]
-//                       [--token-file PATH | env HPSWEEP_TOKEN]
+//                       [--token-file PATH | env HPSWEEP_TOKEN] [--read-auth open|token]
 //                       [--max-connections N]
 //
 // SIGTERM/SIGINT stop it gracefully: requests in flight finish and every
@@ -46,7 +46,9 @@ constexpr char kUsage[] =
     "                         else DIR/token, generated on first start)\n"
     "  --token T              the token itself (visible to other users in ps; prefer the above)\n"
     "  --max-connections N    most open HTTP connections (default 512, within the open-file\n"
-    "                         limit); at the cap the oldest idle connection is closed\n";
+    "                         limit); at the cap the oldest idle connection is closed\n"
+    "  --read-auth open|token whether reads (sweeps, trials, the dashboard's data) need the\n"
+    "                         token too (default open; use token on a shared network)\n";
 
 }  // namespace
 
@@ -64,6 +66,8 @@ int main(int argc, char** argv) {
   flags.Int("--max-connections", &options.http.max_connections, 1, 1 << 20);
   flags.String("--token-file", &token_file);
   flags.String("--token", &token);
+  std::string read_auth = "open";
+  flags.String("--read-auth", &read_auth);
   auto positional = flags.Parse(argc, argv);
   if (!positional.ok() || !positional->empty()) {
     std::cerr << "hpsweep-coordinator: "
@@ -77,6 +81,13 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return 0;
   }
+  if (read_auth != "open" && read_auth != "token") {
+    std::cerr << "hpsweep-coordinator: --read-auth must be open or token, found \"" << read_auth
+              << "\"\n"
+              << kUsage;
+    return 2;
+  }
+  options.token_for_reads = read_auth == "token";
   if (const char* env = std::getenv("HPSWEEP_TOKEN")) options.token = env;
   if (flags.IsSet("--token-file")) {
     auto read = hpsweep::proto::ReadTokenFile(token_file);

@@ -58,7 +58,7 @@ const std::vector<Route>& ApiRoutes() {
   using H = RouteHandlers;
   static const auto* routes = new std::vector<Route>{
       // method, pattern, auth, mutating, metrics label, handler[, streamed]
-      {"*", "/healthz", Auth::kNone, false, "healthz", &H::Healthz},
+      {"*", "/healthz", Auth::kOpen, false, "healthz", &H::Healthz},
       {"*", "/metrics", Auth::kNone, false, "metrics", &H::MetricsText},
       {"POST", "/api/v1/ask", Auth::kWorker, true, "ask", &H::Ask},
       {"GET", "/api/v1/workers", Auth::kNone, false, "workers", &H::ListWorkers},
@@ -86,6 +86,16 @@ const std::vector<Route>& ApiRoutes() {
        "checkpoint_download", &H::DownloadCheckpoint},
       {"PUT", "/api/v1/trials/{trial_id}/checkpoints/{step}", Auth::kWorker, true,
        "checkpoint_upload", &H::UploadCheckpoint, /*streamed=*/true},
+      // The dashboard: its page and files, its live feed, downsampled curves.
+      {"GET", "/", Auth::kOpen, false, "dashboard_page", &H::DashboardAsset},
+      {"GET", "/dashboard/app.js", Auth::kOpen, false, "dashboard_app_js", &H::DashboardAsset},
+      {"GET", "/dashboard/charts.js", Auth::kOpen, false, "dashboard_charts_js",
+       &H::DashboardAsset},
+      {"GET", "/dashboard/style.css", Auth::kOpen, false, "dashboard_style_css",
+       &H::DashboardAsset},
+      {"GET", "/api/v1/events", Auth::kNone, false, "events", &H::Events},
+      {"GET", "/api/v1/sweeps/{sweep_id}/curves", Auth::kNone, false, "sweep_curves",
+       &H::SweepCurves},
   };
   return *routes;
 }

@@ -27,7 +27,8 @@ inline constexpr std::string_view kApiPrefix = "/api/v1/";
 
 // Who may call a route.
 enum class Auth {
-  kNone,    // anyone (reads of sweeps and trials, health, metrics)
+  kOpen,    // anyone, always (health, the dashboard's static files: no data)
+  kNone,    // anyone, unless ApiOptions::token_for_reads (reads of sweeps and trials, metrics)
   kToken,   // the bearer token (everything that writes)
   kWorker,  // the bearer token, reads included: the worker protocol (ask, checkpoints)
 };
@@ -82,6 +83,10 @@ class RouteHandlers {
   // Only for a whole body handed to Handle; over HTTP the upload is streamed
   // from OnHeaders (Route::streamed).
   virtual void UploadCheckpoint(RouteCall call) = 0;
+  // The dashboard (dashboard_routes.cc).
+  virtual void DashboardAsset(RouteCall call) = 0;
+  virtual void Events(RouteCall call) = 0;
+  virtual void SweepCurves(RouteCall call) = 0;
 
  protected:
   ~RouteHandlers() = default;
