@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs exactly the Debian 12 packages that hpsweep's build, tests, runs and
 # benchmarks need, and the pinned npm packages of tools/lint (the OpenAPI
-# linter). Idempotent: what is already present is left alone; nothing is
-# fetched from anywhere but Debian's archive and the npm registry.
+# linter) and tests/browser (playwright-core, for Debian's Chromium).
+# Idempotent: what is already present is left alone; nothing is fetched from
+# anywhere but Debian's archive and the npm registry.
 set -euo pipefail
 
 PACKAGES=(
@@ -21,6 +22,8 @@ PACKAGES=(
   curl procps prometheus
   # Fuzzing (tools/fuzz.sh): Debian's clang and its libFuzzer/sanitizer runtimes.
   clang libclang-rt-14-dev
+  # The dashboard's browser test and benchmark (tests/browser): headless Chromium.
+  chromium
 )
 # Node.js and npm run the OpenAPI linter; Debian's packages unless a Node.js
 # (with its npm) is installed already.
@@ -47,12 +50,16 @@ case "$blas" in
   *) echo "setup: libblas.so.3 resolves to '$blas', not OpenBLAS" >&2; exit 1 ;;
 esac
 
-# The OpenAPI linter (tools/lint/package-lock.json pins every version). npm ci
-# runs again only when the lock file changed, so later runs work offline.
-lint_dir="$(dirname "$0")/lint"
-lock_sum=$(sha256sum "$lint_dir/package-lock.json" | cut -d' ' -f1)
-marker="$lint_dir/node_modules/.hpsweep-lock-sha256"
-if [[ "$(cat "$marker" 2>/dev/null)" != "$lock_sum" ]]; then
-  (cd "$lint_dir" && npm ci --no-audit --no-fund --loglevel=error)
-  echo "$lock_sum" > "$marker"
-fi
+# npm packages, each folder's package-lock.json pinning every version: the
+# OpenAPI linter (tools/lint) and playwright-core, which drives Debian's
+# Chromium in the dashboard's browser test (tests/browser; it never downloads
+# a browser). npm ci runs again only when a lock file changed, so later runs
+# work offline.
+for npm_dir in "$(dirname "$0")/lint" "$(dirname "$0")/../tests/browser"; do
+  lock_sum=$(sha256sum "$npm_dir/package-lock.json" | cut -d' ' -f1)
+  marker="$npm_dir/node_modules/.hpsweep-lock-sha256"
+  if [[ "$(cat "$marker" 2>/dev/null)" != "$lock_sum" ]]; then
+    (cd "$npm_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+    echo "$lock_sum" > "$marker"
+  fi
+done

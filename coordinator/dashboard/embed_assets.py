@@ -22,6 +22,9 @@ def main(out_path, files):
         "",
         "namespace hpsweep::coordinator::dashboard {",
         "namespace {",
+        "std::string_view View(const unsigned char* data, size_t size) {",
+        "  return std::string_view(reinterpret_cast<const char*>(data), size);",
+        "}",
     ]
     table = []
     for i, path in enumerate(sorted(files)):
@@ -33,8 +36,8 @@ def main(out_path, files):
             data = f.read()
         url = "/" if name == "index.html" else "/dashboard/" + name
         body = ",".join(str(b) for b in data)
-        lines.append("const char kData%d[] = {%s};" % (i, body or "0"))
-        table.append('    {"%s", "%s", std::string_view(kData%d, %d)},' %
+        lines.append("const unsigned char kData%d[] = {%s};" % (i, body or "0"))
+        table.append('    {"%s", "%s", View(kData%d, %d)},' %
                      (url, TYPES[ext], i, len(data)))
     lines += ["const Asset kAssets[] = {"] + table + ["};", "}  // namespace", "",
               "const Asset* FindAsset(std::string_view path) {",

@@ -254,6 +254,7 @@ std::optional<int> SweepRun::ResumeOrCreateSweep() {
          << " trials, method " << proto::MethodName(spec_.method) << ", " << options_.workers
          << " worker(s) x " << ranks_ << " rank(s); data in " << data_dir_ << "\n";
   }
+  out_ << "dashboard: " << embedded_->url() << "/#/sweeps/" << sweep_id_ << "\n";
   auto initial = client_->GetSweep(sweep_id_);
   if (!initial.ok()) {
     err_ << "hpsweep run: " << initial.status().message() << "\n";
