@@ -264,7 +264,8 @@ function importance(trials, names) {
 function axisFor(name, p, trials) {
   if (p.distribution === 'categorical') return { name, kind: 'categorical', values: p.values };
   if (p.distribution === 'constant') return { name, kind: 'categorical', values: [p.value] };
-  return { name, kind: p.distribution.includes('log') ? 'log' : 'linear', min: p.min, max: p.max };
+  return { name, kind: p.distribution.includes('log') ? 'log' : 'linear', min: p.min, max: p.max,
+    int: p.distribution.startsWith('int') };
 }
 
 function sweepPage(main, sweepId) {

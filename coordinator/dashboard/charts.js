@@ -49,8 +49,13 @@ const Charts = (() => {
     return a >= 1e4 || a < 1e-3 ? v.toExponential(2) : +v.toPrecision(4) + '';
   }
 
-  function ticks(lo, hi, n, log) {
+  function ticks(lo, hi, n, log, int) {
     const out = [];
+    if (int) {  // whole numbers only (trial numbers, steps)
+      const step = Math.max(1, Math.ceil((hi - lo) / n));
+      for (let v = Math.ceil(lo); v <= hi; v += step) out.push(v);
+      return out;
+    }
     if (log) {
       for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
         const v = 10 ** e;
@@ -74,8 +79,8 @@ const Charts = (() => {
       ctx.fillText(fmt(v), PAD.left - 4, py);
     }
     ctx.textAlign = 'center'; ctx.textBaseline = 'top';
-    for (const v of ticks(xr[0], xr[1], 5, opts.xlog)) {
-      ctx.fillText(fmt(Math.round(v * 100) / 100), x(v), h - PAD.bottom + 4);
+    for (const v of ticks(xr[0], xr[1], 5, opts.xlog, opts.xint)) {
+      ctx.fillText(fmt(v), x(v), h - PAD.bottom + 4);
     }
     if (opts.xlabel) { ctx.textAlign = 'right'; ctx.fillText(opts.xlabel, w - PAD.right, h - 13); }
     return { x, y };
@@ -97,7 +102,7 @@ const Charts = (() => {
     const yr = extent(values);
     const pad = (yr[1] - yr[0]) * 0.05 || 1;
     const { x, y } = frame(ctx, w, h, [0, Math.max(1, trials.length - 1)],
-      [yr[0] - pad, yr[1] + pad], { xlabel: 'trial (finish order)' });
+      [yr[0] - pad, yr[1] + pad], { xlabel: 'trial (finish order)', xint: true });
     let best = null, points = 0, failed = 0, pruned = 0;
     const bestPath = [];
     trials.forEach((t, i) => {
@@ -192,7 +197,7 @@ const Charts = (() => {
     draw() {
       const { ctx, w, h } = setup(this.canvas);
       const n = this.dims.length;
-      const top = 22, bottom = h - 26;
+      const top = 34, bottom = h - 26;
       this.dims.forEach((d, i) => {
         d.px = n === 1 ? w / 2 : 40 + (w - 80) * i / (n - 1);
         d.top = top; d.bottom = bottom;
@@ -217,10 +222,10 @@ const Charts = (() => {
       ctx.fillStyle = COLORS.axis; ctx.strokeStyle = COLORS.axis; ctx.textAlign = 'center';
       for (const d of this.dims) {
         ctx.beginPath(); ctx.moveTo(d.px + 0.5, top); ctx.lineTo(d.px + 0.5, bottom); ctx.stroke();
-        ctx.textBaseline = 'bottom'; ctx.fillText(d.name + (d.kind === 'log' ? ' (log)' : ''), d.px, top - 6);
+        ctx.textBaseline = 'bottom'; ctx.fillText(d.name + (d.kind === 'log' ? ' (log)' : ''), d.px, top - 12);
         ctx.textBaseline = 'middle'; ctx.textAlign = 'left';
         const labels = d.kind === 'categorical' ? d.values.map((v) => [v, this.position(d, v)])
-          : ticks(d.min, d.max, 3, d.kind === 'log').map((v) => [fmt(v), d.scale(v)]);
+          : ticks(d.min, d.max, 3, d.kind === 'log', d.int).map((v) => [fmt(v), d.scale(v)]);
         for (const [text, py] of labels) ctx.fillText(String(text), d.px + 4, py);
         ctx.textAlign = 'center';
         const b = this.brushes[d.name];
@@ -263,7 +268,7 @@ const Charts = (() => {
       const xr = extent(steps), yr = extent(values);
       const positive = yr[0] > 0;
       const ylog = positive && yr[1] / yr[0] > 50;
-      const { x, y } = frame(ctx, w, h, xr, ylog ? yr : [yr[0], yr[1]], { ylog, xlabel: 'step' });
+      const { x, y } = frame(ctx, w, h, xr, ylog ? yr : [yr[0], yr[1]], { ylog, xlabel: 'step', xint: true });
       this.sx = x; this.sy = y;
       ctx.globalAlpha = this.lines.length > 1000 ? 0.3 : 0.8; ctx.lineWidth = 1;
       let drawn = 0, points = 0;

@@ -74,21 +74,25 @@ const SPEC = {
   program: { external: true },
 };
 
-// 11 trials: 8 completed after 5 reports, 1 failed after 2, 2 left running
-// after 3. Returns the running trials' ids.
+// 11 trials, each asked by its own client (a client asking again gets the
+// trial it holds): 8 completed after 5 reports, 1 failed after 2, 2 left
+// running after 3. Returns the running trials' ids; trial N's client is
+// "client-N".
 async function feed(c) {
   const running = [];
   for (let i = 0; i < 11; i++) {
-    const asked = await c.call('POST', 'ask', { client_id: 'client', sweep_id: 1 });
+    const client = `client-${i}`;
+    const asked = await c.call('POST', 'ask', { client_id: client, sweep_id: 1, lease_seconds: 3600 });
     const trial = asked.trials[0].trial;
+    const by = { client_id: client };
     const steps = i < 8 ? 5 : i === 8 ? 2 : 3;
     const base = 1 / (1 + i);
     for (let s = 1; s <= steps; s++) {
-      await c.call('POST', `trials/${trial.id}/report`, { client_id: 'client', step: s, values: { loss: base + 1 / s } });
+      await c.call('POST', `trials/${trial.id}/report`, { ...by, step: s, values: { loss: base + 1 / s } });
     }
-    if (i < 8) await c.call('POST', `trials/${trial.id}/complete`, { client_id: 'client', values: { loss: base + 0.2 } });
-    else if (i === 8) await c.call('POST', `trials/${trial.id}/fail`, { client_id: 'client', error: 'diverged: loss is NaN at step 3' });
-    else running.push(trial.id);
+    if (i < 8) await c.call('POST', `trials/${trial.id}/complete`, { ...by, values: { loss: base + 0.2 } });
+    else if (i === 8) await c.call('POST', `trials/${trial.id}/fail`, { ...by, error: 'diverged: loss is NaN at step 3' });
+    else running.push({ id: trial.id, client_id: client });
   }
   return running;
 }
@@ -154,13 +158,14 @@ async function main() {
     check('the sweep spec is shown', spec.name === 'browser-test' && spec.parameters.lr.distribution === 'log_uniform');
 
     // Live: a report and a completion appear without a reload.
-    await c.call('POST', `trials/${running[0]}/report`, { client_id: 'client', step: 4, values: { loss: 0.3 } });
+    await c.call('POST', `trials/${running[0].id}/report`, { client_id: running[0].client_id, step: 4, values: { loss: 0.3 } });
     check('a new report appears without reload', await waitData(page, '#curves', 'points', 8 * 5 + 2 + 2 * 3 + 1));
-    await c.call('POST', `trials/${running[0]}/complete`, { client_id: 'client', values: { loss: 0.25 } });
+    await c.call('POST', `trials/${running[0].id}/complete`, { client_id: running[0].client_id, values: { loss: 0.25 } });
     check('a completion appears in the history without reload', await waitData(page, '#history', 'points', 9));
     check('the header follows', await page.waitForFunction(() => document.querySelector('#sweep-header').textContent.includes('9 done, 1 running'),
       null, { timeout: 20000 }).then(() => true, () => false));
-    await page.screenshot({ path: path.join(OUT, 'sweep.png'), fullPage: true });
+    await page.screenshot({ path: path.join(OUT, 'sweep.png') });
+    await page.screenshot({ path: path.join(OUT, 'sweep_full.png'), fullPage: true });
 
     // Trials table: sort and filter.
     const objectives = () => page.$$eval('#trials tbody tr', (rows) => rows.map((r) => r.children[2].textContent).filter((t) => t !== '').map(Number));
@@ -195,7 +200,7 @@ async function main() {
     await c.start(port);
     await page.waitForFunction(() => document.querySelector('#conn').textContent === 'live', null, { timeout: 30000 }).catch(() => {});
     restarting = false;
-    await c.call('POST', `trials/${running[1]}/complete`, { client_id: 'client', values: { loss: 0.21 } });
+    await c.call('POST', `trials/${running[1].id}/complete`, { client_id: running[1].client_id, values: { loss: 0.21 } });
     check('after a restart the page reconnects and shows a new result', await waitData(page, '#history', 'points', 10));
 
     // Cancel with the token, entered once.
