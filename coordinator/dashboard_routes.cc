@@ -39,9 +39,6 @@ void Api::DashboardAsset(RouteCall call) {
 }
 
 void Api::Events(RouteCall call) {
-  if (options_.events == nullptr) {
-    return ReplyError(call, UnavailableError("this coordinator serves no event stream"));
-  }
   StatusOr<int64_t> after = ParseQueryInt(call.request.query, "after", -1);
   if (!after.ok()) return ReplyError(call, after.status());
   StatusOr<int64_t> sweep_id = ParseQueryInt(call.request.query, "sweep_id", 0);
@@ -49,6 +46,9 @@ void Api::Events(RouteCall call) {
   if (*after < -1 || *sweep_id < 0) {
     return ReplyError(call, InvalidArgumentError("after and sweep_id must be >= 0",
                                                  *after < -1 ? "after" : "sweep_id"));
+  }
+  if (options_.events == nullptr) {
+    return ReplyError(call, UnavailableError("this coordinator serves no event stream"));
   }
   std::optional<uint64_t> from;
   if (*after >= 0) from = static_cast<uint64_t>(*after);

@@ -221,46 +221,6 @@ function showError(e) {
 
 // --- Sweep page -----------------------------------------------------------------------
 
-// Parameter importance: for each parameter, omega squared (ω²) of the ranks
-// of the finished trials' objective grouped by the parameter (categorical:
-// one group per value; numeric: up to 8 quantile bins): the share of the
-// objective's rank variance the parameter explains, corrected for the number
-// of groups, floored at 0. Simple and documented, not fANOVA: interactions
-// are not separated.
-function importance(trials, names) {
-  const done = trials.filter((t) => Number.isFinite(t.objective));
-  if (done.length < 4) return [];
-  const order = done.map((t, i) => [t.objective, i]).sort((a, b) => a[0] - b[0]);
-  const rank = new Array(done.length);
-  order.forEach(([, i], r) => { rank[i] = r; });
-  const mean = (done.length - 1) / 2;
-  const sst = rank.reduce((s, r) => s + (r - mean) ** 2, 0);
-  return names.map((name) => {
-    const vals = done.map((t) => t.params[name]);
-    const numeric = vals.every((v) => typeof v === 'number') && new Set(vals).size > 8;
-    let key;
-    if (numeric) {
-      const sorted = [...vals].sort((a, b) => a - b);
-      const edges = [1, 2, 3, 4, 5, 6, 7].map((k) => sorted[Math.floor(k * sorted.length / 8)]);
-      key = (v) => edges.filter((e) => v >= e).length;
-    } else {
-      key = (v) => JSON.stringify(v);
-    }
-    const groups = new Map();
-    done.forEach((t, i) => {
-      const k = key(vals[i]);
-      if (!groups.has(k)) groups.set(k, []);
-      groups.get(k).push(rank[i]);
-    });
-    let ssb = 0;
-    for (const g of groups.values()) { const m = g.reduce((a, b) => a + b, 0) / g.length; ssb += g.length * (m - mean) ** 2; }
-    const k = groups.size, n = done.length;
-    const msw = n > k ? (sst - ssb) / (n - k) : 0;
-    const omega = sst > 0 && k > 1 ? Math.max(0, (ssb - (k - 1) * msw) / (sst + msw)) : 0;
-    return { name, value: omega };
-  }).sort((a, b) => b.value - a.value);
-}
-
 function axisFor(name, p, trials) {
   if (p.distribution === 'categorical') return { name, kind: 'categorical', values: p.values };
   if (p.distribution === 'constant') return { name, kind: 'categorical', values: [p.value] };
@@ -359,7 +319,7 @@ function sweepPage(main, sweepId) {
       if (t && c.steps.length) lines.push({ id, state: t.state, steps: c.steps, values: c.values });
     }
     cv.set(lines, state.curveMetric);
-    const imp = importance(trials, names);
+    const imp = Charts.importance(trials, names);
     importanceBox.replaceChildren(...(imp.length ? imp.map((r) => el('div', { class: 'bar-row', 'data-param': r.name },
       el('span', { class: 'bar-label' }, r.name),
       el('span', { class: 'bar', style: `width:${Math.round(r.value * 100)}%` }),

@@ -223,10 +223,12 @@ const Charts = (() => {
       for (const d of this.dims) {
         ctx.beginPath(); ctx.moveTo(d.px + 0.5, top); ctx.lineTo(d.px + 0.5, bottom); ctx.stroke();
         ctx.textBaseline = 'bottom'; ctx.fillText(d.name + (d.kind === 'log' ? ' (log)' : ''), d.px, top - 12);
-        ctx.textBaseline = 'middle'; ctx.textAlign = 'left';
+        // Labels right of each axis, left of the last one (the canvas edge).
+        const last = d === this.dims[n - 1] && n > 1;
+        ctx.textBaseline = 'middle'; ctx.textAlign = last ? 'right' : 'left';
         const labels = d.kind === 'categorical' ? d.values.map((v) => [v, this.position(d, v)])
           : ticks(d.min, d.max, 3, d.kind === 'log', d.int).map((v) => [fmt(v), d.scale(v)]);
-        for (const [text, py] of labels) ctx.fillText(String(text), d.px + 4, py);
+        for (const [text, py] of labels) ctx.fillText(String(text), d.px + (last ? -4 : 4), py);
         ctx.textAlign = 'center';
         const b = this.brushes[d.name];
         if (b) { ctx.fillStyle = 'rgba(43,108,176,0.2)'; ctx.fillRect(d.px - 6, b[0], 12, b[1] - b[0]); ctx.fillStyle = COLORS.axis; }
@@ -309,5 +311,45 @@ const Charts = (() => {
     };
   }
 
-  return { history, ParallelCoordinates, Curves, colorScale, fmt };
+  // Parameter importance: for each parameter, omega squared (ω²) of the ranks
+  // of the finished trials' objective grouped by the parameter (categorical:
+  // one group per value; numeric: up to 8 quantile bins): the share of the
+  // objective's rank variance the parameter explains, corrected for the number
+  // of groups, floored at 0. Simple and documented, not fANOVA: interactions
+  // are not separated.
+  function importance(trials, names) {
+    const done = trials.filter((t) => Number.isFinite(t.objective));
+    if (done.length < 4) return [];
+    const order = done.map((t, i) => [t.objective, i]).sort((a, b) => a[0] - b[0]);
+    const rank = new Array(done.length);
+    order.forEach(([, i], r) => { rank[i] = r; });
+    const mean = (done.length - 1) / 2;
+    const sst = rank.reduce((s, r) => s + (r - mean) ** 2, 0);
+    return names.map((name) => {
+      const vals = done.map((t) => t.params[name]);
+      const numeric = vals.every((v) => typeof v === 'number') && new Set(vals).size > 8;
+      let key;
+      if (numeric) {
+        const sorted = [...vals].sort((a, b) => a - b);
+        const edges = [1, 2, 3, 4, 5, 6, 7].map((k) => sorted[Math.floor(k * sorted.length / 8)]);
+        key = (v) => edges.filter((e) => v >= e).length;
+      } else {
+        key = (v) => JSON.stringify(v);
+      }
+      const groups = new Map();
+      done.forEach((t, i) => {
+        const k = key(vals[i]);
+        if (!groups.has(k)) groups.set(k, []);
+        groups.get(k).push(rank[i]);
+      });
+      let ssb = 0;
+      for (const g of groups.values()) { const m = g.reduce((a, b) => a + b, 0) / g.length; ssb += g.length * (m - mean) ** 2; }
+      const k = groups.size, n = done.length;
+      const msw = n > k ? (sst - ssb) / (n - k) : 0;
+      const omega = sst > 0 && k > 1 ? Math.max(0, (ssb - (k - 1) * msw) / (sst + msw)) : 0;
+      return { name, value: omega };
+    }).sort((a, b) => b.value - a.value);
+  }
+
+  return { history, ParallelCoordinates, Curves, colorScale, importance, fmt };
 })();
