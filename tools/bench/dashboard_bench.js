@@ -1,5 +1,5 @@
 // Dashboard page-load benchmark (run by dashboard_bench.sh): for each sweep
-// size, a real coordinator is filled through the HTTP API (16 concurrent
+// size, a real coordinator is filled through the HTTP API (64 concurrent
 // ask/tell clients; `steps` reports per trial; 90% completed, 5% failed, 5%
 // left running), then Debian's headless Chromium opens the sweep page and
 // reports the time to first render (header and first table page) and to all
@@ -61,7 +61,7 @@ async function fill(c, trials) {
       if (kind === 'fail') await c.call('POST', `trials/${t.id}/fail`, { client_id: `c${k}`, error: 'benchmark failure' });
     }
   };
-  await Promise.all(Array.from({ length: 16 }, (_, k) => client(k)));
+  await Promise.all(Array.from({ length: 64 }, (_, k) => client(k)));
 }
 
 // What the page reads, without rendering (the page's maxPoints rule).
