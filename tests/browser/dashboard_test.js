@@ -116,9 +116,9 @@ const waitData = (page, sel, key, want) => page.waitForFunction(
   [sel, key, want], { timeout: 20000 }).then(() => true, () => false);
 
 async function main() {
+  const browser = await launch();  // first: a skip leaves nothing running
   const c = new Coordinator(path.join(WORK, 'data'));
   await c.start();
-  const browser = await launch();
   const consoleErrors = [];
   let restarting = false;  // the page's connection errors while the coordinator is down are expected
   try {
@@ -138,6 +138,9 @@ async function main() {
       row.includes('browser-test') && row.includes('running') && row.includes('8 done, 2 running, 1 failed, 0 pruned of 12'), row);
     check('the event stream is live', await waitData(page, '#main', 'rendered', 1) &&
       (await page.waitForFunction(() => document.querySelector('#conn').textContent === 'live', null, { timeout: 20000 }).then(() => true, () => false)));
+    await c.call('POST', 'sweeps', { ...SPEC, name: 'second-sweep' });
+    check('a new sweep appears on the sweeps page without reload', await page.waitForSelector(
+      '#sweeps tr[data-sweep="2"]', { timeout: 20000 }).then(() => true, () => false));
     await page.screenshot({ path: path.join(OUT, 'sweeps.png') });
 
     // Sweep page: every chart with the right number of points and lines.
