@@ -113,7 +113,7 @@ async function launch() {
 const data = (page, sel, key) => page.$eval(sel, (e, k) => e.dataset[k], key);
 const waitData = (page, sel, key, want) => page.waitForFunction(
   ([s, k, w]) => { const e = document.querySelector(s); return e && e.dataset[k] === String(w); },
-  [sel, key, want], { timeout: 20000 }).then(() => true, () => false);
+  [sel, key, want], { timeout: 60000 }).then(() => true, () => false);
 
 async function main() {
   const browser = await launch();  // first: a skip leaves nothing running
@@ -132,15 +132,15 @@ async function main() {
 
     // Sweeps page.
     await page.goto(c.url + '/#/');
-    await page.waitForSelector('#sweeps tr[data-sweep="1"]', { timeout: 20000 });
+    await page.waitForSelector('#sweeps tr[data-sweep="1"]', { timeout: 60000 });
     const row = await page.textContent('#sweeps tr[data-sweep="1"]');
     check('sweeps page lists the sweep with its state and progress',
       row.includes('browser-test') && row.includes('running') && row.includes('8 done, 2 running, 1 failed, 0 pruned of 12'), row);
     check('the event stream is live', await waitData(page, '#main', 'rendered', 1) &&
-      (await page.waitForFunction(() => document.querySelector('#conn').textContent === 'live', null, { timeout: 20000 }).then(() => true, () => false)));
+      (await page.waitForFunction(() => document.querySelector('#conn').textContent === 'live', null, { timeout: 60000 }).then(() => true, () => false)));
     await c.call('POST', 'sweeps', { ...SPEC, name: 'second-sweep' });
     check('a new sweep appears on the sweeps page without reload', await page.waitForSelector(
-      '#sweeps tr[data-sweep="2"]', { timeout: 20000 }).then(() => true, () => false));
+      '#sweeps tr[data-sweep="2"]', { timeout: 60000 }).then(() => true, () => false));
     await page.screenshot({ path: path.join(OUT, 'sweeps.png') });
 
     // Sweep page: every chart with the right number of points and lines.
@@ -166,7 +166,7 @@ async function main() {
     await c.call('POST', `trials/${running[0].id}/complete`, { client_id: running[0].client_id, values: { loss: 0.25 } });
     check('a completion appears in the history without reload', await waitData(page, '#history', 'points', 9));
     check('the header follows', await page.waitForFunction(() => document.querySelector('#sweep-header').textContent.includes('9 done, 1 running'),
-      null, { timeout: 20000 }).then(() => true, () => false));
+      null, { timeout: 60000 }).then(() => true, () => false));
     await page.screenshot({ path: path.join(OUT, 'sweep.png') });
     await page.screenshot({ path: path.join(OUT, 'sweep_full.png'), fullPage: true });
 
@@ -199,9 +199,9 @@ async function main() {
     const port = c.port();
     await c.stop();
     check('the page notices the coordinator is gone', await page.waitForFunction(
-      () => document.querySelector('#conn').textContent !== 'live', null, { timeout: 20000 }).then(() => true, () => false));
+      () => document.querySelector('#conn').textContent !== 'live', null, { timeout: 60000 }).then(() => true, () => false));
     await c.start(port);
-    await page.waitForFunction(() => document.querySelector('#conn').textContent === 'live', null, { timeout: 30000 }).catch(() => {});
+    await page.waitForFunction(() => document.querySelector('#conn').textContent === 'live', null, { timeout: 60000 }).catch(() => {});
     restarting = false;
     await c.call('POST', `trials/${running[1].id}/complete`, { client_id: running[1].client_id, values: { loss: 0.21 } });
     check('after a restart the page reconnects and shows a new result', await waitData(page, '#history', 'points', 10));
@@ -211,10 +211,10 @@ async function main() {
     await page.fill('#token-input', c.token);
     await page.click('#token-form button[type="submit"]');
     await waitData(page, '#main', 'loaded', 1);
-    await page.waitForSelector('#cancel:not([disabled])', { timeout: 20000 });
+    await page.waitForSelector('#cancel:not([disabled])', { timeout: 60000 });
     await page.click('#cancel');
     check('cancel with the token changes the state', await page.waitForFunction(
-      () => document.querySelector('#sweep-state').textContent === 'cancelled', null, { timeout: 20000 }).then(() => true, () => false));
+      () => document.querySelector('#sweep-state').textContent === 'cancelled', null, { timeout: 60000 }).then(() => true, () => false));
     check('the token is kept in session storage', await page.evaluate(() => sessionStorage.getItem('hpsweep_token')) === c.token);
     const stored = await c.call('GET', 'sweeps/1');
     check('the coordinator has the sweep cancelled', stored.state === 'cancelled', stored.state);
