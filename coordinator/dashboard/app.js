@@ -438,32 +438,40 @@ function sweepPage(main, sweepId) {
     } catch (e) { showError(e); }
   }, 300);
 
-  let stream = null;
+  // The stream opens before the first load, and what it brings meanwhile is
+  // applied after it, so that nothing between the two is missed.
+  let loaded = false;
+  const early = [];
+  const later = (fn) => (msg) => (loaded ? fn(msg) : early.push(() => fn(msg)));
+  const stream = new EventStream(sweepId, {
+    open: (again) => { setConnection('live', 'live'); if (again) loadAll().catch(showError); },
+    down: () => setConnection('down', 'reconnecting…'),
+    reset: later(() => loadAll().catch(showError)),
+    event: later((e) => {
+      if (e.trial_id) { stale.add(e.trial_id); refreshTrials(); }
+      refreshSweep();
+    }),
+    report: later((r) => {
+      const v = r.values[state.curveMetric || metric().name];
+      if (!state.trials.has(r.trial_id)) { stale.add(r.trial_id); refreshTrials(); }
+      if (v === undefined) return;
+      let c = state.curves.get(r.trial_id);
+      if (!c) { c = { trial_id: r.trial_id, steps: [], values: [] }; state.curves.set(r.trial_id, c); }
+      const i = c.steps.indexOf(r.step);
+      // An older step missing here was left out of the stored curve by downsampling.
+      if (i >= 0) c.values[i] = v;
+      else if (!c.steps.length || r.step > c.steps[c.steps.length - 1]) { c.steps.push(r.step); c.values.push(v); }
+      const t = state.trials.get(r.trial_id);
+      if (t) t.last_step = Math.max(t.last_step, r.step);
+      redraw();
+    }),
+  });
   loadAll().catch(showError).finally(() => {
-    stream = new EventStream(sweepId, {
-      open: (again) => { setConnection('live', 'live'); if (again) loadAll().catch(showError); },
-      down: () => setConnection('down', 'reconnecting…'),
-      reset: () => loadAll().catch(showError),
-      event: (e) => {
-        if (e.trial_id) { stale.add(e.trial_id); refreshTrials(); }
-        refreshSweep();
-      },
-      report: (r) => {
-        const v = r.values[state.curveMetric || metric().name];
-        if (!state.trials.has(r.trial_id)) { stale.add(r.trial_id); refreshTrials(); }
-        if (v === undefined) return;
-        let c = state.curves.get(r.trial_id);
-        if (!c) { c = { trial_id: r.trial_id, steps: [], values: [] }; state.curves.set(r.trial_id, c); }
-        const i = c.steps.indexOf(r.step);
-        if (i >= 0) c.values[i] = v; else { c.steps.push(r.step); c.values.push(v); }
-        const t = state.trials.get(r.trial_id);
-        if (t) t.last_step = Math.max(t.last_step, r.step);
-        redraw();
-      },
-    });
+    loaded = true;
+    for (const apply of early.splice(0)) apply();
   });
   window.addEventListener('resize', redraw);
-  return { stop: () => { if (stream) stream.stop(); window.removeEventListener('resize', redraw); } };
+  return { stop: () => { stream.stop(); window.removeEventListener('resize', redraw); } };
 }
 
 // --- Routing -------------------------------------------------------------------------
