@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #include "coordinator/bo/sobol.h"
 #include "coordinator/bo/tpe_split.h"
@@ -291,6 +292,7 @@ StatusOr<std::vector<std::vector<double>>> TpeSuggester::Suggest(const Problem& 
                          static_cast<size_t>(options_.gamma_max));
 
   const bool multi = problem.NumObjectives() > 1 || problem.NumConstraints() > 0;
+  std::optional<TpeSplit> split;
   const std::vector<bool> all_active;  // this batch's points: no mask
   std::vector<std::vector<double>> out;
   while (static_cast<int>(out.size()) < count) {
@@ -305,10 +307,10 @@ StatusOr<std::vector<std::vector<double>>> TpeSuggester::Suggest(const Problem& 
     std::vector<size_t> good_idx, bad_idx;
     std::vector<double> wg;
     if (multi) {
-      TpeSplit split = SplitGoodBad(problem, n_good);
-      good_idx = std::move(split.good);
-      bad_idx = std::move(split.bad);
-      wg = std::move(split.good_weights);
+      if (!split) split = SplitGoodBad(problem, n_good);  // the same for every point of the batch
+      good_idx = split->good;
+      bad_idx = split->bad;
+      wg = split->good_weights;
     } else {
       good_idx.assign(order.begin(), order.begin() + std::min(n_good, n));
       bad_idx.assign(order.begin() + std::min(n_good, n), order.end());
