@@ -310,6 +310,11 @@ void Api::BestTrial(RouteCall call) {
   Read(std::move(call), [this, sweep_id] { return service_->BestTrial(sweep_id); });
 }
 
+void Api::ParetoTrials(RouteCall call) {
+  const uint64_t sweep_id = call.Id("sweep_id");
+  Read(std::move(call), [this, sweep_id] { return service_->ParetoTrials(sweep_id); });
+}
+
 void Api::ListTrials(RouteCall call) {
   const std::map<std::string, std::string>& query = call.request.query;
   StatusOr<int64_t> limit = ParseInt(query, "limit", 100);

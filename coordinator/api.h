@@ -89,6 +89,7 @@ class Api final : public HttpHandler, private RouteHandlers {
   void GetSweep(RouteCall call) override;
   void CancelSweep(RouteCall call) override;
   void BestTrial(RouteCall call) override;
+  void ParetoTrials(RouteCall call) override;
   void ListTrials(RouteCall call) override;
   void GetTrial(RouteCall call) override;
   void Heartbeat(RouteCall call) override;

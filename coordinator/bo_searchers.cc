@@ -5,6 +5,7 @@
 
 #include "common/logging.h"
 #include "coordinator/bo/gp_suggester.h"
+#include "coordinator/bo/mo_gp_suggester.h"
 #include "coordinator/bo/tpe.h"
 #include "coordinator/searcher.h"
 
@@ -76,6 +77,40 @@ StatusOr<BoSettings> ParseSettings(const SearchSpace& space) {
   return settings;
 }
 
+// bayes: the GP with LogEI for one unconstrained objective, qParEGO with
+// P(feasible) (bo/mo_gp_suggester.h) for several objectives or constraints.
+class BayesSuggester {
+ public:
+  explicit BayesSuggester(const bo::GpOptions& options) : single_(options), multi_(options) {}
+  StatusOr<std::vector<std::vector<double>>> Suggest(const bo::Problem& problem, int count,
+                                                     uint64_t seed, std::vector<bool>* from_model,
+                                                     const std::atomic<bool>* cancelled) const {
+    if (problem.NumObjectives() > 1 || problem.NumConstraints() > 0) {
+      return multi_.Suggest(problem, count, seed, from_model, cancelled);
+    }
+    return single_.Suggest(problem, count, seed, from_model, cancelled);
+  }
+
+ private:
+  bo::GpSuggester single_;
+  bo::MoGpSuggester multi_;
+};
+
+// The user's direction to minimized: -v for a maximized metric.
+double Minimized(proto::Goal goal, double v) { return goal == proto::Goal::kMaximize ? -v : v; }
+
+// A constraint's value, <= 0 when it holds.
+double ConstraintValue(const proto::ConstraintSpec& c, double v) {
+  return c.op == proto::ConstraintSpec::Op::kAtMost ? v - c.bound : c.bound - v;
+}
+
+bool AllFinite(const std::vector<double>& v) {
+  for (double x : v) {
+    if (!std::isfinite(x)) return false;
+  }
+  return true;
+}
+
 template <typename Suggester>
 class BoSearcher final : public Searcher {
  public:
@@ -108,6 +143,9 @@ class BoSearcher final : public Searcher {
     bo::Problem problem;
     problem.dims = dims_;
     const bool maximize = space_.spec().metric.goal == proto::Goal::kMaximize;
+    const std::vector<proto::MetricSpec> objectives = proto::Objectives(space_.spec());
+    const auto& constraints = space_.spec().constraints;
+    const bool outcomes = objectives.size() > 1 || !constraints.empty();
     for (const TrialView& t : history) {
       std::vector<double> x;
       std::vector<bool> coordinates;
@@ -115,7 +153,21 @@ class BoSearcher final : public Searcher {
       const std::vector<bool> active = BlockActivity(space_, coordinates);
       switch (t.state) {
         case TrialState::kCompleted:
-          if (t.objective && std::isfinite(*t.objective)) {
+          if (outcomes) {
+            // Several objectives / constraints (outcomes.h): a trial missing
+            // one counts as failed.
+            if (t.objectives.size() != objectives.size() || !AllFinite(t.objectives) ||
+                t.constraint_values.size() != constraints.size() || !AllFinite(t.constraint_values)) {
+              problem.failed.push_back({x, active});
+              break;
+            }
+            std::vector<double> ys, gs;
+            for (size_t k = 0; k < objectives.size(); ++k) ys.push_back(Minimized(objectives[k].goal, t.objectives[k]));
+            for (size_t c = 0; c < constraints.size(); ++c) gs.push_back(ConstraintValue(constraints[c], t.constraint_values[c]));
+            problem.completed.push_back({x, ys[0], active});
+            if (objectives.size() > 1) problem.ys.push_back(std::move(ys));
+            if (!constraints.empty()) problem.constraints.push_back(std::move(gs));
+          } else if (t.objective && std::isfinite(*t.objective)) {
             problem.completed.push_back({x, maximize ? -*t.objective : *t.objective, active});
           }
           break;
@@ -164,7 +216,7 @@ StatusOr<std::unique_ptr<Searcher>> NewBayesSearcher(const SearchSpace& space) {
   options.initial_design = static_cast<int>(settings.n_initial);
   HPS_RETURN_IF_ERROR(options.Validate());
   return std::unique_ptr<Searcher>(
-      new BoSearcher<bo::GpSuggester>(space, bo::GpSuggester(options), "gp", settings));
+      new BoSearcher<BayesSuggester>(space, BayesSuggester(options), "gp", settings));
 }
 
 StatusOr<std::unique_ptr<Searcher>> NewTpeSearcher(const SearchSpace& space) {

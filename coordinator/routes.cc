@@ -68,6 +68,8 @@ const std::vector<Route>& ApiRoutes() {
       {"POST", "/api/v1/sweeps/{sweep_id}/cancel", Auth::kToken, true, "cancel_sweep",
        &H::CancelSweep},
       {"GET", "/api/v1/sweeps/{sweep_id}/best", Auth::kNone, false, "best_trial", &H::BestTrial},
+      {"GET", "/api/v1/sweeps/{sweep_id}/pareto", Auth::kNone, false, "pareto_trials",
+       &H::ParetoTrials},
       {"GET", "/api/v1/sweeps/{sweep_id}/trials", Auth::kNone, false, "list_trials",
        &H::ListTrials},
       {"GET", "/api/v1/trials/{trial_id}", Auth::kNone, false, "get_trial", &H::GetTrial},

@@ -70,6 +70,7 @@ class RouteHandlers {
   virtual void GetSweep(RouteCall call) = 0;
   virtual void CancelSweep(RouteCall call) = 0;
   virtual void BestTrial(RouteCall call) = 0;
+  virtual void ParetoTrials(RouteCall call) = 0;
   virtual void ListTrials(RouteCall call) = 0;
   virtual void GetTrial(RouteCall call) = 0;
   virtual void Heartbeat(RouteCall call) = 0;

@@ -30,6 +30,11 @@ struct TrialView {
   proto::TrialState state = proto::TrialState::kPending;
   // The sweep metric's final value, in the user's direction (see spec goal).
   std::optional<double> objective;
+  // Multi-objective or constrained sweeps, once completed (else empty; see
+  // outcomes.h): every objective's final value in spec order, in the user's
+  // direction, and every constraint's metric value; NaN where absent.
+  std::vector<double> objectives;
+  std::vector<double> constraint_values;
 };
 
 // A proposed point and how it was chosen.

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/logging.h"
+#include "coordinator/outcomes.h"
 
 namespace hpsweep::coordinator {
 
@@ -83,6 +84,7 @@ Status TrialNotFound(uint64_t id) {
 bool IsLive(TrialState s) { return s == TrialState::kLeased || s == TrialState::kRunning; }
 
 void SweepRun::OfferBest(const Trial& trial) {
+  if (!IsFeasible(sweep.spec, trial.final_values)) return;  // outcomes.h
   const bool maximize = sweep.spec.metric.goal == proto::Goal::kMaximize;
   if (sweep.best_trial_id == 0 ||
       (maximize ? *trial.objective > *sweep.best_value : *trial.objective < *sweep.best_value)) {
@@ -204,7 +206,7 @@ Status SweepManager::Recover(Store& store) {
       if (t.state == TrialState::kCompleted && t.objective) run->OfferBest(t);
       run->sweep.updated_us = std::max(run->sweep.updated_us, t.updated_us);
       if (run->history.size() <= t.number) run->history.resize(t.number + 1);
-      run->history[t.number] = TrialView{t.number, t.params, t.state, t.objective};
+      run->history[t.number] = ViewOf(run->sweep.spec, t);
       run->trials.emplace(t.id, std::move(t));
     }
     next_sweep_id_ = std::max(next_sweep_id_, id + 1);
@@ -376,7 +378,7 @@ Trial& SweepManager::AddTrial(SweepRun& run, Trial trial) {
   sweep_of_trial_[trial.id] = run.sweep.id;
   ++run.sweep.counters.created;
   ++*CounterFor(run.sweep.counters, trial.state);
-  run.history.push_back(TrialView{trial.number, trial.params, trial.state, trial.objective});
+  run.history.push_back(ViewOf(run.sweep.spec, trial));
   return run.trials.emplace(trial.id, std::move(trial)).first->second;
 }
 
@@ -394,8 +396,7 @@ void SweepManager::SetTrialState(SweepRun& run, Trial& trial, TrialState state) 
   if (state == TrialState::kPending) run.requeued.insert(trial.id);
   trial.state = state;
   trial.updated_us = clock_->NowMicros();
-  run.history[trial.number].state = state;
-  run.history[trial.number].objective = trial.objective;
+  FillOutcomes(run.sweep.spec, trial, &run.history[trial.number]);
 }
 
 void SweepManager::MaybeFinishSweep(SweepRun& run, WriteSet& writes) {

@@ -1,5 +1,7 @@
 #include "coordinator/sweep_service.h"
 
+#include "coordinator/outcomes.h"
+
 #include <utility>
 
 namespace hpsweep::coordinator {
@@ -44,6 +46,15 @@ Status SweepService::Recover(Store& store) {
   HPS_RETURN_IF_ERROR(sweeps_.Recover(store));
   trials_.Recover();
   return events_.Recover(store);
+}
+
+StatusOr<proto::TrialPage> SweepService::ParetoTrials(uint64_t sweep_id) const {
+  HPS_ASSIGN_OR_RETURN(const SweepRun* run, sweeps_.FindRun(sweep_id));
+  std::vector<const proto::Trial*> trials;
+  for (const auto& [id, trial] : run->trials) trials.push_back(&trial);
+  proto::TrialPage page;
+  page.trials = ParetoFront(run->sweep.spec, trials);
+  return page;
 }
 
 }  // namespace hpsweep::coordinator

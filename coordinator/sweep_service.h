@@ -95,6 +95,10 @@ class SweepService {
   StatusOr<proto::Trial> GetTrial(uint64_t trial_id) const { return sweeps_.GetTrial(trial_id); }
   // The best completed trial of a sweep (by its metric and goal).
   StatusOr<proto::Trial> BestTrial(uint64_t sweep_id) const { return sweeps_.BestTrial(sweep_id); }
+  // The sweep's Pareto front: its completed, feasible, non-dominated trials
+  // by id (outcomes.h); for a single objective, every feasible trial with
+  // the best value. One page (no token).
+  StatusOr<proto::TrialPage> ParetoTrials(uint64_t sweep_id) const;
 
   // Worker / ask-tell protocol (TrialManager) --------------------------------
   // Leases up to request.count trials. `done` runs exactly once: at once, or

@@ -168,16 +168,20 @@ StatusOr<Mutation<Trial>> TrialManager::Complete(uint64_t trial_id,
   const std::string& metric = run->sweep.spec.metric.name;
   proto::Values values = request.values;
   auto last = run->last_values.find(trial->id);
-  if (values.find(metric) == values.end() && last != run->last_values.end()) {
-    auto v = last->second.find(metric);
-    if (v != last->second.end()) values[metric] = v->second;
+  // Every objective and constraint metric (proto::RequiredMetrics), each
+  // from the last report when the complete does not carry it.
+  for (const std::string& name : proto::RequiredMetrics(run->sweep.spec)) {
+    if (values.find(name) == values.end() && last != run->last_values.end()) {
+      auto v = last->second.find(name);
+      if (v != last->second.end()) values[name] = v->second;
+    }
+    if (values.find(name) == values.end()) {
+      return InvalidArgumentError("values must include the sweep metric \"" + name +
+                                      "\" (no report carried it either)",
+                                  "/values");
+    }
   }
   auto objective = values.find(metric);
-  if (objective == values.end()) {
-    return InvalidArgumentError("values must include the sweep metric \"" + metric +
-                                    "\" (no report carried it either)",
-                                "/values");
-  }
   trial->objective = objective->second;
   trial->final_values = std::move(values);
   sweeps_->SetTrialState(*run, *trial, TrialState::kCompleted);

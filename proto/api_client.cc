@@ -156,6 +156,11 @@ StatusOr<Trial> CoordinatorClient::BestTrial(uint64_t sweep_id) {
   return Decode<Trial>(Call("GET", "/api/v1/sweeps/" + std::to_string(sweep_id) + "/best", nullptr));
 }
 
+StatusOr<TrialPage> CoordinatorClient::ParetoTrials(uint64_t sweep_id) {
+  return Decode<TrialPage>(
+      Call("GET", "/api/v1/sweeps/" + std::to_string(sweep_id) + "/pareto", nullptr));
+}
+
 StatusOr<Trial> CoordinatorClient::GetTrial(uint64_t id) {
   return Decode<Trial>(Call("GET", "/api/v1/trials/" + std::to_string(id), nullptr));
 }

@@ -52,6 +52,8 @@ class CoordinatorClient {
   // Every trial of a sweep, following pages.
   StatusOr<std::vector<Trial>> AllTrials(uint64_t sweep_id);
   StatusOr<Trial> BestTrial(uint64_t sweep_id);
+  // The non-dominated feasible trials (GET /api/v1/sweeps/{id}/pareto).
+  StatusOr<TrialPage> ParetoTrials(uint64_t sweep_id);
   StatusOr<Trial> GetTrial(uint64_t trial_id);
   StatusOr<std::vector<MetricPoint>> TrialMetrics(uint64_t trial_id);
 

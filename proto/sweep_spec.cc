@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/utf8.h"
+#include "proto/sweep_objectives.h"
 
 namespace hpsweep::proto {
 namespace {
@@ -359,16 +360,7 @@ StatusOr<SweepSpec> ParseSweepSpec(const Json& json) {
                                " bytes, found " + std::to_string(spec.name.size()));
   }
 
-  const Json* metric = r.Find("metric");
-  if (metric == nullptr) return r.Error("metric", "required field is missing");
-  {
-    JsonReader m(*metric, "/metric");
-    HPS_RETURN_IF_ERROR(m.RequireObject());
-    HPS_RETURN_IF_ERROR(m.String("name", &spec.metric.name));
-    HPS_RETURN_IF_ERROR(CheckName(spec.metric.name, "a metric name", m.PathOf("name")));
-    HPS_RETURN_IF_ERROR(ParseEnum(m, "goal", kGoals, /*required=*/false, &spec.metric.goal));
-    HPS_RETURN_IF_ERROR(m.NoOtherKeys());
-  }
+  HPS_RETURN_IF_ERROR(internal::ParseObjectives(r, &spec));
 
   HPS_RETURN_IF_ERROR(ParseEnum(r, "method", kMethods, /*required=*/true, &spec.method));
 
@@ -481,7 +473,6 @@ Json ToJson(const SweepSpec& spec) {
     params[p.name] = std::move(j);
   }
   Json out = {{"name", spec.name},
-              {"metric", ToJson(spec.metric)},
               {"method", MethodName(spec.method)},
               {"parameters", std::move(params)},
               {"max_trials", spec.max_trials},
@@ -492,6 +483,7 @@ Json ToJson(const SweepSpec& spec) {
               {"resources", {{"ranks_per_trial", spec.ranks_per_trial}}},
               {"method_options", spec.method_options}};
   if (!spec.early_terminate.is_null()) out["early_terminate"] = spec.early_terminate;
+  internal::ObjectivesToJson(spec, &out);
   return out;
 }
 

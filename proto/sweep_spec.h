@@ -80,6 +80,21 @@ struct MetricSpec {
   Goal goal = Goal::kMinimize;
 };
 
+// Most objectives and outcome constraints one sweep may have.
+inline constexpr size_t kMaxObjectives = 8;
+inline constexpr size_t kMaxConstraints = 16;
+
+// An outcome constraint: a completed trial is feasible when its final value
+// of `metric` satisfies `metric <= bound` (kAtMost) or `metric >= bound`
+// (kAtLeast). Written `{"metric": "mem_gb", "op": "<=", "bound": 4}` or
+// `"mem_gb <= 4"` in a sweep file.
+struct ConstraintSpec {
+  enum class Op { kAtMost, kAtLeast };
+  std::string metric;
+  Op op = Op::kAtMost;
+  double bound = 0;
+};
+
 // What runs a trial: a model from models/ with fixed arguments (trained by
 // hpsweep workers), or an external program that asks/tells over HTTP.
 struct ProgramSpec {
@@ -90,7 +105,15 @@ struct ProgramSpec {
 
 struct SweepSpec {
   std::string name;
+  // The objective; for a multi-objective sweep the first of `objectives`
+  // (what `best`, progress lines and early-stopping policies use).
   MetricSpec metric;
+  // Every objective, in order, when there are two or more (the file's
+  // `metrics` list); empty for a single-objective sweep. objectives[0] ==
+  // metric. Default: empty.
+  std::vector<MetricSpec> objectives;
+  // Outcome constraints (any number of objectives). Default: empty.
+  std::vector<ConstraintSpec> constraints;
   Method method = Method::kRandom;
   // Sorted so that a parent precedes its conditional children.
   std::vector<ParameterSpec> parameters;
@@ -120,6 +143,18 @@ Json ToJson(const SweepSpec& spec);
 // The JSON forms of the blocks a LeasedTrial repeats to workers.
 Json ToJson(const MetricSpec& metric);
 Json ToJson(const ProgramSpec& program);
+
+// Every objective of `spec`: `objectives`, or {metric} when that is empty.
+std::vector<MetricSpec> Objectives(const SweepSpec& spec);
+bool IsMultiObjective(const SweepSpec& spec);
+// The metrics a completed trial must carry: every objective, then every
+// constraint metric that is not an objective, each once.
+std::vector<std::string> RequiredMetrics(const SweepSpec& spec);
+// "<=" or ">=".
+std::string_view ConstraintOpName(ConstraintSpec::Op op);
+// Whether `value` satisfies `constraint` (NaN never does).
+bool Satisfies(const ConstraintSpec& constraint, double value);
+Json ToJson(const ConstraintSpec& constraint);
 
 // The parameter named `name`, or nullptr.
 const ParameterSpec* FindParameter(const SweepSpec& spec, const std::string& name);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <tuple>
 
 namespace hpsweep::coordinator::bo {
 
@@ -38,6 +39,25 @@ Status ValidatePoint(const std::vector<Dimension>& dims, int coords, const std::
 
 }  // namespace
 
+std::vector<double> Problem::ObjectivesOf(size_t i) const {
+  return ys.empty() ? std::vector<double>{completed[i].y} : ys[i];
+}
+
+bool Problem::IsFeasible(size_t i) const {
+  if (constraints.empty()) return true;
+  for (double c : constraints[i]) {
+    if (!(c <= 0)) return false;
+  }
+  return true;
+}
+
+double Problem::Violation(size_t i) const {
+  double v = 0;
+  if (constraints.empty()) return v;
+  for (double c : constraints[i]) v += std::max(0.0, c);
+  return v;
+}
+
 Status ValidateProblem(const Problem& problem) {
   if (problem.dims.empty()) return InvalidArgumentError("no dimensions", "/dims");
   for (size_t i = 0; i < problem.dims.size(); ++i) {
@@ -71,6 +91,26 @@ Status ValidateProblem(const Problem& problem) {
     const std::string where = "/completed/" + std::to_string(i);
     HPS_RETURN_IF_ERROR(ValidatePoint(problem.dims, coords, o.x, o.active, where));
     if (!std::isfinite(o.y)) return InvalidArgumentError("y must be finite", where + "/y");
+  }
+  for (const auto& [name, rows, min_width] :
+       {std::tuple<const char*, const std::vector<std::vector<double>>*, size_t>{"ys", &problem.ys, 2},
+        {"constraints", &problem.constraints, 1}}) {
+    if (rows->empty()) continue;
+    if (rows->size() != problem.completed.size()) {
+      return InvalidArgumentError(std::string("needs one row per completed observation"),
+                                  std::string("/") + name);
+    }
+    for (size_t i = 0; i < rows->size(); ++i) {
+      const std::string where = std::string("/") + name + "/" + std::to_string(i);
+      if ((*rows)[i].size() != (*rows)[0].size() || (*rows)[i].size() < min_width) {
+        return InvalidArgumentError("every row needs the same number of values", where);
+      }
+      for (size_t k = 0; k < (*rows)[i].size(); ++k) {
+        if (!std::isfinite((*rows)[i][k])) {
+          return InvalidArgumentError("values must be finite", where + "/" + std::to_string(k));
+        }
+      }
+    }
   }
   for (size_t i = 0; i < problem.failed.size(); ++i) {
     HPS_RETURN_IF_ERROR(ValidatePoint(problem.dims, coords, problem.failed[i].x,

@@ -65,6 +65,24 @@ struct Problem {
   std::vector<EncodedPoint> failed;
   // Trials in flight; suggestions avoid them (Kriging believer / constant liar).
   std::vector<EncodedPoint> pending;
+  // Multi-objective problems: ys[i] holds every objective of completed[i],
+  // each minimized (ys[i][0] == completed[i].y), the same number (>= 2) for
+  // every observation; empty for a single objective.
+  std::vector<std::vector<double>> ys;
+  // Constrained problems: constraints[i] holds one value per outcome
+  // constraint of completed[i], feasible for it when the value is <= 0 (the
+  // caller maps `m <= b` to m - b and `m >= b` to b - m), the same number for
+  // every observation; empty without constraints.
+  std::vector<std::vector<double>> constraints;
+
+  size_t NumObjectives() const { return ys.empty() ? 1 : ys[0].size(); }
+  size_t NumConstraints() const { return constraints.empty() ? 0 : constraints[0].size(); }
+  // Every objective of completed[i] (ys[i], or {y}).
+  std::vector<double> ObjectivesOf(size_t i) const;
+  // True when every constraint value of completed[i] is <= 0.
+  bool IsFeasible(size_t i) const;
+  // Sum of the positive constraint values of completed[i] (0 when feasible).
+  double Violation(size_t i) const;
 };
 
 // Number of coordinates of an encoded point for `dims`.

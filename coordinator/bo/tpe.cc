@@ -4,8 +4,10 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #include "coordinator/bo/sobol.h"
+#include "coordinator/bo/tpe_split.h"
 
 namespace hpsweep::coordinator::bo {
 namespace {
@@ -289,6 +291,8 @@ StatusOr<std::vector<std::vector<double>>> TpeSuggester::Suggest(const Problem& 
       std::clamp<size_t>(static_cast<size_t>(std::ceil(options_.gamma_fraction * n)), 1,
                          static_cast<size_t>(options_.gamma_max));
 
+  const bool multi = problem.NumObjectives() > 1 || problem.NumConstraints() > 0;
+  std::optional<TpeSplit> split;
   const std::vector<bool> all_active;  // this batch's points: no mask
   std::vector<std::vector<double>> out;
   while (static_cast<int>(out.size()) < count) {
@@ -299,12 +303,22 @@ StatusOr<std::vector<std::vector<double>>> TpeSuggester::Suggest(const Problem& 
     }
     // Good: the best n_good; bad: the rest in trial order, then failed and
     // (constant liar) pending trials and this batch's earlier points.
-    std::vector<size_t> good_idx(order.begin(), order.begin() + std::min(n_good, n));
-    std::vector<size_t> bad_idx(order.begin() + std::min(n_good, n), order.end());
-    std::sort(good_idx.begin(), good_idx.end());
-    std::sort(bad_idx.begin(), bad_idx.end());
+    // Several objectives or constraints: tpe_split.h's MOTPE split.
+    std::vector<size_t> good_idx, bad_idx;
+    std::vector<double> wg;
+    if (multi) {
+      if (!split) split = SplitGoodBad(problem, n_good);  // the same for every point of the batch
+      good_idx = split->good;
+      bad_idx = split->bad;
+      wg = split->good_weights;
+    } else {
+      good_idx.assign(order.begin(), order.begin() + std::min(n_good, n));
+      bad_idx.assign(order.begin() + std::min(n_good, n), order.end());
+      std::sort(good_idx.begin(), good_idx.end());
+      std::sort(bad_idx.begin(), bad_idx.end());
+      wg = RecencyWeights(good_idx.size());
+    }
     std::vector<Member> good, bad;
-    const std::vector<double> wg = RecencyWeights(good_idx.size());
     for (size_t i = 0; i < good_idx.size(); ++i) {
       good.push_back({&problem.completed[good_idx[i]].x, &problem.completed[good_idx[i]].active, wg[i]});
     }

@@ -14,6 +14,12 @@
 // by log l(x) - log g(x) and the best is suggested. An inactive Dimension of
 // a trial contributes the uniform distribution in that Dimension.
 //
+// Several objectives (Observation::ys) or outcome constraints
+// (Observation::constraints): the good group is chosen as MOTPE does
+// (tpe_split.h: feasible first, then by non-domination rank with a
+// hypervolume-contribution tie-break) and weighted by hypervolume
+// contribution; the rest is unchanged.
+//
 // Before `startup_trials` trials, points come from the scrambled Sobol
 // design (continuing across calls like GpSuggester's).
 //

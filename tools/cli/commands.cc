@@ -15,6 +15,7 @@
 
 #include "common/flags.h"
 #include "proto/api_client.h"
+#include "tools/cli/front_table.h"
 #include "tools/cli/progress.h"
 #include "tools/cli/run_command.h"
 
@@ -33,7 +34,7 @@ constexpr char kUsage[] =
     "  list                        list sweeps\n"
     "  status ID                   a sweep's state, counters and best value\n"
     "  trials ID [--state STATE]   list a sweep's trials\n"
-    "  best ID                     the best completed trial\n"
+    "  best ID                     the best completed trial (multi-objective: the Pareto front)\n"
     "  cancel ID                   cancel a sweep\n"
     "  watch ID [--interval S]     follow a sweep live until it ends\n"
     "  export ID --format csv|json every trial, for analysis\n"
@@ -316,6 +317,14 @@ int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream&
     return 0;
   }
   if (cmd == "best") {
+    // A multi-objective sweep: its Pareto front (front_table.h).
+    auto sweep = client.GetSweep(*id);
+    if (sweep.ok() && proto::IsMultiObjective(sweep->spec)) {
+      auto front = client.ParetoTrials(*id);
+      if (!front.ok()) return Fail(err, front.status());
+      out << FrontTable(sweep->spec, front->trials);
+      return 0;
+    }
     auto best = client.BestTrial(*id);
     if (!best.ok()) return Fail(err, best.status());
     out << TrialsTable({*best});
