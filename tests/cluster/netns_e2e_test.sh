@@ -13,7 +13,10 @@
 # Everything is asserted from the coordinator's API (stored trials) and the
 # workers' logs. Root; skipped with a message where namespaces cannot be made.
 set -uo pipefail
-source "$(dirname "$0")/test_lib.sh"
+# Bazel copies this script to tests/<target>; its helpers stay in tests/cluster.
+LIB="${TEST_SRCDIR:+$TEST_SRCDIR/hpsweep/tests/cluster}"
+LIB="${LIB:-$(dirname "$0")}"
+source "$LIB/test_lib.sh" || { echo "cannot read $LIB/test_lib.sh" >&2; exit 1; }
 
 ROOT="${TEST_TMPDIR:-$(mktemp -d)}/netns"
 rm -rf "$ROOT" && mkdir -p "$ROOT"

@@ -13,8 +13,11 @@
 # Needs root and slurm-wlm + munge (tools/setup.sh); where the daemons cannot
 # start the test says why and passes as skipped.
 set -uo pipefail
-source "$(dirname "$0")/test_lib.sh"
-source "$(dirname "$0")/slurm_cluster.sh"
+# Bazel copies this script to tests/<target>; its helpers stay in tests/cluster.
+LIB="${TEST_SRCDIR:+$TEST_SRCDIR/hpsweep/tests/cluster}"
+LIB="${LIB:-$(dirname "$0")}"
+source "$LIB/test_lib.sh" || { echo "cannot read $LIB/test_lib.sh" >&2; exit 1; }
+source "$LIB/slurm_cluster.sh" || { echo "cannot read $LIB/slurm_cluster.sh" >&2; exit 1; }
 
 ROOT="${TEST_TMPDIR:-$(mktemp -d)}/slurm"
 rm -rf "$ROOT" && mkdir -p "$ROOT"
