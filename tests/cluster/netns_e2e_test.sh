@@ -28,12 +28,17 @@ cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
   sleep 1
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  for ns in "$NS_A" "$NS_B" "$NS_C"; do ip netns del "$ns" 2>/dev/null; done
+  for ns in "$NS_A" "$NS_B" "$NS_C"; do
+    p=$(ip netns pids "$ns" 2>/dev/null) && [[ -n "$p" ]] && kill -9 $p 2>/dev/null
+    ip netns del "$ns" 2>/dev/null
+  done
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT  # so that a timeout still runs cleanup
 
-if [[ $(id -u) -ne 0 ]] || ! command -v ip >/dev/null; then
-  echo "SKIPPED: network namespaces need root and iproute2 (tools/setup.sh installs it)"
+require ip curl mpirun python3
+if [[ $(id -u) -ne 0 ]]; then
+  echo "SKIPPED: network namespaces need root"
   exit 0
 fi
 if ! ip netns add "$NS_C" 2>"$ROOT/netns.err"; then
@@ -79,84 +84,104 @@ sweep_json() {
  \"metric\": {\"name\": \"val_loss\", \"goal\": \"minimize\"},
  \"parameters\": {\"lr\": {\"distribution\": \"log_uniform\", \"min\": 0.001, \"max\": 0.1}},
  \"program\": {\"model\": \"mlp\", \"args\": {\"task\": \"classification\", \"in_features\": 16,
-   \"hidden\": [64], \"classes\": 4, \"train_size\": 2048, \"val_size\": 256, \"batch_size\": 64,
+   \"hidden\": [256, 256], \"classes\": 4, \"train_size\": 8192, \"val_size\": 256, \"batch_size\": 64,
    \"epochs\": $2}}}"
 }
-[[ "$(c_api POST "$URL_C" /api/v1/sweeps "$(sweep_json cut 30)" | json "j['id']")" == 1 ]] ||
-  fail "cannot create sweep 1"
 
-# worker NS URL LOG ARGS...: an mpirun job of one rank on host NS.
+# worker NS URL LOG: an mpirun job of one rank on host NS, any sweep (it
+# exits when every sweep is finished, so sweep 1 exists first); sets
+# WORKER_PID (mpirun's).
 worker() {
   local ns="$1" url="$2" log="$3"
-  shift 3
   ip netns exec "$ns" env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
     OMPI_MCA_btl=self,vader OMPI_MCA_oob_tcp_if_include=lo OPENBLAS_NUM_THREADS=1 \
     HPSWEEP_TOKEN="$TOKEN" mpirun --oversubscribe --bind-to none -np 1 \
     -x OPENBLAS_NUM_THREADS -x HPSWEEP_TOKEN "$WORKER" --coordinator "$url" --lease-seconds 8 \
-    --idle-wait 600 --unreachable-wait 600 "$@" >"$log" 2>&1 &
-  PIDS+=($!)
+    --idle-wait 600 --unreachable-wait 600 >"$log" 2>&1 &
+  WORKER_PID=$!
+  PIDS+=("$WORKER_PID")
 }
 client_id() { sed -n 's/.*client id \([^ ]*\).*/\1/p' "$1" | head -1; }
+started() { grep -q 'client id' "$1"; }
 
-# --- A leases the trial and stores a checkpoint; then B joins -------------------
+# --- both hosts' workers start; one of them leases the trial --------------------
+[[ "$(c_api POST "$URL_C" /api/v1/sweeps "$(sweep_json cut 25)" | json "j['id']")" == 1 ]] ||
+  fail "cannot create sweep 1"
 worker "$NS_A" http://10.201.1.1:8470 "$ROOT/worker-a.log"
-wait_for 120 "worker A to start" bash -c "grep -q 'client id' '$ROOT/worker-a.log'"
-A_ID=$(client_id "$ROOT/worker-a.log")
-a_holds() { [[ "$(trial 1 "j['lease_owner']")" == "$A_ID" ]]; }
-wait_for 180 "trial 1 to be leased to A ($A_ID)" a_holds
+PID_A=$WORKER_PID
+worker "$NS_B" http://10.201.2.1:8470 "$ROOT/worker-b.log"
+PID_B=$WORKER_PID
+wait_for 180 "worker A to start" started "$ROOT/worker-a.log"
+wait_for 180 "worker B to start" started "$ROOT/worker-b.log"
+ID_A=$(client_id "$ROOT/worker-a.log")
+ID_B=$(client_id "$ROOT/worker-b.log")
+leased() { [[ -n "$(trial 1 "j.get('lease_owner', '')")" ]]; }
+wait_for 180 "trial 1 to be leased" leased
+# H: the host that holds the trial and is cut off; O: the other one.
+if [[ "$(trial 1 "j.get('lease_owner', '')")" == "$ID_A" ]]; then
+  H=A NS_H=$NS_A DEV_H=a2c ID_H=$ID_A LOG_H="$ROOT/worker-a.log" ID_O=$ID_B LOG_O="$ROOT/worker-b.log" PID_O=$PID_B
+elif [[ "$(trial 1 "j.get('lease_owner', '')")" == "$ID_B" ]]; then
+  H=B NS_H=$NS_B DEV_H=b2c ID_H=$ID_B LOG_H="$ROOT/worker-b.log" ID_O=$ID_A LOG_O="$ROOT/worker-a.log" PID_O=$PID_A
+else
+  fail "trial 1 is leased to \"$(trial 1 "j.get('lease_owner', '')")\", neither A ($ID_A) nor B ($ID_B)"
+fi
+O=$([[ $H == A ]] && echo B || echo A)
 has_checkpoint() { local s; s=$(trial 1 "j['checkpoint_step']"); [[ -n "$s" && "$s" -ge 0 ]]; }
 wait_for 180 "trial 1's first checkpoint" has_checkpoint
-worker "$NS_B" http://10.201.2.1:8470 "$ROOT/worker-b.log" --sweep 1
-wait_for 120 "worker B to start" bash -c "grep -q 'client id' '$ROOT/worker-b.log'"
-B_ID=$(client_id "$ROOT/worker-b.log")
 
-# --- cut A off mid-trial ---------------------------------------------------------
-ip -n "$NS_A" link set a2c down || fail "cutting A's link"
+# --- cut H off mid-trial ---------------------------------------------------------
+ip -n "$NS_H" link set "$DEV_H" down || fail "cutting $H's link"
 CUT_STEP=$(trial 1 "j['checkpoint_step']")
-[[ "$(trial 1 "j['state']")" == running || "$(trial 1 "j['state']")" == leased ]] ||
-  fail "trial 1 was not mid-trial at the cut: $(trial 1 "j['state']")"
+STATE=$(trial 1 "j['state']")
+[[ "$STATE" == running || "$STATE" == leased ]] || fail "trial 1 was not mid-trial at the cut: $STATE"
 expired() { [[ "$(trial 1 "j['attempt']")" -ge 1 ]]; }
-wait_for 120 "A's lease of trial 1 to expire" expired
-grep -q "lease of trial 1 held by \"$A_ID\" expired" "$ROOT/coordinator.log" ||
-  fail "the coordinator did not log the expiry of A's lease"
-wait_for 180 "B to resume trial 1 from a checkpoint" \
-  bash -c "grep -q 'trial 1 attempt 1: resuming from its checkpoint at step [1-9]' '$ROOT/worker-b.log'"
-RESUME_STEP=$(sed -n 's/.*trial 1 attempt 1: resuming from its checkpoint at step \([0-9]*\).*/\1/p' "$ROOT/worker-b.log")
-((RESUME_STEP >= CUT_STEP)) || fail "B resumed at step $RESUME_STEP, before the checkpoint stored at the cut ($CUT_STEP)"
-# A trains on while cut off and then retries its result.
-wait_for 300 "A to finish trial 1 while cut off and retry its complete" \
-  bash -c "grep -q 'complete trial 1: .*; retrying' '$ROOT/worker-a.log'"
-grep -q "not stored (.*); training on" "$ROOT/worker-a.log" ||
-  fail "A did not keep training when its checkpoint upload failed"
+wait_for 120 "$H's lease of trial 1 to expire" expired
+grep -q "lease of trial 1 held by \"$ID_H\" expired" "$ROOT/coordinator.log" ||
+  fail "the coordinator did not log the expiry of $H's lease"
+resumed() { grep -q 'trial 1 attempt 1: resuming from its checkpoint at step [1-9]' "$LOG_O"; }
+wait_for 180 "$O to resume trial 1 from a checkpoint" resumed
+RESUME_STEP=$(sed -n 's/.*trial 1 attempt 1: resuming from its checkpoint at step \([0-9]*\).*/\1/p' "$LOG_O")
+((RESUME_STEP >= CUT_STEP)) || fail "$O resumed at step $RESUME_STEP, before the checkpoint stored at the cut ($CUT_STEP)"
+# While O holds the trial, a call in H's name is refused as stale (409
+# ABORTED) and changes nothing.
+o_holds() { [[ "$(trial 1 "j.get('lease_owner', '')")" == "$ID_O" ]]; }
+if o_holds; then
+  HELD=$(c_api GET "$URL_C" /api/v1/trials/1 | json "{k: v for k, v in j.items() if k not in ('updated_us', 'lease_deadline_us', 'last_step')}")
+  STALE=$(c_api POST "$URL_C" /api/v1/trials/1/complete "{\"client_id\": \"$ID_H\", \"values\": {\"val_loss\": -1}}")
+  [[ "$(json "j['error']['code']" <<<"$STALE")" == ABORTED ]] || fail "a complete in $H's name was not refused: $STALE"
+  o_holds || [[ "$(trial 1 "j['state']")" == completed ]] || fail "the refused complete changed the lease"
+  [[ "$(trial 1 "j.get('objective')")" != -1 ]] || fail "the refused complete was recorded"
+fi
 
-# New work for A, then the link comes back.
+# H trains on while cut off, then retries its result; O completes the trial.
+retrying() { grep -q 'complete trial 1: .*; retrying' "$LOG_H"; }
+wait_for 300 "$H to finish trial 1 while cut off and retry its complete" retrying
+grep -q "not stored (.*); training on" "$LOG_H" ||
+  fail "$H did not keep training when its checkpoint upload failed"
+o_done() { [[ "$(trial 1 "j['state']")" == completed ]]; }
+wait_for 300 "$O to complete trial 1" o_done
+grep -q "trial 1 completed: val_loss=" "$LOG_O" || fail "$O did not complete trial 1"
+[[ "$(trial 1 "j['attempt']")" == 1 ]] || fail "trial 1 attempt is $(trial 1 "j['attempt']"), not $O's 1"
+# With every sweep finished O's worker has no more work and exits.
+o_exited() { ! kill -0 "$PID_O" 2>/dev/null; }
+wait_for 120 "$O's worker to exit (no more work)" o_exited
+
+# --- the link returns: H's late complete is not recorded; H takes new work -------
 [[ "$(c_api POST "$URL_C" /api/v1/sweeps "$(sweep_json after 3)" | json "j['id']")" == 2 ]] ||
   fail "cannot create sweep 2"
 BEFORE=$(c_api GET "$URL_C" /api/v1/trials/1)
-ip -n "$NS_A" link set a2c up || fail "restoring A's link"
-wait_for 120 "A's late complete of trial 1 to be answered" \
-  bash -c "grep -q 'complete trial 1 (attempt 0) not recorded' '$ROOT/worker-a.log'"
-LATE=$(grep 'complete trial 1 (attempt 0) not recorded' "$ROOT/worker-a.log")
-b_done() { [[ "$(trial 1 "j['state']")" == completed ]]; }
-wait_for 300 "B to complete trial 1" b_done
-grep -q "trial 1 completed: val_loss=" "$ROOT/worker-b.log" || fail "B did not complete trial 1"
-[[ "$(trial 1 "j['attempt']")" == 1 ]] || fail "trial 1 attempt is $(trial 1 "j['attempt']"), not B's 1"
+ip -n "$NS_H" link set "$DEV_H" up || fail "restoring $H's link"
+late() { grep -q 'complete trial 1 (attempt 0) not recorded' "$LOG_H"; }
+wait_for 120 "$H's late complete of trial 1 to be answered" late
+LATE=$(grep 'complete trial 1 (attempt 0) not recorded' "$LOG_H")
+grep -q "attempt 1 had completed it already" <<<"$LATE" || fail "unexpected answer to $H: $LATE"
+[[ "$(c_api GET "$URL_C" /api/v1/trials/1)" == "$BEFORE" ]] || fail "$H's late complete changed trial 1"
 [[ "$(sweep 1 "j['counters']['completed']")" == 1 ]] || fail "sweep 1 counts $(sweep 1 "j['counters']['completed']") completions"
-if [[ "$(json "j['state']" <<<"$BEFORE")" == completed ]]; then
-  # B had completed it before the link returned: A's late complete changed nothing.
-  [[ "$(c_api GET "$URL_C" /api/v1/trials/1)" == "$BEFORE" ]] || fail "A's late complete changed trial 1"
-  grep -q "attempt 1 had completed it already" <<<"$LATE" || fail "unexpected answer to A: $LATE"
-else
-  # B still held it: A's complete was refused as stale.
-  grep -q "lease lost" <<<"$LATE" || fail "A's late complete was not refused: $LATE"
-fi
-grep -q "trial 1 completed" "$ROOT/worker-a.log" && fail "A claims trial 1 as completed"
-
-# --- A goes on to new work -------------------------------------------------------
+if grep -q "trial 1 completed" "$LOG_H"; then fail "$H claims trial 1 as completed"; fi
 s2_done() { [[ "$(sweep 2 "j['state']")" == completed ]]; }
 wait_for 240 "sweep 2 to complete" s2_done
 T2=$(c_api GET "$URL_C" /api/v1/sweeps/2/trials | json "j['trials'][0]['id']")
-grep -q "trial $T2 completed: val_loss=" "$ROOT/worker-a.log" || fail "A did not complete sweep 2's trial $T2"
-echo "ok: A cut off at step $CUT_STEP; lease expired; B resumed at step $RESUME_STEP and completed trial 1;"
-echo "    A's late complete: ${LATE##*not recorded: }; A then completed trial $T2"
+grep -q "trial $T2 completed: val_loss=" "$LOG_H" || fail "$H did not complete sweep 2's trial $T2"
+echo "ok: $H cut off at step $CUT_STEP; its lease expired; $O resumed at step $RESUME_STEP and completed trial 1;"
+echo "    $H's late complete: ${LATE##*not recorded: }; $H then completed trial $T2"
 echo PASS

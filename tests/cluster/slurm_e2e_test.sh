@@ -27,7 +27,9 @@ cleanup() {
   [[ -n "$COORD_PID" ]] && kill "$COORD_PID" 2>/dev/null && wait "$COORD_PID" 2>/dev/null
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT  # so that a timeout still runs cleanup
 
+require munged mungekey slurmctld slurmd sbatch srun squeue scancel sinfo curl python3
 if ! slurm_cluster_start "$ROOT/cluster" 2>"$ROOT/cluster-start.err"; then
   echo "SKIPPED: a Slurm cluster cannot start here: $(cat "$ROOT/cluster-start.err")"
   exit 0

@@ -1,6 +1,19 @@
 # Helpers for the cluster tests (bash; sourced): runfiles, a coordinator, the
 # HTTP API through curl, JSON fields through python3, and waiting.
 
+# Bazel's test environment has no sbin folders on PATH; the daemons and ip(8)
+# live there.
+export PATH="$PATH:/usr/sbin:/sbin"
+
+# require TOOL...: fails the test naming a missing tool (tools/setup.sh
+# installs them all).
+require() {
+  local t
+  for t in "$@"; do
+    command -v "$t" >/dev/null 2>&1 || fail "$t is not installed: run tools/setup.sh"
+  done
+}
+
 # The workspace's runfile path.
 runfile() { echo "$TEST_SRCDIR/hpsweep/$1"; }
 
