@@ -2,13 +2,14 @@
 # from Debian's slurm-wlm and munge, with every file under one folder and
 # ports free on loopback. Sourced by the Slurm tests.
 #
-#   slurm_cluster_start DIR   # 0: up (SLURM_CONF exported); 1: cannot start (reason on stderr)
+#   slurm_cluster_start DIR   # 0: up (SLURM_CONF exported); 1: failed (reason on stderr)
 #   slurm_cluster_stop        # stops what slurm_cluster_start started (by pid)
 #
 # No cgroups: ProctrackType=proctrack/linuxproc, TaskPlugin=task/none; MPI
 # through PMIx (MpiDefault=pmix), the plugin Debian's Open MPI 4.1 speaks.
 
 SLURM_CLUSTER_DIR=""
+SLURM_CLUSTER_SOCKET_DIR=""
 
 # Prints N free TCP ports on 127.0.0.1, consecutive when $2 is "range".
 _slurm_free_ports() {
@@ -45,15 +46,18 @@ slurm_cluster_start() {
       return 1
     fi
   done
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "slurm cluster: needs root (slurmd runs jobs as their users)" >&2
-    return 1
-  fi
-  mkdir -p "$dir/state" "$dir/spool" "$dir/munge"
+  mkdir -p "$dir/state" "$dir/munge"
   chmod 700 "$dir/munge"
+  # Unix socket paths have at most 107 bytes and test folders are longer:
+  # munged's socket and slurmd's spool (step sockets) go in a short folder.
+  SLURM_CLUSTER_SOCKET_DIR=$(mktemp -d /tmp/hpsweep-slurm.XXXXXX) || {
+    echo "slurm cluster: cannot make a socket folder in /tmp" >&2; return 1; }
+  chmod 755 "$SLURM_CLUSTER_SOCKET_DIR"
+  mkdir -p "$SLURM_CLUSTER_SOCKET_DIR/spool"
+  local socket="$SLURM_CLUSTER_SOCKET_DIR/munge.socket"
   mungekey --create --keyfile="$dir/munge/munge.key" --bits=1024 --force >/dev/null 2>&1 || {
     echo "slurm cluster: mungekey failed" >&2; return 1; }
-  munged --force -S "$dir/munge/munge.socket" --key-file="$dir/munge/munge.key" \
+  munged --force -S "$socket" --key-file="$dir/munge/munge.key" \
     --log-file="$dir/munge/munged.log" --pid-file="$dir/munge/munged.pid" \
     --seed-file="$dir/munge/munged.seed" || {
     echo "slurm cluster: munged did not start: $(cat "$dir/munge/munged.log" 2>/dev/null)" >&2
@@ -76,9 +80,9 @@ SlurmdPort=$slurmd_port
 SrunPortRange=$range_lo-$range_hi
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$dir/munge/munge.socket
+AuthInfo=socket=$socket
 StateSaveLocation=$dir/state
-SlurmdSpoolDir=$dir/spool
+SlurmdSpoolDir=$SLURM_CLUSTER_SOCKET_DIR/spool
 SlurmctldPidFile=$dir/slurmctld.pid
 SlurmdPidFile=$dir/slurmd.pid
 SlurmctldLogFile=$dir/slurmctld.log
@@ -128,5 +132,6 @@ slurm_cluster_stop() {
     pid=$(cat "$f" 2>/dev/null) || continue
     [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null || true
   done
-  SLURM_CLUSTER_DIR=""
+  [[ -n "$SLURM_CLUSTER_SOCKET_DIR" ]] && rm -rf "$SLURM_CLUSTER_SOCKET_DIR"
+  SLURM_CLUSTER_DIR="" SLURM_CLUSTER_SOCKET_DIR=""
 }

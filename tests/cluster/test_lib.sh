@@ -46,7 +46,7 @@ wait_for() {
 }
 
 # json EXPR: reads JSON on stdin and prints the Python expression EXPR of it
-# (`j` is the document); "" on a parse error.
+# (`j` is the document); "" when it does not parse or has no such field.
 json() {
   python3 -c '
 import json, sys
@@ -54,7 +54,10 @@ try:
     j = json.load(sys.stdin)
 except Exception:
     sys.exit(0)
-v = eval(sys.argv[1])
+try:
+    v = eval(sys.argv[1])
+except (KeyError, IndexError, TypeError):
+    sys.exit(0)
 print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)
 ' "$1"
 }
