@@ -13,6 +13,29 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+namespace {
+
+// Runs one asynchronous operation on `ioc` until its handler has run.
+// Beast's stream timeouts (expires_after) bound asynchronous operations only,
+// so every network call here is asynchronous: a coordinator that stops
+// answering (cut off by the network, or hung) costs at most the timeout
+// instead of blocking the caller forever.
+template <typename Initiate>
+beast::error_code RunToCompletion(net::io_context& ioc, Initiate&& initiate) {
+  beast::error_code result = net::error::operation_aborted;
+  bool done = false;
+  initiate([&result, &done](beast::error_code ec, auto&&...) {
+    result = ec;
+    done = true;
+  });
+  ioc.restart();
+  while (!done && ioc.run_one() > 0) {
+  }
+  return result;
+}
+
+}  // namespace
+
 struct HttpClient::Connection {
   net::io_context ioc;
   beast::tcp_stream stream{ioc};
@@ -57,8 +80,10 @@ Status HttpClient::Connect() {
   tcp::resolver resolver(connection_->ioc);
   auto endpoints = resolver.resolve(host_, port_, ec);
   if (ec) return UnavailableError("cannot resolve " + base_url_ + ": " + ec.message());
-  connection_->stream.expires_after(options_.timeout);
-  connection_->stream.connect(endpoints, ec);
+  beast::tcp_stream& stream = connection_->stream;
+  stream.expires_after(options_.timeout);
+  ec = RunToCompletion(connection_->ioc,
+                       [&](auto handler) { stream.async_connect(endpoints, std::move(handler)); });
   if (ec) {
     connection_.reset();
     return UnavailableError("cannot reach the coordinator at " + base_url_ + ": " + ec.message() +
@@ -98,14 +123,16 @@ StatusOr<HttpReply> HttpClient::SendOnce(std::string_view method, const std::str
   req.prepare_payload();
   beast::error_code ec;
   c.stream.expires_after(options_.timeout);
-  http::write(c.stream, req, ec);
+  ec = RunToCompletion(c.ioc, [&](auto handler) { http::async_write(c.stream, req, std::move(handler)); });
   http::response_parser<http::string_body> parser;
   parser.body_limit(options_.max_reply_bytes);
   // A server may answer before reading the whole body (413) and stop reading:
   // the reply can still be read after a failed write.
   const bool write_failed = static_cast<bool>(ec);
   ec.clear();
-  http::read(c.stream, c.buffer, parser, ec);
+  c.stream.expires_after(options_.timeout);
+  ec = RunToCompletion(
+      c.ioc, [&](auto handler) { http::async_read(c.stream, c.buffer, parser, std::move(handler)); });
   if (!ec && write_failed && !parser.is_done()) ec = http::error::partial_message;
   if (ec) {
     connection_.reset();

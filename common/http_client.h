@@ -21,7 +21,9 @@
 namespace hpsweep {
 
 struct HttpClientOptions {
-  // Deadline for connecting, and for each request and its reply. Default: 60 s.
+  // Deadline for connecting, for sending each request and for reading its
+  // reply; past it the call fails with UNAVAILABLE (the connection is
+  // dropped). Default: 60 s.
   std::chrono::milliseconds timeout{60000};
   // Largest reply body accepted. Default: 4 GiB.
   uint64_t max_reply_bytes = 4ULL << 30;

@@ -20,6 +20,9 @@ PACKAGES=(
   python3-sklearn
   # Used by tests and tools: promtool (checks /metrics) is in prometheus.
   curl procps prometheus
+  # The Slurm test (tests/cluster/slurm_e2e_test.sh) starts its own slurmctld,
+  # slurmd and munged; the multi-host test puts hosts in network namespaces.
+  slurm-wlm munge iproute2
   # Fuzzing (tools/fuzz.sh): Debian's clang and its libFuzzer/sanitizer runtimes.
   clang libclang-rt-14-dev
   # The dashboard's browser test and benchmark (tests/browser): headless Chromium.

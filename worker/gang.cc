@@ -248,6 +248,22 @@ Status Gang::Run() {
   }
 }
 
+StatusOr<proto::Trial> Gang::CompleteWithRetry(uint64_t trial_id,
+                                               const proto::CompleteRequest& request) {
+  double waited = 0;
+  while (true) {
+    auto done = client_->Complete(trial_id, request);
+    if (done.ok() || done.status().code() != StatusCode::kUnavailable ||
+        waited >= options_.unreachable_wait_seconds || stop_requested_.load()) {
+      return done;
+    }
+    HPS_LOG_LIMITED(WARNING, ask_log_) << "complete trial " << trial_id << ": " << done.status()
+                                       << "; retrying";
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    waited += 1.0;
+  }
+}
+
 Status Gang::RunTrial(const GangCommand& command) {
   const bool leader = comm_->rank() == 0;
   const proto::Trial& trial = command.trial;
@@ -320,10 +336,22 @@ Status Gang::RunTrial(const GangCommand& command) {
       stopped_by_coordinator = true;
       return Decision::kStop;
     }
-    return stop_requested_.load() ? Decision::kStop : Decision::kContinue;
+    // Shutting down (SIGTERM): upload this epoch's checkpoint, then release.
+    return stop_requested_.load() ? Decision::kCheckpointAndStop : Decision::kContinue;
   };
   callbacks.on_checkpoint = [&](const std::string& bytes, const TrainState& state) {
-    return client_->UploadCheckpoint(trial.id, state.global_step, options_.client_id, bytes);
+    Status uploaded =
+        client_->UploadCheckpoint(trial.id, state.global_step, options_.client_id, bytes);
+    if (uploaded.code() == StatusCode::kUnavailable) {
+      // Cut off from the coordinator: keep training. If the link returns
+      // within the lease nothing is lost but this checkpoint; if not, the
+      // trial resumes elsewhere from the last one stored and this attempt's
+      // later calls are refused as stale.
+      HPS_LOG(WARNING) << "checkpoint of trial " << trial.id << " at step " << state.global_step
+                       << " not stored (" << uploaded << "); training on";
+      return Status();
+    }
+    return uploaded;
   };
 
   TrainerOptions trainer_options;
@@ -366,9 +394,14 @@ Status Gang::RunTrial(const GangCommand& command) {
     if (!failed.ok()) HPS_LOG(WARNING) << "fail trial " << trial.id << ": " << failed.status();
     return Status();
   }
-  auto done = client_->Complete(trial.id, {options_.client_id, values});
+  auto done = CompleteWithRetry(trial.id, {options_.client_id, values});
   if (!done.ok()) {
-    HPS_LOG(WARNING) << "complete trial " << trial.id << ": " << done.status();
+    HPS_LOG(WARNING) << "complete trial " << trial.id << " (attempt " << trial.attempt
+                     << ") not recorded: " << done.status();
+  } else if (done->attempt != trial.attempt) {
+    HPS_LOG(WARNING) << "complete trial " << trial.id << " (attempt " << trial.attempt
+                     << ") not recorded: attempt " << done->attempt
+                     << " had completed it already";
   } else {
     ++stats_.trials_completed;
     HPS_LOG(INFO) << "trial " << trial.id << " completed: " << metric << "=" << values[metric];

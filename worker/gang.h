@@ -96,6 +96,11 @@ class Gang {
   // Leader: what the gang does next.
   GangCommand NextCommand(double* idle_seconds);
   Status RunTrial(const GangCommand& command);
+  // Leader: completes a trial, retrying while the coordinator is unreachable
+  // (up to unreachable_wait_seconds, or until a stop is requested), so a
+  // result finished during a network cut is not dropped. A refusal (the lease
+  // was lost meanwhile: ABORTED) is returned as is.
+  StatusOr<proto::Trial> CompleteWithRetry(uint64_t trial_id, const proto::CompleteRequest& request);
 
   Collectives* comm_;
   std::unique_ptr<CoordinatorClient> client_;

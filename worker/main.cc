@@ -30,6 +30,7 @@
 #include "common/flags.h"
 #include "common/logging.h"
 #include "proto/api_client.h"
+#include "worker/client_id.h"
 #include "worker/coordinator_client.h"
 #include "worker/gang.h"
 #include "worker/mpi_collectives.h"
@@ -136,13 +137,16 @@ int main(int argc, char** argv) {
 
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
-  options.client_id = std::string(host) + "-" + std::to_string(getpid()) + "-gang" +
-                      std::to_string(color);
+  options.client_id = hpsweep::worker::DefaultClientId(host, getpid(), color, std::getenv);
   std::unique_ptr<hpsweep::worker::CoordinatorClient> client;
   if ((*comm)->rank() == 0) {
     auto created = hpsweep::worker::HttpCoordinatorClient::Create(*connection);
     if (!created.ok()) return Fail(rank, created.status().message());
     client = std::move(*created);
+  }
+  if ((*comm)->rank() == 0) {
+    HPS_LOG(INFO) << "gang " << color << ": " << (*comm)->size() << " rank(s) of " << size
+                  << ", client id " << options.client_id;
   }
   hpsweep::Status valid = options.Validate();
   if (!valid.ok()) return Fail(rank, valid.message());

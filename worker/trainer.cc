@@ -122,12 +122,13 @@ class TrialRun {
       state_.step_in_epoch = 0;
       Decision decision = Decision::kContinue;
       HPS_RETURN_IF_ERROR(EndEpoch(result, &decision));
-      if (decision == Decision::kStop) {
+      const bool last = state_.epoch == epochs;
+      if (decision == Decision::kStop || (decision == Decision::kCheckpointAndStop && !last)) {
+        if (decision == Decision::kCheckpointAndStop) HPS_RETURN_IF_ERROR(Checkpoint());
         result->end = TrainResult::End::kStopped;
         return Status::Ok();
       }
       const bool at_max = options_.max_steps > 0 && state_.global_step >= options_.max_steps;
-      const bool last = state_.epoch == epochs;
       if (!last && (options_.checkpoint_at_epoch_end ||
                     (options_.checkpoint_every_steps > 0 &&
                      state_.global_step % options_.checkpoint_every_steps == 0))) {
@@ -223,13 +224,17 @@ class TrialRun {
           HPS_ASSIGN_OR_RETURN(report.metrics, w_.Evaluate());
           result->metrics = report.metrics;
         }
-        if (cb_.on_epoch && cb_.on_epoch(report) == Decision::kStop) verdict = "stop";
+        const Decision d = cb_.on_epoch ? cb_.on_epoch(report) : Decision::kContinue;
+        if (d == Decision::kStop) verdict = "stop";
+        if (d == Decision::kCheckpointAndStop) verdict = "checkpoint_stop";
         return Status::Ok();
       });
     }
     HPS_RETURN_IF_ERROR(AgreeOnStatus(*comm_, local));
     HPS_RETURN_IF_ERROR(comm_->BroadcastBytes(&verdict, 0));
-    *decision = verdict == "stop" ? Decision::kStop : Decision::kContinue;
+    *decision = verdict == "stop"              ? Decision::kStop
+                : verdict == "checkpoint_stop" ? Decision::kCheckpointAndStop
+                                               : Decision::kContinue;
     return Status::Ok();
   }
 

@@ -63,7 +63,10 @@ struct TrainerOptions {
   Status Validate() const;
 };
 
-enum class Decision { kContinue, kStop };
+// kCheckpointAndStop (a worker shutting down: SIGTERM from Slurm or a user)
+// uploads the epoch's checkpoint before stopping, so the next attempt resumes
+// from it; at the last epoch it lets the trial complete instead.
+enum class Decision { kContinue, kStop, kCheckpointAndStop };
 
 struct EpochReport {
   TrainState state;  // after the epoch's last step

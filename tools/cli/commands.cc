@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -18,6 +19,7 @@
 #include "tools/cli/front_table.h"
 #include "tools/cli/progress.h"
 #include "tools/cli/run_command.h"
+#include "tools/cli/slurm.h"
 
 namespace hpsweep::cli {
 namespace {
@@ -31,6 +33,11 @@ constexpr char kUsage[] =
     "                              run a whole sweep on this machine (embedded coordinator,\n"
     "                              local MPI workers); again on the same DIR resumes it\n"
     "  submit FILE                 create a sweep from a sweep file (JSON)\n"
+    "  submit FILE --slurm [--nodes N] [--ntasks-per-node K] [--gang-size G] [--jobs J]\n"
+    "         [--time T] [--partition P] [--account A] [--sbatch-arg ARG]...\n"
+    "         [--signal-seconds S] [--slurm-dir DIR] [--worker-url URL] [--slurm-dry-run]\n"
+    "                              ... and run its workers as a Slurm job (srun --mpi=pmix);\n"
+    "                              --sweep ID instead of FILE: more workers for a sweep\n"
     "  list                        list sweeps\n"
     "  status ID                   a sweep's state, counters and best value\n"
     "  trials ID [--state STATE]   list a sweep's trials\n"
@@ -51,12 +58,20 @@ struct Args {
   double interval = 1.0;
   // `run`: 0 means the command's default.
   int workers = 0, ranks_per_worker = 0;
+  // `submit --slurm`.
+  SlurmOptions slurm;
 };
 
 // Parses `raw` into `args`; false (usage printed to `err`) on a bad command
 // line. `help` is set for --help/-h.
 bool ParseArgs(const std::vector<std::string>& raw, Args* args, bool* help, std::ostream& err) {
+  std::vector<std::string> rest = raw;
+  if (Status s = TakeSlurmFlags(&rest, &args->slurm); !s.ok()) {
+    err << "hpsweep: " << s.message() << "\n" << kUsage;
+    return false;
+  }
   Flags flags;
+  DeclareSlurmFlags(&flags, &args->slurm);
   flags.String("--url", &args->url);
   flags.String("--token", &args->token);
   flags.String("--token-file", &args->token_file);
@@ -67,7 +82,7 @@ bool ParseArgs(const std::vector<std::string>& raw, Args* args, bool* help, std:
   flags.Double("--interval", &args->interval, 0, 86400);
   flags.Int("--workers", &args->workers, 1, 1024);
   flags.Int("--ranks-per-worker", &args->ranks_per_worker, 1, 1 << 20);
-  auto positional = flags.Parse(raw);
+  auto positional = flags.Parse(rest);
   if (!positional.ok()) {
     err << "hpsweep: " << positional.status().message() << "\n" << kUsage;
     return false;
@@ -137,9 +152,20 @@ int Fail(std::ostream& err, const Status& s) {
   return 1;
 }
 
+// The sweep's leased and running trials (the first 1000 of each).
+StatusOr<std::vector<proto::Trial>> LiveTrials(proto::CoordinatorClient& client, uint64_t id) {
+  std::vector<proto::Trial> live;
+  for (const char* state : {"leased", "running"}) {
+    HPS_ASSIGN_OR_RETURN(proto::TrialPage page, client.ListTrials(id, "", 1000, state));
+    live.insert(live.end(), page.trials.begin(), page.trials.end());
+  }
+  return live;
+}
+
 int Watch(proto::CoordinatorClient& client, uint64_t id, double interval, std::ostream& out,
           std::ostream& err) {
   ProgressDisplay display(out, &out == &std::cout && isatty(STDOUT_FILENO), 30);
+  std::string workers_shown;
   while (true) {
     auto sweep = client.GetSweep(id);
     if (!sweep.ok()) {
@@ -147,6 +173,14 @@ int Watch(proto::CoordinatorClient& client, uint64_t id, double interval, std::o
       return Fail(err, sweep.status());
     }
     display.Show(*sweep);
+    // Which gangs (and Slurm jobs) hold its trials, when that changes.
+    auto live = LiveTrials(client, id);
+    std::string workers = live.ok() ? LiveWorkersText(*live) : workers_shown;
+    if (workers != workers_shown && !workers.empty()) {
+      display.Finish();
+      out << "workers:\n" << workers;
+    }
+    workers_shown = workers;
     if (proto::IsTerminal(sweep->state)) {
       display.Finish();
       PrintStatus(*sweep, out);
@@ -245,7 +279,7 @@ int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream&
   }
   // Read and check the sweep file before contacting anyone.
   Json spec;
-  if (cmd == "submit") {
+  if (cmd == "submit" && !(a.slurm.enabled && a.slurm.sweep_id != 0)) {
     if (a.positional.size() < 2) {
       err << "hpsweep: submit needs a sweep file\n";
       return 2;
@@ -275,6 +309,19 @@ int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream&
   if (!client_or.ok()) return Fail(err, client_or.status());
   proto::CoordinatorClient& client = **client_or;
 
+  if (cmd == "submit" && a.slurm.enabled) {
+    SlurmSubmitContext slurm;
+    if (a.positional.size() >= 2) slurm.sweep_file = a.positional[1];
+    slurm.spec = spec;
+    slurm.worker_binary = FindWorkerBinary(a.worker_binary, context.argv0);
+    slurm.url = connection->url;
+    slurm.token = connection->token;
+    slurm.token_file = a.token_file;
+    if (a.token.empty() && slurm.token_file.empty() && !std::getenv("HPSWEEP_TOKEN")) {
+      if (const char* f = std::getenv("HPSWEEP_TOKEN_FILE"); f && *f) slurm.token_file = f;
+    }
+    return RunSlurmSubmit(a.slurm, slurm, client, out, err);
+  }
   if (cmd == "submit") {
     auto sweep = client.CreateSweep(spec);
     if (!sweep.ok()) return Fail(err, sweep.status());
@@ -302,6 +349,8 @@ int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream&
     auto sweep = client.GetSweep(*id);
     if (!sweep.ok()) return Fail(err, sweep.status());
     PrintStatus(*sweep, out);
+    auto live = LiveTrials(client, *id);
+    if (live.ok() && !live->empty()) out << "  workers:\n" << LiveWorkersText(*live);
     return 0;
   }
   if (cmd == "trials") {

@@ -52,7 +52,13 @@ std::string SafeName(const std::string& name) {
 // The worker binary: the flag, $HPSWEEP_WORKER, Bazel runfiles of this
 // program, or the bazel-bin layout next to it.
 std::string FindWorker(const RunOptions& options, const std::string& argv0) {
-  if (!options.worker_binary.empty()) return options.worker_binary;
+  return FindWorkerBinary(options.worker_binary, argv0);
+}
+
+}  // namespace
+
+std::string FindWorkerBinary(const std::string& flag, const std::string& argv0) {
+  if (!flag.empty()) return flag;
   if (const char* env = std::getenv("HPSWEEP_WORKER")) return env;
   std::error_code ec;
   const fs::path self = fs::canonical("/proc/self/exe", ec);
@@ -66,6 +72,8 @@ std::string FindWorker(const RunOptions& options, const std::string& argv0) {
   }
   return "hpsweep-worker";
 }
+
+namespace {
 
 // The top `n` completed trials, best first.
 std::vector<proto::Trial> BestTrials(std::vector<proto::Trial> trials, const proto::SweepSpec& spec,

@@ -34,6 +34,11 @@ struct RunOptions {
   std::function<Status(const proto::SweepSpec&)> validator;
 };
 
+// The worker binary: `flag` if set, $HPSWEEP_WORKER, Bazel runfiles of the
+// program `argv0`, or the bazel-bin layout next to it; else "hpsweep-worker"
+// (found on PATH when started).
+std::string FindWorkerBinary(const std::string& flag, const std::string& argv0);
+
 // Runs the sweep; returns the exit status (0: the sweep completed).
 int RunSweep(const RunOptions& options, const std::string& argv0, std::ostream& out,
              std::ostream& err);
