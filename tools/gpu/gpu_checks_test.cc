@@ -14,6 +14,7 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -95,7 +96,15 @@ TEST(EnvironmentTest, ReportsDevice) {
 
 // ---- every zoo model trains on the device -------------------------------
 
+// Default sizes on a GPU; on the CPU (Bazel, the fallback) the slowest
+// models shrink, so that the check stays a code-path check of seconds (the
+// models' own tests train them at length on the CPU).
 nlohmann::json ParamsFor(const std::string& model) {
+  if (!HaveCuda()) {
+    if (model == "fno1d") return {{"grid", 32}, {"modes", 8}, {"width", 16}};
+    if (model == "lstm_freq") return {{"hidden_size", 32}, {"num_layers", 1}, {"length", 200}};
+    if (model == "transformer_cls") return {{"d_model", 32}, {"heads", 2}, {"layers", 1}, {"ff_dim", 64}};
+  }
   if (model == "torchscript") {
     return {{"module", "models/testdata/tiny_regressor.pt"},
             {"train_data", "models/testdata/regression.npy"},
@@ -267,10 +276,11 @@ TEST(RngStateTest, RoundTripContinuesBitIdentically) {
   torch::Tensor b_cpu = torch::rand({64});
   EXPECT_TRUE(torch::equal(a.cpu(), b.cpu()));
   EXPECT_TRUE(torch::equal(a_cpu, b_cpu));
+  const std::string now = GetRngState(), cpu_now = GetCpuRngState();
   if (HaveCuda()) {
-    EXPECT_GT(state.size(), GetCpuRngState().size()) << "CUDA generator state missing";
+    EXPECT_GT(now.size(), cpu_now.size()) << "CUDA generator state missing";
   } else {
-    EXPECT_EQ(state, GetCpuRngState()) << "CPU-only state must keep the old format";
+    EXPECT_TRUE(now == cpu_now) << "a CPU-only state must keep the CPU generator's format";
   }
 }
 
@@ -312,13 +322,11 @@ TEST_P(Bf16TrainsTest, LossIsFiniteAndFalls) {
   models::WorkloadContext ctx;
   ctx.device = TestDevice();
   ctx.seed = 2;
-  nlohmann::json params = {{"epochs", 4}};
-  if (GetParam() == "mlp") params["train_size"] = 1024;
+  const nlohmann::json params = {{"epochs", 4}, {"train_size", 1024}, {"val_size", 256}};
   auto w = models::CreateWorkload(GetParam(), params, ctx);
   ASSERT_TRUE(w.ok()) << w.status();
   TrainerOptions options;
   options.precision = Precision::kBf16;
-  options.max_steps = 32;
   std::vector<double> epoch_losses;
   TrainerCallbacks cb;
   cb.on_epoch = [&](const EpochReport& r) {

@@ -73,14 +73,14 @@ try:
 except ModuleNotFoundError:
     pass
 print(f"pip_nccl={nccl}")
-cudart = ""
+nvidia = ""
 try:
-    spec = importlib.util.find_spec("nvidia.cuda_runtime")
+    spec = importlib.util.find_spec("nvidia")
     if spec and spec.submodule_search_locations:
-        cudart = list(spec.submodule_search_locations)[0]
+        nvidia = list(spec.submodule_search_locations)[0]
 except ModuleNotFoundError:
     pass
-print(f"pip_cudart={cudart}")
+print(f"pip_nvidia={nvidia}")
 PY
 )"
 if [[ -z "${TORCH_INCLUDE_DIR:-}" ]]; then
@@ -101,10 +101,14 @@ for f in "$TORCH_LIB_DIR"/../share/cmake/Caffe2/Caffe2Targets.cmake "$torch_dir"
 done
 first() { for f in "$@"; do [[ -e "$f" ]] && { echo "$f"; return; }; done; }
 cuda_home="${CUDA_HOME:-/usr/local/cuda}"
+if [[ ! -d "$cuda_home/include" ]] && command -v nvcc >/dev/null; then cuda_home="$(dirname "$(dirname "$(command -v nvcc)")")"; fi
+# pip's CUDA runtime (cu12: nvidia/cuda_runtime, cu13: nvidia/cu13), if any.
+pip_cudart_h="$(ls "$pip_nvidia"/*/include/cuda_runtime_api.h 2>/dev/null | head -1)"
+pip_cudart_so="$(ls "$pip_nvidia"/*/lib/libcudart.so.1[0-9] 2>/dev/null | head -1)"
 NCCL_INCLUDE_DIR="${NCCL_INCLUDE_DIR:-$(dirname "$(first "$pip_nccl/include/nccl.h" "$cuda_home/include/nccl.h" /usr/include/nccl.h)" 2>/dev/null)}"
 NCCL_LIBRARY="${NCCL_LIBRARY:-$(first "$pip_nccl/lib/libnccl.so.2" "$pip_nccl/lib/libnccl.so" "$cuda_home/lib64/libnccl.so" "/usr/lib/$(gcc -print-multiarch)/libnccl.so")}"
-CUDA_INCLUDE_DIR="${CUDA_INCLUDE_DIR:-$(dirname "$(first "$cuda_home/include/cuda_runtime_api.h" "$pip_cudart/include/cuda_runtime_api.h")" 2>/dev/null)}"
-CUDART_LIBRARY="${CUDART_LIBRARY:-$(first "$pip_cudart/lib/libcudart.so.13" "$pip_cudart/lib/libcudart.so.12" "$cuda_home/lib64/libcudart.so")}"
+CUDA_INCLUDE_DIR="${CUDA_INCLUDE_DIR:-$(dirname "$(first "$cuda_home/include/cuda_runtime_api.h" "$pip_cudart_h")" 2>/dev/null)}"
+CUDART_LIBRARY="${CUDART_LIBRARY:-$(first "$cuda_home/lib64/libcudart.so" "$cuda_home/lib/libcudart.so" "$pip_cudart_so")}"
 [[ "$NCCL_INCLUDE_DIR" == "." ]] && NCCL_INCLUDE_DIR=""
 [[ "$CUDA_INCLUDE_DIR" == "." ]] && CUDA_INCLUDE_DIR=""
 {
