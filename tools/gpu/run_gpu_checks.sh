@@ -108,7 +108,9 @@ pip_cudart_so="$(ls "$pip_nvidia"/*/lib/libcudart.so.1[0-9] 2>/dev/null | head -
 NCCL_INCLUDE_DIR="${NCCL_INCLUDE_DIR:-$(dirname "$(first "$pip_nccl/include/nccl.h" "$cuda_home/include/nccl.h" /usr/include/nccl.h)" 2>/dev/null)}"
 NCCL_LIBRARY="${NCCL_LIBRARY:-$(first "$pip_nccl/lib/libnccl.so.2" "$pip_nccl/lib/libnccl.so" "$cuda_home/lib64/libnccl.so" "/usr/lib/$(gcc -print-multiarch)/libnccl.so")}"
 CUDA_INCLUDE_DIR="${CUDA_INCLUDE_DIR:-$(dirname "$(first "$cuda_home/include/cuda_runtime_api.h" "$pip_cudart_h")" 2>/dev/null)}"
-CUDART_LIBRARY="${CUDART_LIBRARY:-$(first "$cuda_home/lib64/libcudart.so" "$cuda_home/lib/libcudart.so" "$pip_cudart_so")}"
+# The CUDA runtime LibTorch itself loads (pip's) comes first, so that one
+# libcudart serves both; the toolkit's otherwise.
+CUDART_LIBRARY="${CUDART_LIBRARY:-$(first "$pip_cudart_so" "$cuda_home/lib64/libcudart.so" "$cuda_home/lib/libcudart.so")}"
 [[ "$NCCL_INCLUDE_DIR" == "." ]] && NCCL_INCLUDE_DIR=""
 [[ "$CUDA_INCLUDE_DIR" == "." ]] && CUDA_INCLUDE_DIR=""
 {
@@ -128,7 +130,8 @@ cmake -S "$repo/tools/gpu" -B "$build" -G Ninja \
   -DTORCH_INCLUDE_DIR="$TORCH_INCLUDE_DIR" -DTORCH_LIB_DIR="$TORCH_LIB_DIR" \
   -DNCCL_INCLUDE_DIR="$NCCL_INCLUDE_DIR" -DNCCL_LIBRARY="$NCCL_LIBRARY" \
   -DCUDA_INCLUDE_DIR="$CUDA_INCLUDE_DIR" -DCUDART_LIBRARY="$CUDART_LIBRARY" \
-  -DHPSWEEP_CXX_ABI="$torch_abi" -DHPSWEEP_CXX_STANDARD="$cxx_std" >"$out/configure.log" 2>&1
+  -DHPSWEEP_CXX_ABI="$torch_abi" -DHPSWEEP_CXX_STANDARD="$cxx_std" \
+  -DCMAKE_POLICY_VERSION_MINIMUM=3.5 >"$out/configure.log" 2>&1
 rc=$?; record configure $rc "$(grep -m1 'NCCL collectives' "$out/configure.log" | sed 's/^-- //')"
 if [[ $rc != 0 ]]; then tail -30 "$out/configure.log"; fi
 ninja -C "$build" -k 0 -j "$jobs" >"$out/build.log" 2>&1
