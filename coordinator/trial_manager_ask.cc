@@ -27,6 +27,17 @@ bool OnlyWaits(const StatusOr<Mutation<proto::AskResponse>>& m,
   return m.ok() && m->response.trials.empty() && m->writes.empty() && !blocked.empty();
 }
 
+// A worker gang leases only trials of sweeps whose resources.ranks_per_trial
+// is its size: a trial is trained on exactly the ranks its sweep asked for.
+Status CheckGangSize(const proto::Sweep& sweep, const proto::AskRequest& request) {
+  if (request.ranks == sweep.spec.ranks_per_trial) return Status::Ok();
+  return FailedPreconditionError(
+      "sweep " + std::to_string(sweep.id) + " trains each trial on " +
+      std::to_string(sweep.spec.ranks_per_trial) + " rank(s) (resources.ranks_per_trial) but this gang has " +
+      std::to_string(request.ranks) + ": start its workers with --gang-size " +
+      std::to_string(sweep.spec.ranks_per_trial));
+}
+
 }  // namespace
 
 // --- ask ------------------------------------------------------------------------
@@ -118,14 +129,25 @@ StatusOr<Mutation<proto::AskResponse>> TrialManager::AskPass(const proto::AskReq
                                      run->sweep.spec.program.model +
                                      "\": its trials go to workers (ask with \"kind\": \"worker\")");
     }
+    if (!external && !proto::IsTerminal(run->sweep.state)) {
+      HPS_RETURN_IF_ERROR(CheckGangSize(run->sweep, request));
+    }
     candidates.push_back(run);
   } else {
     const bool worker = request.kind == "worker";
+    const proto::Sweep* wrong_size = nullptr;
     for (SweepRun* run : sweeps_->Runs()) {
       if (!proto::IsTerminal(run->sweep.state) && run->sweep.spec.program.external != worker) {
+        if (worker && !CheckGangSize(run->sweep, request).ok()) {
+          wrong_size = &run->sweep;
+          continue;
+        }
         candidates.push_back(run);
       }
     }
+    // Work exists, but only for gangs of another size: say so rather than
+    // letting the gang wait idle for trials it may never lease.
+    if (candidates.empty() && wrong_size != nullptr) return CheckGangSize(*wrong_size, request);
   }
   Mutation<proto::AskResponse> m;
   const int64_t now = clock_->NowMicros();

@@ -74,6 +74,7 @@ Status FromJson(const Json& j, AskResponse* v) {
       lt.program.external = p->value("external", false);
       lt.program.model = p->value("model", "");
       if (p->contains("args")) lt.program.args = (*p)["args"];
+      lt.program.precision = p->value("precision", "fp32");
     }
     v->trials.push_back(std::move(lt));
   }

@@ -341,6 +341,10 @@ Status ParseProgram(const Json& json, ProgramSpec* out) {
     HPS_RETURN_IF_ERROR(CheckBlockSize(r, "args", *args));
     out->args = *args;
   }
+  HPS_RETURN_IF_ERROR(r.OptionalString("precision", &out->precision));
+  if (out->precision != "fp32" && out->precision != "bf16") {
+    return r.Error("precision", "expected \"fp32\" or \"bf16\", found \"" + out->precision + "\"");
+  }
   return r.NoOtherKeys();
 }
 
@@ -499,6 +503,7 @@ Json ToJson(const ProgramSpec& program) {
     out["model"] = program.model;
   }
   out["args"] = program.args;
+  if (program.precision != "fp32") out["precision"] = program.precision;
   return out;
 }
 

@@ -101,6 +101,9 @@ struct ProgramSpec {
   bool external = false;
   std::string model;            // when !external
   Json args = Json::object();   // fixed hyperparameters merged under the sampled ones
+  // Training precision on the workers: "fp32", or "bf16" (bf16 autocast
+  // around each forward pass, fp32 weights; worker/autocast.h). Default: "fp32".
+  std::string precision = "fp32";
 };
 
 struct SweepSpec {

@@ -46,8 +46,10 @@ class WorkerE2eTest : public testing::Test {
   std::unique_ptr<proto::CoordinatorClient> client_;
 };
 
-Json MlpSweep(int max_trials, int epochs) {
+// `ranks`: resources.ranks_per_trial, the only gang size that leases its trials.
+Json MlpSweep(int max_trials, int epochs, int ranks = 1) {
   return {{"name", "worker-e2e"},
+          {"resources", {{"ranks_per_trial", ranks}}},
           {"metric", {{"name", "val_loss"}, {"goal", "minimize"}}},
           {"method", "random"},
           {"seed", 3},
@@ -66,7 +68,7 @@ Json MlpSweep(int max_trials, int epochs) {
 }
 
 TEST_F(WorkerE2eTest, TwoRankGangRunsASweepToCompletion) {
-  auto sweep = client_->CreateSweep(MlpSweep(3, 2));
+  auto sweep = client_->CreateSweep(MlpSweep(3, 2, /*ranks=*/2));
   ASSERT_TRUE(sweep.ok()) << sweep.status();
   Subprocess worker;
   ASSERT_TRUE(StartWorker(worker, 2, "worker.log").ok());
@@ -110,7 +112,7 @@ TEST_F(WorkerE2eTest, KilledWorkersTrialResumesFromItsCheckpoint) {
   ASSERT_NE(at_kill.state, proto::TrialState::kCompleted) << "the trial ended before the kill";
 
   Subprocess second;
-  ASSERT_TRUE(StartWorker(second, 2, "second.log").ok());
+  ASSERT_TRUE(StartWorker(second, 1, "second.log").ok());
   ASSERT_EQ(second.Wait(300), 0) << ReadFile(dir_ + "/second.log");
   const proto::Trial done = *client_->GetTrial(trial_id);
   EXPECT_EQ(done.state, proto::TrialState::kCompleted) << done.error;

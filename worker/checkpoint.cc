@@ -1,11 +1,15 @@
 #include "worker/checkpoint.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
+#include <torch/cuda.h>
 #include <torch/torch.h>
 
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace hpsweep::worker {
 namespace {
@@ -26,7 +30,86 @@ int64_t ReadInt(torch::serialize::InputArchive& a, const char* key) {
   return v.toInt();
 }
 
+// GetRngState's form when CUDA generators are included: the magic, then
+// per generator (CPU first, then CUDA device 0, 1, ...) an 8-byte
+// little-endian length and the state bytes. A CPU generator's state starts
+// with its 64-bit seed; that it also matches the 15 magic bytes is a 2^-64
+// chance at most, and only for a seed spelling "hpsweep-".
+constexpr char kRngMagic[] = "hpsweep-rng-v2";
+constexpr size_t kRngMagicSize = sizeof(kRngMagic);  // with the NUL
+
+int VisibleCudaDevices() { return static_cast<int>(torch::cuda::device_count()); }
+
+at::Generator CudaGenerator(int device) {
+  return at::globalContext().defaultGenerator(c10::Device(c10::DeviceType::CUDA,
+                                                          static_cast<c10::DeviceIndex>(device)));
+}
+
+void AppendPart(std::string* out, const std::string& part) {
+  uint64_t n = part.size();
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+  out->append(part);
+}
+
 }  // namespace
+
+std::string GetRngState() {
+  const int devices = VisibleCudaDevices();
+  if (devices == 0) return GetCpuRngState();
+  std::string out(kRngMagic, kRngMagicSize);
+  AppendPart(&out, GetCpuRngState());
+  for (int d = 0; d < devices; ++d) {
+    at::Generator gen = CudaGenerator(d);
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    AppendPart(&out, TensorBytes(gen.get_state()));
+  }
+  return out;
+}
+
+Status SetRngState(const std::string& state) {
+  if (state.size() < kRngMagicSize || std::memcmp(state.data(), kRngMagic, kRngMagicSize) != 0) {
+    return SetCpuRngState(state);
+  }
+  std::vector<std::string> parts;
+  size_t pos = kRngMagicSize;
+  while (pos < state.size()) {
+    if (state.size() - pos < 8) return DataLossError("RNG state: truncated length");
+    uint64_t n = 0;
+    for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<unsigned char>(state[pos + i])) << (8 * i);
+    pos += 8;
+    if (n > state.size() - pos) return DataLossError("RNG state: truncated generator state");
+    parts.push_back(state.substr(pos, n));
+    pos += n;
+  }
+  if (parts.empty()) return DataLossError("RNG state: no CPU generator state");
+  HPS_RETURN_IF_ERROR(SetCpuRngState(parts[0]));
+  const int devices = VisibleCudaDevices();
+  for (size_t i = 1; i < parts.size() && static_cast<int>(i) - 1 < devices; ++i) {
+    try {
+      at::Generator gen = CudaGenerator(static_cast<int>(i) - 1);
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_state(BytesTensor(parts[i]));
+    } catch (const c10::Error& e) {
+      return DataLossError("restoring CUDA device " + std::to_string(i - 1) + "'s RNG state: " +
+                           e.what_without_backtrace());
+    }
+  }
+  return Status::Ok();
+}
+
+void SeedRngs(uint64_t seed) {
+  {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_current_seed(seed);
+  }
+  const int devices = VisibleCudaDevices();
+  for (int d = 0; d < devices; ++d) {
+    at::Generator gen = CudaGenerator(d);
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_current_seed(seed);
+  }
+}
 
 std::string GetCpuRngState() {
   auto gen = at::detail::getDefaultCPUGenerator();

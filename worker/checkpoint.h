@@ -4,7 +4,9 @@
 // Layout: a LibTorch archive holding the workload's own archive (model and
 // optimizer, via Workload::Save) under "workload" and the trainer's state
 // under "hpsweep_trainer": epoch, step in epoch, global step, samples
-// consumed, seed, world size and every rank's CPU RNG state.
+// consumed, seed, world size and every rank's RNG state (CPU generator, plus
+// every visible CUDA device's generator when the process sees CUDA devices;
+// see GetRngState).
 //
 // Thread safety: functions only; a Workload is used from one thread at a time.
 #ifndef HPSWEEP_WORKER_CHECKPOINT_H_
@@ -31,8 +33,8 @@ struct TrainState {
 
 struct CheckpointContents {
   TrainState state;
-  // World size of the gang that wrote it, and each rank's CPU generator state
-  // (torch default generator), indexed by rank.
+  // World size of the gang that wrote it, and each rank's GetRngState()
+  // bytes, indexed by rank.
   int world_size = 1;
   std::vector<std::string> rng_states;
 };
@@ -51,6 +53,18 @@ StatusOr<CheckpointContents> DecodeCheckpoint(const std::string& bytes,
 // LibTorch's process-wide generator (under its lock).
 std::string GetCpuRngState();
 Status SetCpuRngState(const std::string& state);
+
+// Every default generator of the process: the CPU one and, when CUDA devices
+// are visible, each device's (Philox seed and offset), so CUDA randomness
+// (dropout on a GPU, torch::rand on cuda) continues exactly after a resume.
+// Without CUDA devices the bytes are GetCpuRngState()'s, so CPU checkpoints
+// keep their format. SetRngState accepts both forms; CUDA states for devices
+// this process does not see are ignored, and devices it sees that the bytes
+// lack keep their state. DATA_LOSS for malformed bytes.
+std::string GetRngState();
+Status SetRngState(const std::string& state);
+// Seeds the CPU generator and every visible CUDA device's generator.
+void SeedRngs(uint64_t seed);
 
 }  // namespace hpsweep::worker
 

@@ -10,6 +10,7 @@
 #include "models/workload.h"
 #include "proto/json_reader.h"
 #include "proto/messages.h"
+#include "worker/autocast.h"
 
 namespace hpsweep::worker {
 
@@ -87,6 +88,8 @@ struct GangCommand {
   std::string model;
   Json args = Json::object();
   std::string metric;
+  // kTrain: the sweep's program.precision, "fp32" or "bf16".
+  std::string precision = "fp32";
   // kWait: how long, and whether because the coordinator was unreachable
   // (such waits do not count as idle).
   double seconds = 0;
@@ -119,6 +122,7 @@ struct GangCommand {
       j["model"] = model;
       j["args"] = args;
       j["metric"] = metric;
+      j["precision"] = precision;
     }
     return proto::DumpJson(j);
   }
@@ -150,6 +154,7 @@ struct GangCommand {
       HPS_RETURN_IF_ERROR(r.String("metric", &c.metric));
       const Json* args = r.Find("args");
       if (args != nullptr && args->is_object()) c.args = *args;
+      HPS_RETURN_IF_ERROR(r.OptionalString("precision", &c.precision));
     }
     return c;
   }
@@ -208,6 +213,7 @@ GangCommand Gang::NextCommand(double* idle_seconds) {
     train.model = lt.program.model;
     if (lt.program.args.is_object()) train.args = lt.program.args;
     train.metric = lt.metric.name;
+    train.precision = lt.program.precision;
     return train;
   }
   if (reply->done) return GangCommand::Exit("no more work");
@@ -277,6 +283,8 @@ Status Gang::RunTrial(const GangCommand& command) {
   context.base_dir = options_.base_dir;
   context.seed = TrialTrainingSeed(trial.sweep_id, trial.number);
   auto workload = models::CreateWorkload(model, params, context);
+  StatusOr<Precision> precision = ParsePrecision(command.precision);
+  if (workload.ok() && !precision.ok()) workload = precision.status();
   // Building is deterministic, but ranks must agree before any collective.
   auto verdicts = comm_->AllgatherBytes(workload.ok() ? "" : workload.status().ToString());
   if (!verdicts.ok()) return verdicts.status();
@@ -358,6 +366,7 @@ Status Gang::RunTrial(const GangCommand& command) {
   trainer_options.seed = context.seed;
   trainer_options.checkpoint_every_steps = options_.checkpoint_every_steps;
   trainer_options.reducer = options_.reducer;
+  trainer_options.precision = *precision;
   Trainer trainer(comm_, trainer_options);
   StatusOr<TrainResult> result = trainer.Run(**workload, resume, callbacks);
   heartbeater.reset();

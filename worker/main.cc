@@ -34,6 +34,11 @@
 #include "worker/coordinator_client.h"
 #include "worker/gang.h"
 #include "worker/mpi_collectives.h"
+#include "worker/rank_device.h"
+#include "worker/routed_collectives.h"
+#ifdef HPSWEEP_HAVE_NCCL
+#include "worker/nccl_collectives.h"
+#endif
 
 namespace {
 
@@ -55,7 +60,9 @@ constexpr char kUsage[] =
     "  --lease-seconds S     lease length; heartbeats every S/4 (default 60)\n"
     "  --checkpoint-every N  also checkpoint every N steps (default: epoch ends only)\n"
     "  --blas-threads N      BLAS threads per rank (default 1)\n"
-    "  --device cpu|cuda     where models run (default: cuda if available, else cpu)\n"
+    "  --device cpu|cuda     where models run (default: cuda if available, else cpu);\n"
+    "                        a CUDA rank uses the device of its local rank among the\n"
+    "                        devices CUDA_VISIBLE_DEVICES shows, and NCCL (--config=cuda)\n"
     "  --base-dir DIR        resolve relative model/data paths here (default: cwd)\n";
 
 // Debian's OpenBLAS reads OPENBLAS_NUM_THREADS when it loads; this sets the
@@ -118,12 +125,15 @@ int main(int argc, char** argv) {
                           "), found " + std::to_string(gang_size));
   }
   SetBlasThreads(blas_threads);
-  if (device_name == "cuda" || (device_name.empty() && torch::cuda::is_available())) {
-    if (!torch::cuda::is_available()) return Fail(rank, "--device cuda, but no CUDA device is available");
-    options.device = torch::Device(torch::kCUDA, 0);
-  } else if (!device_name.empty() && device_name != "cpu") {
-    return Fail(rank, "--device must be cpu or cuda, found \"" + device_name + "\"");
+  // Each rank's device from its local rank (worker/rank_device.h).
+  auto device = hpsweep::worker::ChooseRankDevice(MPI_COMM_WORLD, device_name);
+  if (!device.ok()) {
+    std::cerr << "hpsweep-worker: rank " << rank << ": " << device.status().message() << "\n";
+    const int code = device.status().code() == hpsweep::StatusCode::kInvalidArgument ? 2 : 1;
+    MPI_Abort(MPI_COMM_WORLD, code);
+    return code;
   }
+  options.device = device->device;
 
   auto connection = hpsweep::proto::ResolveConnection(url, token, data_dir, token_file);
   if (!connection.ok()) return Fail(rank, connection.status().message());
@@ -134,6 +144,25 @@ int main(int argc, char** argv) {
   auto comm = hpsweep::worker::MpiCollectives::Create(MPI_COMM_WORLD, comm_options);
   if (!comm.ok()) return Fail(rank, comm.status().ToString());
   hpsweep::SetLogPrefix("rank " + std::to_string(rank));
+  HPS_LOG(INFO) << "training on " << device->describe;
+  // CUDA tensors (the gradient buckets) over NCCL, the rest over MPI.
+  hpsweep::worker::Collectives* gang_comm = comm->get();
+  std::unique_ptr<hpsweep::worker::Collectives> nccl;
+  std::unique_ptr<hpsweep::worker::RoutedCollectives> routed;
+  if (options.device.is_cuda()) {
+#ifdef HPSWEEP_HAVE_NCCL
+    auto created = hpsweep::worker::NcclCollectives::Create(comm->get(), options.device.index());
+    if (!created.ok()) return Fail(rank, "NCCL: " + created.status().ToString(), 1);
+    nccl = std::move(*created);
+    routed = std::make_unique<hpsweep::worker::RoutedCollectives>(comm->get(), nccl.get());
+    gang_comm = routed.get();
+#else
+    if ((*comm)->size() > 1) {
+      return Fail(rank, "training on CUDA in gangs of more than one rank needs NCCL: build with "
+                        "--config=cuda, or pass --device cpu");
+    }
+#endif
+  }
 
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
@@ -153,7 +182,7 @@ int main(int argc, char** argv) {
 
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
-  hpsweep::worker::Gang gang(comm->get(), std::move(client), options);
+  hpsweep::worker::Gang gang(gang_comm, std::move(client), options);
   std::thread watcher([&gang] {
     while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     gang.RequestStop();
@@ -171,6 +200,8 @@ int main(int argc, char** argv) {
                   << stats.trials_failed << " failed, " << stats.trials_stopped << " stopped, "
                   << stats.trials_resumed << " resumed";
   }
+  routed.reset();
+  nccl.reset();
   comm->reset();
   MPI_Finalize();
   return 0;

@@ -68,7 +68,7 @@ Status CudaStatus(cudaError_t error, const char* what) {
   return InternalError(std::string(what) + " failed: " + cudaGetErrorString(error));
 }
 
-StatusOr<std::unique_ptr<NcclCollectives>> NcclCollectives::Create(MpiCollectives* mpi, int device) {
+StatusOr<std::unique_ptr<NcclCollectives>> NcclCollectives::Create(Collectives* mpi, int device) {
   Status local = CudaStatus(cudaSetDevice(device), "cudaSetDevice");
   ncclUniqueId id{};
   if (local.ok() && mpi->rank() == 0) local = NcclStatus(ncclGetUniqueId(&id), "ncclGetUniqueId");
@@ -92,7 +92,7 @@ StatusOr<std::unique_ptr<NcclCollectives>> NcclCollectives::Create(MpiCollective
   return std::unique_ptr<NcclCollectives>(new NcclCollectives(mpi, device, comm, stream));
 }
 
-NcclCollectives::NcclCollectives(MpiCollectives* mpi, int device, ncclComm_t comm,
+NcclCollectives::NcclCollectives(Collectives* mpi, int device, ncclComm_t comm,
                                  cudaStream_t stream)
     : mpi_(mpi), device_(device), comm_(comm), stream_(stream) {
   if (cudaEventCreateWithFlags(&ready_, cudaEventDisableTiming) != cudaSuccess) ready_ = nullptr;

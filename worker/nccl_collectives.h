@@ -1,13 +1,14 @@
 // NcclCollectives: Collectives for CUDA tensors over NCCL (built only under
 // --config=cuda).
 //
-// The NCCL communicator is bootstrapped over the gang's MPI communicator (the
-// leader's ncclUniqueId is broadcast with MPI). Allreduces run on a CUDA
+// The NCCL communicator is bootstrapped over a control-plane Collectives (the
+// leader's ncclUniqueId is broadcast with it): the gang's MpiCollectives in the
+// worker, any host-side Collectives elsewhere (tools/gpu has no MPI). Allreduces run on a CUDA
 // stream of this object's own, ordered after the work already queued on the
 // device's current (legacy default) stream through an event, so a bucket may
 // be started from the backward pass without a host sync; Wait() makes the
 // current stream wait for the allreduce. Averages use ncclAvg. Control-plane
-// calls (bytes, barrier) go over MPI. On any NCCL error the communicator is
+// calls (bytes, barrier) go over the control plane. On any NCCL error the communicator is
 // aborted (ncclCommAbort) and every later call fails with UNAVAILABLE: the
 // gang must be rebuilt.
 //
@@ -24,7 +25,6 @@
 
 #include "common/status.h"
 #include "worker/collectives.h"
-#include "worker/mpi_collectives.h"
 
 namespace hpsweep::worker {
 
@@ -34,9 +34,10 @@ Status CudaStatus(cudaError_t error, const char* what);
 
 class NcclCollectives final : public Collectives {
  public:
-  // Collective over `mpi`'s gang; `mpi` carries the control plane and must
-  // outlive this object. `device`: the CUDA device index this rank uses.
-  static StatusOr<std::unique_ptr<NcclCollectives>> Create(MpiCollectives* mpi, int device);
+  // Collective over `control`'s gang; `control` carries the control plane
+  // (host bytes, barrier) and must outlive this object. `device`: the CUDA
+  // device index this rank uses (see worker/device.h).
+  static StatusOr<std::unique_ptr<NcclCollectives>> Create(Collectives* control, int device);
   ~NcclCollectives() override;
   NcclCollectives(const NcclCollectives&) = delete;
   NcclCollectives& operator=(const NcclCollectives&) = delete;
@@ -50,13 +51,13 @@ class NcclCollectives final : public Collectives {
   Status Barrier() override;
 
  private:
-  NcclCollectives(MpiCollectives* mpi, int device, ncclComm_t comm, cudaStream_t stream);
+  NcclCollectives(Collectives* mpi, int device, ncclComm_t comm, cudaStream_t stream);
   // Records the current stream's work so that our stream waits for it.
   Status OrderAfterCurrentStream();
   // Aborts the communicator after an error; returns `error`.
   Status Fail(Status error);
 
-  MpiCollectives* mpi_;
+  Collectives* mpi_;  // the control plane
   int device_;
   ncclComm_t comm_;
   cudaStream_t stream_;

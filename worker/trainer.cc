@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "worker/autocast.h"
 #include "worker/sampler.h"
 
 namespace hpsweep::worker {
@@ -41,11 +42,8 @@ uint64_t Mix(uint64_t a, uint64_t b) {
   return z ^ (z >> 31);
 }
 
-void SeedCpuGenerator(uint64_t seed) {
-  auto gen = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  gen.set_current_seed(seed);
-}
+// CPU and every visible CUDA device's generator (worker/checkpoint.h).
+void SeedCpuGenerator(uint64_t seed) { SeedRngs(seed); }
 
 // One trial's run; see Trainer::Run.
 class TrialRun {
@@ -69,6 +67,8 @@ class TrialRun {
 
  private:
   Status Setup(const std::string& resume) {
+    std::vector<torch::Tensor> params = w_.Parameters();
+    autocast_device_ = params.empty() ? c10::DeviceType::CPU : params[0].device().type();
     SamplerOptions so;
     so.dataset_size = w_.TrainSize();
     so.batch_size = w_.BatchSize();
@@ -93,7 +93,7 @@ class TrialRun {
     state_.global_step = pos.global_step;
     state_.samples_consumed = c.state.samples_consumed;
     if (c.world_size == comm_->size() && static_cast<int>(c.rng_states.size()) == c.world_size) {
-      return SetCpuRngState(c.rng_states[static_cast<size_t>(comm_->rank())]);
+      return SetRngState(c.rng_states[static_cast<size_t>(comm_->rank())]);
     }
     SeedCpuGenerator(Mix(Mix(options_.seed, static_cast<uint64_t>(comm_->rank())),
                          static_cast<uint64_t>(state_.global_step)));
@@ -155,7 +155,11 @@ class TrialRun {
                              sampler_->LocalIndices(state_.epoch, state_.step_in_epoch, rank, world));
         torch::Tensor indices =
             torch::from_blob(idx.data(), {static_cast<int64_t>(idx.size())}, torch::kLong);
-        HPS_ASSIGN_OR_RETURN(torch::Tensor loss, w_.TrainLoss(indices));
+        HPS_ASSIGN_OR_RETURN(torch::Tensor loss, [&] {
+          // bf16 autocast covers the forward pass only; backward follows it.
+          AutocastGuard autocast(options_.precision == Precision::kBf16, autocast_device_);
+          return w_.TrainLoss(indices);
+        }());
         const double value = loss.item<double>();
         if (!std::isfinite(value)) {
           return InvalidArgumentError("loss is " + std::string(std::isnan(value) ? "NaN" : "infinite") +
@@ -191,7 +195,7 @@ class TrialRun {
   }
 
   Status Checkpoint() {
-    HPS_ASSIGN_OR_RETURN(std::vector<std::string> rng, comm_->AllgatherBytes(GetCpuRngState()));
+    HPS_ASSIGN_OR_RETURN(std::vector<std::string> rng, comm_->AllgatherBytes(GetRngState()));
     Status local = pending_;
     if (local.ok() && comm_->rank() == 0) {
       local = Guard("checkpoint", [&]() -> Status {
@@ -248,6 +252,7 @@ class TrialRun {
   Status pending_;  // a local failure not yet shared with the gang
   double epoch_loss_sum_ = 0;
   double epoch_loss_count_ = 0;
+  c10::DeviceType autocast_device_ = c10::DeviceType::CPU;  // where the parameters live
 };
 
 }  // namespace

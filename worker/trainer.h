@@ -20,8 +20,9 @@
 // message prefixed with the failing rank; the Collectives stay usable for the
 // next trial. Only a transport failure (MPI/NCCL) leaves the gang unusable.
 //
-// RNG: at a fresh start every rank's CPU default generator is seeded from
-// (seed, rank); checkpoints keep every rank's generator state, restored when
+// RNG: at a fresh start every rank's CPU default generator (and each visible
+// CUDA device's) is seeded from (seed, rank); checkpoints keep every rank's
+// generator states (GetRngState), restored when
 // resuming at the same world size (re-seeded from (seed, rank, step)
 // otherwise). The default generator is LibTorch's process-wide state.
 //
@@ -36,6 +37,7 @@
 
 #include "common/status.h"
 #include "models/workload.h"
+#include "worker/autocast.h"
 #include "worker/checkpoint.h"
 #include "worker/collectives.h"
 #include "worker/reducer.h"
@@ -59,6 +61,9 @@ struct TrainerOptions {
   // Shuffle samples each epoch. Default: true.
   bool shuffle = true;
   ReducerOptions reducer;
+  // kBf16: bf16 autocast around each forward pass, on the device the
+  // workload's parameters live on (worker/autocast.h). Default: kFp32.
+  Precision precision = Precision::kFp32;
 
   Status Validate() const;
 };

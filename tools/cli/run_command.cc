@@ -168,6 +168,13 @@ std::optional<int> SweepRun::ReadSweepFile() {
     err_ << "hpsweep run: --workers and --ranks-per-worker must be >= 1\n";
     return 2;
   }
+  if (ranks_ != spec_.ranks_per_trial) {
+    // The coordinator leases a trial only to a gang of its ranks_per_trial.
+    err_ << "hpsweep run: --ranks-per-worker " << ranks_ << " differs from the sweep's "
+         << "resources.ranks_per_trial (" << spec_.ranks_per_trial
+         << "); its trials go only to gangs of that many ranks\n";
+    return 2;
+  }
   return std::nullopt;
 }
 
