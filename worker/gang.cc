@@ -10,6 +10,7 @@
 #include "models/workload.h"
 #include "proto/json_reader.h"
 #include "proto/messages.h"
+#include "worker/command_trial.h"
 
 namespace hpsweep::worker {
 
@@ -87,6 +88,8 @@ struct GangCommand {
   std::string model;
   Json args = Json::object();
   std::string metric;
+  // kTrain of a command program: the program (model is then empty).
+  proto::ProgramSpec program;
   // kWait: how long, and whether because the coordinator was unreachable
   // (such waits do not count as idle).
   double seconds = 0;
@@ -119,6 +122,7 @@ struct GangCommand {
       j["model"] = model;
       j["args"] = args;
       j["metric"] = metric;
+      if (program.IsCommand()) j["program"] = proto::ToJson(program);
     }
     return proto::DumpJson(j);
   }
@@ -150,6 +154,9 @@ struct GangCommand {
       HPS_RETURN_IF_ERROR(r.String("metric", &c.metric));
       const Json* args = r.Find("args");
       if (args != nullptr && args->is_object()) c.args = *args;
+      if (const Json* program = r.Find("program")) {
+        HPS_RETURN_IF_ERROR(proto::ParseProgramSpec(*program, &c.program));
+      }
     }
     return c;
   }
@@ -208,6 +215,7 @@ GangCommand Gang::NextCommand(double* idle_seconds) {
     train.model = lt.program.model;
     if (lt.program.args.is_object()) train.args = lt.program.args;
     train.metric = lt.metric.name;
+    if (lt.program.IsCommand()) train.program = lt.program;
     return train;
   }
   if (reply->done) return GangCommand::Exit("no more work");
@@ -251,6 +259,20 @@ Status Gang::Run() {
 Status Gang::RunTrial(const GangCommand& command) {
   const bool leader = comm_->rank() == 0;
   const proto::Trial& trial = command.trial;
+  if (command.program.IsCommand()) {
+    CommandTrialOptions command_options;
+    command_options.client_id = options_.client_id;
+    command_options.lease_seconds = options_.lease_seconds;
+    command_options.base_dir = options_.base_dir;
+    HPS_ASSIGN_OR_RETURN(CommandTrialResult ran,
+                         RunCommandTrial(comm_, client_.get(), command_options, trial,
+                                         command.program, command.metric, stop_requested_));
+    stats_.trials_resumed += ran.resumed ? 1 : 0;
+    stats_.trials_completed += ran.end == CommandTrialResult::End::kCompleted ? 1 : 0;
+    stats_.trials_failed += ran.end == CommandTrialResult::End::kFailed ? 1 : 0;
+    stats_.trials_stopped += ran.end == CommandTrialResult::End::kStopped ? 1 : 0;
+    return Status();
+  }
   const std::string& model = command.model;
   const std::string& metric = command.metric;
   Json params = command.args;
