@@ -74,7 +74,9 @@ std::vector<std::string> ExpandCommand(const std::vector<std::string>& command,
 
 std::vector<std::string> CommandEnvironment(const proto::ProgramSpec& program,
                                             const CommandContext& c) {
-  std::vector<std::string> env;
+  // Python scripts' prints reach the worker as they happen (a pipe would
+  // otherwise buffer them until exit); program.env may say otherwise.
+  std::vector<std::string> env = {"PYTHONUNBUFFERED=1"};
   for (auto it = program.env.begin(); it != program.env.end(); ++it) {
     if (it.value().is_string()) env.push_back(it.key() + "=" + it.value().get<std::string>());
   }
