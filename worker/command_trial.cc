@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -75,8 +76,10 @@ struct RankState {
   bool ok = false;
   std::string reason;  // why it failed
   std::string stop;    // leader: why the gang stops
+  double exit_time = 0;  // seconds since the epoch when the exit was seen
   std::string Encode() const {
-    return proto::DumpJson(Json{{"e", exited}, {"o", ok}, {"r", reason}, {"s", stop}});
+    return proto::DumpJson(
+        Json{{"e", exited}, {"o", ok}, {"r", reason}, {"s", stop}, {"t", exit_time}});
   }
   static RankState Decode(const std::string& bytes) {
     RankState s;
@@ -86,6 +89,7 @@ struct RankState {
     s.ok = j->value("o", false);
     s.reason = j->value("r", "");
     s.stop = j->value("s", "");
+    s.exit_time = j->value("t", 0.0);
     return s;
   }
 };
@@ -277,10 +281,13 @@ StatusOr<CommandTrialResult> RunCommandTrial(Collectives* comm, CoordinatorClien
         handle(process.Finish(kDrainSeconds));
         mine.exited = true;
         mine.ok = exit->ok();
+        mine.exit_time =
+            std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
         if (!mine.ok) {
           mine.reason = "command " + exit->Describe();
-          const std::string tail =
-              process.StderrTail(options.stderr_tail_lines, proto::kMaxErrorBytes / 2);
+          const std::string tail = process.StderrTail(
+              options.stderr_tail_lines, proto::kMaxErrorBytes / (2 * comm->size()));
           if (!tail.empty()) mine.reason += "; last lines of stderr:\n" + tail;
         }
       }
@@ -320,9 +327,21 @@ StatusOr<CommandTrialResult> RunCommandTrial(Collectives* comm, CoordinatorClien
           result.end = CommandTrialResult::End::kStopped;
         }
         if (result.end == CommandTrialResult::End::kFailed) {
-          const std::string reason = (comm->size() > 1 ? "rank " + std::to_string(failed) + ": "
-                                                       : std::string()) +
-                                     states[failed].reason;
+          // Every rank seen failing, the first to fail first: when one rank
+          // dies, its peers often fail next with a lost connection.
+          std::vector<int> order;
+          for (size_t r = 0; r < states.size(); ++r) {
+            if (states[r].exited && !states[r].ok) order.push_back(static_cast<int>(r));
+          }
+          std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+            return states[a].exit_time < states[b].exit_time;
+          });
+          std::string reason;
+          for (int r : order) {
+            if (!reason.empty()) reason += "\n";
+            if (comm->size() > 1) reason += "rank " + std::to_string(r) + ": ";
+            reason += states[r].reason;
+          }
           HPS_LOG(WARNING) << "trial " << trial.id << " failed: " << reason;
           auto f = client->Fail(trial.id, {options.client_id, reason});
           if (!f.ok()) HPS_LOG(WARNING) << "fail trial " << trial.id << ": " << f.status();
