@@ -85,6 +85,15 @@ class TorchScriptWorkload : public TorchWorkload {
                              "must return [batch, " + std::to_string(train_.y.size(1)) +
                                  "] to match target_columns, got " + c10::str(out.sizes()));
     }
+    if (has_metrics_) {
+      // The module's own metrics() must answer on these rows too.
+      Metrics probe_metrics;
+      Status checked = TorchCall("calling the module's metrics(output, target)", [&] {
+        torch::NoGradGuard no_grad;
+        probe_metrics = ModuleMetrics(out, train_.y.slice(0, 0, 2));
+      });
+      if (!checked.ok()) return AtField(InvalidArgumentError(checked.message()), "module");
+    }
     std::vector<torch::Tensor> params = Parameters();
     if (params.empty()) return HyperparamError(kName, "module", "has no parameters to train");
     return InitOptimizer(std::move(params));
@@ -118,6 +127,9 @@ class TorchScriptWorkload : public TorchWorkload {
     if (classify_) {
       m["val_accuracy"] =
           out.argmax(1).eq(val_.y.squeeze(1)).to(torch::kDouble).mean().item<double>();
+    }
+    if (has_metrics_) {
+      for (const auto& [name, value] : ModuleMetrics(out, val_.y)) m[name] = value;
     }
     return m;
   }
@@ -154,7 +166,37 @@ class TorchScriptWorkload : public TorchWorkload {
     return torch::mse_loss(out, y);
   }
 
+  // The module's `metrics(output, target)` method: a dict of metric name to
+  // a number or one-element tensor, e.g. {"val_mae": ...}. Throws (c10::Error,
+  // or std::runtime_error for a wrong result type) when it does not answer so.
+  Metrics ModuleMetrics(const torch::Tensor& out, const torch::Tensor& y) {
+    const c10::IValue result = module_.get_method("metrics")({out, y});
+    if (!result.isGenericDict()) {
+      throw std::runtime_error("metrics() must return a Dict[str, Tensor or float], got " +
+                               result.tagKind());
+    }
+    Metrics m;
+    for (const auto& entry : result.toGenericDict()) {
+      if (!entry.key().isString()) throw std::runtime_error("metrics() keys must be strings");
+      const std::string name = entry.key().toStringRef();
+      const c10::IValue& v = entry.value();
+      if (v.isTensor() && v.toTensor().numel() == 1) {
+        m[name] = v.toTensor().item<double>();
+      } else if (v.isDouble()) {
+        m[name] = v.toDouble();
+      } else if (v.isInt()) {
+        m[name] = static_cast<double>(v.toInt());
+      } else {
+        throw std::runtime_error("metrics()[\"" + name +
+                                 "\"] must be a number or a one-element tensor, got " +
+                                 v.tagKind());
+      }
+    }
+    return m;
+  }
+
   torch::jit::Module module_;
+  const bool has_metrics_ = module_.find_method("metrics").has_value();
   const bool classify_;
   Split train_, val_;
 };

@@ -108,3 +108,29 @@ TEST_F(TorchScriptTest, BadHyperparametersNameTheField) {
 
 }  // namespace
 }  // namespace hpsweep::models
+
+namespace hpsweep::models {
+namespace {
+
+// A module's own metrics(output, target) are reported beside val_loss.
+TEST(TorchScriptMetricsTest, ModuleMetricsAreReported) {
+  torch::set_num_threads(1);
+  auto w = CreateTorchScriptWorkload({{"module", "models/testdata/tiny_regressor_metrics.pt"},
+                                      {"train_data", "models/testdata/regression.npy"},
+                                      {"lr", 0.01}},
+                                     WorkloadContext());
+  ASSERT_TRUE(w.ok()) << w.status();
+  testing::Train(**w, 20);
+  auto m = (*w)->Evaluate();
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_TRUE(m->count("val_loss"));
+  ASSERT_TRUE(m->count("val_mae")) << "the module's metrics() entries";
+  ASSERT_TRUE(m->count("val_max_abs_err"));
+  EXPECT_GT(m->at("val_mae"), 0);
+  EXPECT_GE(m->at("val_max_abs_err"), m->at("val_mae"));
+  // mean |e| <= sqrt(mean e^2)
+  EXPECT_LE(m->at("val_mae"), std::sqrt(m->at("val_loss")) + 1e-9);
+}
+
+}  // namespace
+}  // namespace hpsweep::models

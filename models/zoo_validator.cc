@@ -8,6 +8,8 @@
 namespace hpsweep::models {
 
 Status ValidateZooProgram(const proto::SweepSpec& spec) {
+  // A command program is the user's own script: its parameters are its own.
+  if (spec.program.IsCommand()) return Status();
   auto info = FindModel(spec.program.model);
   if (!info.ok()) return InvalidArgumentError(info.status().message(), "/program/model");
   std::set<std::string> known;

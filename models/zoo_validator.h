@@ -14,7 +14,8 @@ namespace hpsweep::models {
 // `program.args` and every searched parameter is one of its hyperparameters.
 // Otherwise INVALID_ARGUMENT with the field at fault ("/program/model",
 // "/program/args/<name>", "/parameters/<name>") and what the model has.
-// Values are not checked here: a worker checks them when it builds the trial.
+// A command program (program.command) is always OK: the zoo has no say over
+// the user's own script. Values are not checked here: a worker checks them when it builds the trial.
 // Thread safety: a pure function.
 Status ValidateZooProgram(const proto::SweepSpec& spec);
 

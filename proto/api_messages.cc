@@ -70,7 +70,9 @@ Status FromJson(const Json& j, AskResponse* v) {
       lt.metric.name = m->value("name", "");
       lt.metric.goal = m->value("goal", "minimize") == "maximize" ? Goal::kMaximize : Goal::kMinimize;
     }
-    if (const Json* p = tr.Find("program")) {
+    if (const Json* p = tr.Find("program"); p != nullptr && p->contains("command")) {
+      HPS_RETURN_IF_ERROR(ParseProgramSpec(*p, &lt.program));
+    } else if (p != nullptr) {
       lt.program.external = p->value("external", false);
       lt.program.model = p->value("model", "");
       if (p->contains("args")) lt.program.args = (*p)["args"];

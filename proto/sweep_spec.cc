@@ -1,12 +1,14 @@
 #include "proto/sweep_spec.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <set>
 
 #include "common/utf8.h"
 #include "proto/sweep_objectives.h"
+#include "proto/command_spec.h"
 
 namespace hpsweep::proto {
 namespace {
@@ -322,6 +324,21 @@ Status ParseProgram(const Json& json, ProgramSpec* out) {
   JsonReader r(json, "/program");
   HPS_RETURN_IF_ERROR(r.RequireObject());
   HPS_RETURN_IF_ERROR(r.OptionalBool("external", &out->external));
+  if (r.Has("command")) {
+    if (out->external || r.Has("model")) {
+      return r.Error("command", "a program is one of \"model\", \"command\" or \"external\"; "
+                                "found more than one");
+    }
+    if (r.Has("args")) {
+      return r.Error("args", "a command program takes no \"args\": write fixed arguments into "
+                             "\"command\", or make them constant parameters");
+    }
+    HPS_RETURN_IF_ERROR(ParseCommand(r, out));
+    return r.NoOtherKeys();
+  }
+  for (const char* key : {"workdir", "env", "stop_grace_seconds"}) {
+    if (r.Has(key)) return r.Error(key, "only a command program (\"command\") takes this field");
+  }
   HPS_RETURN_IF_ERROR(r.OptionalString("model", &out->model));
   if (out->model.size() > kMaxModelNameBytes) {
     return r.Error("model", "may be at most " + Bytes(kMaxModelNameBytes) + ", found " +
@@ -331,8 +348,8 @@ Status ParseProgram(const Json& json, ProgramSpec* out) {
     return r.Error("model", "an external program has no model; remove \"model\" or \"external\"");
   }
   if (!out->external && out->model.empty()) {
-    return r.Error("model", "required field is missing (or set \"external\": true for ask/tell "
-                            "clients)");
+    return r.Error("model", "required field is missing (or give a \"command\" to run your own "
+                            "script, or set \"external\": true for ask/tell clients)");
   }
   if (const Json* args = r.Find("args")) {
     if (!args->is_object()) {
@@ -349,6 +366,8 @@ Status ParseProgram(const Json& json, ProgramSpec* out) {
 }
 
 }  // namespace
+
+Status ParseProgramSpec(const Json& json, ProgramSpec* out) { return ParseProgram(json, out); }
 
 std::string_view GoalName(Goal goal) { return NameOf(kGoals, goal); }
 std::string_view MethodName(Method method) { return NameOf(kMethods, method); }
@@ -426,6 +445,7 @@ StatusOr<SweepSpec> ParseSweepSpec(const Json& json) {
   const Json* program = r.Find("program");
   if (program == nullptr) return r.Error("program", "required field is missing");
   HPS_RETURN_IF_ERROR(ParseProgram(*program, &spec.program));
+  HPS_RETURN_IF_ERROR(CheckCommandMacros(spec));
 
   if (const Json* resources = r.Find("resources")) {
     JsonReader rr(*resources, "/resources");
@@ -497,6 +517,13 @@ Json ToJson(const MetricSpec& metric) {
 
 Json ToJson(const ProgramSpec& program) {
   Json out = Json::object();
+  if (program.IsCommand()) {
+    out["command"] = program.command;
+    out["workdir"] = program.workdir;
+    out["env"] = program.env;
+    out["stop_grace_seconds"] = program.stop_grace_seconds;
+    return out;
+  }
   if (program.external) {
     out["external"] = true;
   } else {

@@ -94,16 +94,37 @@ struct ConstraintSpec {
   Op op = Op::kAtMost;
   double bound = 0;
 };
+// Limits of a command program (sweep_schema.md, "Command programs").
+inline constexpr size_t kMaxCommandArgs = 1024;
+inline constexpr size_t kMaxCommandArgBytes = 4096;
+inline constexpr size_t kMaxCommandEnv = 256;
+inline constexpr double kMaxStopGraceSeconds = 3600;
 
 // What runs a trial: a model from models/ with fixed arguments (trained by
-// hpsweep workers), or an external program that asks/tells over HTTP.
+// hpsweep workers), the user's own command (run by a worker's gang, one
+// process per rank; worker/command_program.h), or an external program that
+// asks/tells over HTTP. Exactly one of `external`, `model`, `command`.
 struct ProgramSpec {
   bool external = false;
-  std::string model;            // when !external
-  Json args = Json::object();   // fixed hyperparameters merged under the sampled ones
   // Training precision on the workers: "fp32", or "bf16" (bf16 autocast
   // around each forward pass, fp32 weights; worker/autocast.h). Default: "fp32".
   std::string precision = "fp32";
+  std::string model;            // a model program
+  Json args = Json::object();   // model programs: fixed hyperparameters merged under the sampled ones
+  // A command program: argv, with "${args}" (a whole element: --name=value
+  // per active parameter) and "${name}" (one parameter's value) expanded per
+  // trial. Empty for the other kinds.
+  std::vector<std::string> command;
+  // Folder the command runs in; relative to the worker's --base-dir (`hpsweep
+  // run`: the sweep file's folder). Default: "" (the base dir itself).
+  std::string workdir;
+  // Extra environment variables for the command (string values). Default: {}.
+  Json env = Json::object();
+  // After SIGTERM to a stopped command's process group, SIGKILL follows this
+  // much later. Default: 10.
+  double stop_grace_seconds = 10;
+
+  bool IsCommand() const { return !command.empty(); }
 };
 
 struct SweepSpec {
@@ -142,6 +163,10 @@ struct SweepSpec {
 StatusOr<SweepSpec> ParseSweepSpec(const Json& json);
 // The canonical JSON form; ParseSweepSpec(ToJson(s)) == s.
 Json ToJson(const SweepSpec& spec);
+
+// Parses and validates a "program" block on its own (as a LeasedTrial repeats
+// it); ParseSweepSpec also checks that "${name}" names a parameter.
+Status ParseProgramSpec(const Json& json, ProgramSpec* out);
 
 // The JSON forms of the blocks a LeasedTrial repeats to workers.
 Json ToJson(const MetricSpec& metric);

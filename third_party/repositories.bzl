@@ -91,6 +91,11 @@ def hpsweep_repositories():
         build_file = "//third_party:googletest.BUILD",
     )
     native.new_local_repository(
+        name = "yaml_cpp",
+        path = "/usr/include",
+        build_file = "//third_party:yaml_cpp.BUILD",
+    )
+    native.new_local_repository(
         name = "cuda",
         path = "/usr/local/cuda",
         build_file = "//third_party:cuda.BUILD",

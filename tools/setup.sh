@@ -12,6 +12,8 @@ PACKAGES=(
   # Libraries hpsweep links.
   libtorch-dev libopenmpi-dev openmpi-bin librocksdb-dev libboost-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev
+  # YAML sweep files (proto/sweep_file.cc).
+  libyaml-cpp-dev
   # Debian's libtorch links the reference BLAS; OpenBLAS takes over libblas.so.3.
   libopenblas0-pthread
   # Anchors run on Debian's system python3 (benchmarks compare against them).

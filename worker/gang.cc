@@ -11,6 +11,7 @@
 #include "proto/json_reader.h"
 #include "proto/messages.h"
 #include "worker/autocast.h"
+#include "worker/command_trial.h"
 
 namespace hpsweep::worker {
 
@@ -90,6 +91,8 @@ struct GangCommand {
   std::string metric;
   // kTrain: the sweep's program.precision, "fp32" or "bf16".
   std::string precision = "fp32";
+  // kTrain of a command program: the program (model is then empty).
+  proto::ProgramSpec program;
   // kWait: how long, and whether because the coordinator was unreachable
   // (such waits do not count as idle).
   double seconds = 0;
@@ -123,6 +126,7 @@ struct GangCommand {
       j["args"] = args;
       j["metric"] = metric;
       j["precision"] = precision;
+      if (program.IsCommand()) j["program"] = proto::ToJson(program);
     }
     return proto::DumpJson(j);
   }
@@ -155,6 +159,9 @@ struct GangCommand {
       const Json* args = r.Find("args");
       if (args != nullptr && args->is_object()) c.args = *args;
       HPS_RETURN_IF_ERROR(r.OptionalString("precision", &c.precision));
+      if (const Json* program = r.Find("program")) {
+        HPS_RETURN_IF_ERROR(proto::ParseProgramSpec(*program, &c.program));
+      }
     }
     return c;
   }
@@ -214,6 +221,7 @@ GangCommand Gang::NextCommand(double* idle_seconds) {
     if (lt.program.args.is_object()) train.args = lt.program.args;
     train.metric = lt.metric.name;
     train.precision = lt.program.precision;
+    if (lt.program.IsCommand()) train.program = lt.program;
     return train;
   }
   if (reply->done) return GangCommand::Exit("no more work");
@@ -273,6 +281,20 @@ StatusOr<proto::Trial> Gang::CompleteWithRetry(uint64_t trial_id,
 Status Gang::RunTrial(const GangCommand& command) {
   const bool leader = comm_->rank() == 0;
   const proto::Trial& trial = command.trial;
+  if (command.program.IsCommand()) {
+    CommandTrialOptions command_options;
+    command_options.client_id = options_.client_id;
+    command_options.lease_seconds = options_.lease_seconds;
+    command_options.base_dir = options_.base_dir;
+    HPS_ASSIGN_OR_RETURN(CommandTrialResult ran,
+                         RunCommandTrial(comm_, client_.get(), command_options, trial,
+                                         command.program, command.metric, stop_requested_));
+    stats_.trials_resumed += ran.resumed ? 1 : 0;
+    stats_.trials_completed += ran.end == CommandTrialResult::End::kCompleted ? 1 : 0;
+    stats_.trials_failed += ran.end == CommandTrialResult::End::kFailed ? 1 : 0;
+    stats_.trials_stopped += ran.end == CommandTrialResult::End::kStopped ? 1 : 0;
+    return Status();
+  }
   const std::string& model = command.model;
   const std::string& metric = command.metric;
   Json params = command.args;

@@ -10,6 +10,8 @@ It writes, into --out:
   regression.npy       float32 [rows, 5]: 4 feature columns, then the target
   regression.csv       the same table as CSV with a header line
   tiny_classifier.pt   TorchScript module: 4 features -> 3 logits (cross-entropy)
+  tiny_regressor_metrics.pt  the regressor with its own metrics(output, target)
+                       method: val_mae and val_max_abs_err besides val_loss
   classification.csv   [rows, 5]: 4 feature columns, then the class index 0..2
 
 Contract hpsweep relies on (see models/README.md, "torchscript"):
@@ -24,6 +26,8 @@ Contract hpsweep relies on (see models/README.md, "torchscript"):
 """
 import argparse
 import os
+
+from typing import Dict
 
 import numpy as np
 import torch
@@ -47,6 +51,16 @@ class TinyClassifier(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.out(torch.relu(self.hidden(x)))
+
+
+class TinyRegressorWithMetrics(TinyRegressor):
+    """A module may add metrics: hpsweep calls metrics(output, target) on the
+    validation set and reports every entry; the sweep metric may be any."""
+
+    @torch.jit.export
+    def metrics(self, output: torch.Tensor, target: torch.Tensor) -> Dict[str, torch.Tensor]:
+        err = (output - target).abs()
+        return {"val_mae": err.mean(), "val_max_abs_err": err.max()}
 
 
 def make_table(rng: np.random.Generator, rows: int):
@@ -79,6 +93,9 @@ def main():
     table = np.concatenate([x, labels[:, None].astype(np.float32)], axis=1)
     np.savetxt(os.path.join(args.out, "classification.csv"), table, delimiter=",", fmt="%.6g",
                header="x0,x1,x2,x3,label", comments="")
+
+    torch.jit.script(TinyRegressorWithMetrics()).save(
+        os.path.join(args.out, "tiny_regressor_metrics.pt"))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@
 #include "common/flags.h"
 #include "proto/api_client.h"
 #include "tools/cli/front_table.h"
+#include "proto/sweep_file.h"
 #include "tools/cli/progress.h"
 #include "tools/cli/run_command.h"
 #include "tools/cli/slurm.h"
@@ -32,7 +33,7 @@ constexpr char kUsage[] =
     "  run FILE [--workers N] [--ranks-per-worker K] [--data-dir DIR]\n"
     "                              run a whole sweep on this machine (embedded coordinator,\n"
     "                              local MPI workers); again on the same DIR resumes it\n"
-    "  submit FILE                 create a sweep from a sweep file (JSON)\n"
+    "  submit FILE                 create a sweep from a sweep file (JSON or YAML)\n"
     "  submit FILE --slurm [--nodes N] [--ntasks-per-node K] [--gang-size G] [--jobs J]\n"
     "         [--time T] [--partition P] [--account A] [--sbatch-arg ARG]...\n"
     "         [--signal-seconds S] [--slurm-dir DIR] [--worker-url URL] [--slurm-dry-run]\n"
@@ -284,18 +285,10 @@ int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream&
       err << "hpsweep: submit needs a sweep file\n";
       return 2;
     }
-    std::ifstream in(a.positional[1]);
-    if (!in) {
-      err << "hpsweep: cannot read sweep file " << a.positional[1] << "\n";
-      return 1;
-    }
-    std::stringstream text;
-    text << in.rdbuf();
-    auto parsed = proto::ParseJsonText(text.str());
-    if (!parsed.ok()) return Fail(err, parsed.status().WithContext(a.positional[1]));
-    auto checked = proto::ParseSweepSpec(*parsed);
-    if (!checked.ok()) return Fail(err, checked.status().WithContext(a.positional[1]));
-    spec = *parsed;
+    // JSON, or YAML for .yaml/.yml (proto/sweep_file.h).
+    auto file = proto::ReadSweepFile(a.positional[1]);
+    if (!file.ok()) return Fail(err, file.status().WithContext(a.positional[1]));
+    spec = std::move(file->json);
   }
   // Every other command names a sweep; check its id before contacting anyone.
   StatusOr<uint64_t> id = uint64_t{0};

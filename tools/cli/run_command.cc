@@ -21,6 +21,7 @@
 #include "common/subprocess.h"
 #include "coordinator/coordinator.h"
 #include "proto/api_client.h"
+#include "proto/sweep_file.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/progress.h"
 
@@ -137,31 +138,22 @@ class SweepRun {
 };
 
 std::optional<int> SweepRun::ReadSweepFile() {
-  std::ifstream in(options_.sweep_file);
-  if (!in) {
-    err_ << "hpsweep run: cannot read sweep file " << options_.sweep_file << "\n";
+  // JSON, or YAML for .yaml/.yml (proto/sweep_file.h).
+  auto file = proto::ReadSweepFile(options_.sweep_file);
+  if (!file.ok()) {
+    err_ << "hpsweep run: " << options_.sweep_file << ": " << file.status().message();
+    if (!file.status().field().empty()) err_ << " (at " << file.status().field() << ")";
+    err_ << "\n";
     return 1;
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  auto json = proto::ParseJsonText(text.str());
-  if (!json.ok()) {
-    err_ << "hpsweep run: " << options_.sweep_file << ": " << json.status().message() << "\n";
-    return 1;
-  }
-  auto spec = proto::ParseSweepSpec(*json);
-  if (!spec.ok()) {
-    err_ << "hpsweep run: " << options_.sweep_file << ": " << spec.status().message() << " (at "
-         << spec.status().field() << ")\n";
-    return 1;
-  }
+  const proto::SweepSpec* spec = &file->spec;
   if (spec->program.external) {
     err_ << "hpsweep run: sweep \"" << spec->name << "\" has an external program; run its "
          << "ask/tell clients against `hpsweep-coordinator` instead (see README)\n";
     return 1;
   }
-  json_ = std::move(*json);
-  spec_ = std::move(*spec);
+  json_ = std::move(file->json);
+  spec_ = std::move(file->spec);
   ranks_ = options_.ranks_per_worker > 0 ? options_.ranks_per_worker
                                          : static_cast<int>(spec_.ranks_per_trial);
   if (options_.workers < 1 || ranks_ < 1) {
