@@ -216,7 +216,8 @@ Status SweepManager::Recover(Store& store) {
       if (t.state == TrialState::kCompleted && t.objective) run->OfferBest(t);
       run->sweep.updated_us = std::max(run->sweep.updated_us, t.updated_us);
       if (run->history.size() <= t.number) run->history.resize(t.number + 1);
-      run->history[t.number] = TrialView{t.number, t.params, t.state, t.objective};
+      run->history[t.number] = TrialView{t.number, t.params, t.state, t.objective,
+                                         PrunedValue(t, run->sweep.spec.metric.name)};
       run->trials.emplace(t.id, std::move(t));
     }
     HPS_RETURN_IF_ERROR(ReplayStopping(store, *run));
@@ -407,7 +408,8 @@ Trial& SweepManager::AddTrial(SweepRun& run, Trial trial) {
   sweep_of_trial_[trial.id] = run.sweep.id;
   ++run.sweep.counters.created;
   ++*CounterFor(run.sweep.counters, trial.state);
-  run.history.push_back(TrialView{trial.number, trial.params, trial.state, trial.objective});
+  run.history.push_back(
+      TrialView{trial.number, trial.params, trial.state, trial.objective, std::nullopt});
   return run.trials.emplace(trial.id, std::move(trial)).first->second;
 }
 
@@ -428,6 +430,7 @@ void SweepManager::SetTrialState(SweepRun& run, Trial& trial, TrialState state) 
   if (run.stopper && proto::IsTerminal(state)) run.stopper->Finished(trial.number, state);
   run.history[trial.number].state = state;
   run.history[trial.number].objective = trial.objective;
+  run.history[trial.number].pruned_value = PrunedValue(trial, run.sweep.spec.metric.name);
 }
 
 void SweepManager::MaybeFinishSweep(SweepRun& run, WriteSet& writes) {
