@@ -1,12 +1,15 @@
 // bayes and tpe searchers: the sweep's history encoded into the unit cube and
 // handed to coordinator/bo's GP (LogEI) or TPE suggester. Both are slow
 // (model fits), so the coordinator runs them off the lease path.
+#include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "common/logging.h"
 #include "coordinator/bo/gp_suggester.h"
 #include "coordinator/bo/mo_gp_suggester.h"
 #include "coordinator/bo/tpe.h"
+#include "coordinator/bo_history.h"
 #include "coordinator/searcher.h"
 
 namespace hpsweep::coordinator {
@@ -140,50 +143,8 @@ class BoSearcher final : public Searcher {
       origin.source = "initial_design";
       return std::vector<Suggestion>(count, Suggestion{space_.Decode({}), origin});
     }
-    bo::Problem problem;
+    bo::Problem problem = EncodeHistory(space_, history);
     problem.dims = dims_;
-    const bool maximize = space_.spec().metric.goal == proto::Goal::kMaximize;
-    const std::vector<proto::MetricSpec> objectives = proto::Objectives(space_.spec());
-    const auto& constraints = space_.spec().constraints;
-    const bool outcomes = objectives.size() > 1 || !constraints.empty();
-    for (const TrialView& t : history) {
-      std::vector<double> x;
-      std::vector<bool> coordinates;
-      if (!space_.Encode(t.params, &x, &coordinates).ok()) continue;  // not from this space
-      const std::vector<bool> active = BlockActivity(space_, coordinates);
-      switch (t.state) {
-        case TrialState::kCompleted:
-          if (outcomes) {
-            // Several objectives / constraints (outcomes.h): a trial missing
-            // one counts as failed.
-            if (t.objectives.size() != objectives.size() || !AllFinite(t.objectives) ||
-                t.constraint_values.size() != constraints.size() || !AllFinite(t.constraint_values)) {
-              problem.failed.push_back({x, active});
-              break;
-            }
-            std::vector<double> ys, gs;
-            for (size_t k = 0; k < objectives.size(); ++k) ys.push_back(Minimized(objectives[k].goal, t.objectives[k]));
-            for (size_t c = 0; c < constraints.size(); ++c) gs.push_back(ConstraintValue(constraints[c], t.constraint_values[c]));
-            problem.completed.push_back({x, ys[0], active});
-            if (objectives.size() > 1) problem.ys.push_back(std::move(ys));
-            if (!constraints.empty()) problem.constraints.push_back(std::move(gs));
-          } else if (t.objective && std::isfinite(*t.objective)) {
-            problem.completed.push_back({x, maximize ? -*t.objective : *t.objective, active});
-          }
-          break;
-        case TrialState::kFailed:
-        case TrialState::kPruned:
-          problem.failed.push_back({x, active});
-          break;
-        case TrialState::kPending:
-        case TrialState::kLeased:
-        case TrialState::kRunning:
-          problem.pending.push_back({x, active});
-          break;
-        case TrialState::kCancelled:
-          break;
-      }
-    }
     // The sweep's fixed seed: the suggesters' initial designs continue from
     // the number of points they already know, so a rebuilt searcher proposes
     // the same points for the same history.
@@ -209,6 +170,77 @@ class BoSearcher final : public Searcher {
 };
 
 }  // namespace
+
+bo::Problem EncodeHistory(const SearchSpace& space, const std::vector<TrialView>& history) {
+  bo::Problem problem;
+  const bool maximize = space.spec().metric.goal == proto::Goal::kMaximize;
+  auto minimized = [maximize](double v) { return maximize ? -v : v; };
+  // The worst completed objective caps what a pruned trial may count as.
+  std::optional<double> worst;
+  for (const TrialView& t : history) {
+    if (t.state == TrialState::kCompleted && t.objective && std::isfinite(*t.objective)) {
+      worst = std::max(worst.value_or(-HUGE_VAL), minimized(*t.objective));
+    }
+  }
+  const std::vector<proto::MetricSpec> objectives = proto::Objectives(space.spec());
+  const auto& constraints = space.spec().constraints;
+  const bool outcomes = objectives.size() > 1 || !constraints.empty();
+  for (const TrialView& t : history) {
+    std::vector<double> x;
+    std::vector<bool> coordinates;
+    if (!space.Encode(t.params, &x, &coordinates).ok()) continue;  // not from this space
+    const std::vector<bool> active = BlockActivity(space, coordinates);
+    switch (t.state) {
+      case TrialState::kCompleted:
+        if (outcomes) {
+          // Several objectives / constraints (outcomes.h): a trial missing
+          // one counts as failed.
+          if (t.objectives.size() != objectives.size() || !AllFinite(t.objectives) ||
+              t.constraint_values.size() != constraints.size() || !AllFinite(t.constraint_values)) {
+            problem.failed.push_back({x, active});
+            break;
+          }
+          std::vector<double> ys, gs;
+          for (size_t k = 0; k < objectives.size(); ++k) ys.push_back(Minimized(objectives[k].goal, t.objectives[k]));
+          for (size_t c = 0; c < constraints.size(); ++c) gs.push_back(ConstraintValue(constraints[c], t.constraint_values[c]));
+          problem.completed.push_back({x, ys[0], active});
+          if (objectives.size() > 1) problem.ys.push_back(std::move(ys));
+          if (!constraints.empty()) problem.constraints.push_back(std::move(gs));
+        } else if (t.objective && std::isfinite(*t.objective)) {
+          problem.completed.push_back({x, minimized(*t.objective), active});
+        }
+        break;
+      case TrialState::kPruned:
+        // Multi-objective and constrained sweeps: a pruned trial lacks the
+        // other outcomes, so it counts as failed there.
+        if (!outcomes && t.pruned_value && std::isfinite(*t.pruned_value)) {
+          const double y = minimized(*t.pruned_value);
+          problem.completed.push_back({x, worst ? std::max(y, *worst) : y, active});
+        } else {
+          problem.failed.push_back({x, active});
+        }
+        break;
+      case TrialState::kFailed:
+        problem.failed.push_back({x, active});
+        break;
+      case TrialState::kPending:
+      case TrialState::kLeased:
+      case TrialState::kRunning:
+        problem.pending.push_back({x, active});
+        break;
+      case TrialState::kCancelled:
+        break;
+    }
+  }
+  return problem;
+}
+
+std::optional<double> PrunedValue(const proto::Trial& trial, const std::string& metric) {
+  if (!trial.prune) return std::nullopt;
+  auto v = trial.final_values.find(metric);
+  if (v == trial.final_values.end()) return std::nullopt;
+  return v->second;
+}
 
 StatusOr<std::unique_ptr<Searcher>> NewBayesSearcher(const SearchSpace& space) {
   HPS_ASSIGN_OR_RETURN(BoSettings settings, ParseSettings(space));

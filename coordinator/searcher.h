@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "common/status.h"
@@ -35,7 +36,14 @@ struct TrialView {
   // direction, and every constraint's metric value; NaN where absent.
   std::vector<double> objectives;
   std::vector<double> constraint_values;
+  // A pruned trial: the sweep metric's value at the step it was stopped
+  // (user's direction); bayes and tpe learn from it (bo_history.h).
+  std::optional<double> pruned_value;
 };
+
+// What a pruned trial showed: the sweep metric `metric` among the values it
+// reported when its sweep's stopping policy stopped it; nullopt otherwise.
+std::optional<double> PrunedValue(const proto::Trial& trial, const std::string& metric);
 
 // A proposed point and how it was chosen.
 struct Suggestion {

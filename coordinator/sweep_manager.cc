@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <utility>
 
 #include "common/logging.h"
@@ -122,7 +123,7 @@ void SweepManager::SetSuggestionExecutor(SuggestionExecutor executor) {
   executor_ = std::move(executor);
 }
 
-StatusOr<std::unique_ptr<SweepRun>> SweepManager::MakeRun(Sweep sweep) const {
+StatusOr<std::unique_ptr<SweepRun>> SweepManager::MakeRun(Sweep sweep, bool recovering) const {
   auto run = std::make_unique<SweepRun>();
   HPS_ASSIGN_OR_RETURN(SearchSpace space, SearchSpace::Create(sweep.spec));
   auto shared_space = std::make_shared<const SearchSpace>(std::move(space));
@@ -132,6 +133,17 @@ StatusOr<std::unique_ptr<SweepRun>> SweepManager::MakeRun(Sweep sweep) const {
   run->searcher =
       std::shared_ptr<Searcher>(searcher.release(), [shared_space](Searcher* s) { delete s; });
   run->space = std::move(shared_space);
+  auto stopper = CreateStoppingPolicy(sweep.spec);
+  if (stopper.ok()) {
+    run->stopper = std::move(stopper).value();
+  } else if (recovering) {
+    // Stored before early_terminate was read: the sweep runs without early
+    // stopping rather than not at all.
+    HPS_LOG(WARNING) << "sweep " << sweep.id << " runs without early stopping: "
+                     << stopper.status();
+  } else {
+    return stopper.status();
+  }
   run->sweep = std::move(sweep);
   return run;
 }
@@ -163,7 +175,7 @@ Status SweepManager::Recover(Store& store) {
   size_t live = 0;
   for (Sweep& s : sweeps) {
     const uint64_t id = s.id;
-    auto made = MakeRun(std::move(s));
+    auto made = MakeRun(std::move(s), /*recovering=*/true);
     if (!made.ok()) {
       HPS_RETURN_IF_ERROR(skip(id, DataLossError("sweeps key " + std::to_string(id) +
                                                  ": its search space cannot be rebuilt: " +
@@ -207,13 +219,33 @@ Status SweepManager::Recover(Store& store) {
       run->sweep.updated_us = std::max(run->sweep.updated_us, t.updated_us);
       if (run->history.size() <= t.number) run->history.resize(t.number + 1);
       run->history[t.number] = ViewOf(run->sweep.spec, t);
+      run->history[t.number].pruned_value = PrunedValue(t, run->sweep.spec.metric.name);
       run->trials.emplace(t.id, std::move(t));
     }
+    HPS_RETURN_IF_ERROR(ReplayStopping(store, *run));
     next_sweep_id_ = std::max(next_sweep_id_, id + 1);
     AddRun(std::move(run));
   }
   HPS_LOG(INFO) << "recovered " << runs_.size() << " sweeps, " << sweep_of_trial_.size()
                 << " trials, " << live << " live leases";
+  return Status();
+}
+
+Status SweepManager::ReplayStopping(Store& store, SweepRun& run) {
+  if (!run.stopper) return Status();
+  const std::string& metric = run.sweep.spec.metric.name;
+  for (const auto& [id, t] : run.trials) {
+    if (t.last_step < 0) continue;
+    HPS_ASSIGN_OR_RETURN(std::vector<proto::MetricPoint> curve,
+                         store.ReadMetrics(t.id, std::numeric_limits<int64_t>::min(), 0));
+    for (const proto::MetricPoint& point : curve) {
+      auto value = point.values.find(metric);
+      if (value != point.values.end()) run.stopper->Report(t.number, point.step, value->second);
+    }
+  }
+  for (const auto& [id, t] : run.trials) {
+    if (proto::IsTerminal(t.state)) run.stopper->Finished(t.number, t.state);
+  }
   return Status();
 }
 
@@ -226,7 +258,7 @@ StatusOr<Mutation<Sweep>> SweepManager::CreateSweep(const Json& body) {
   sweep.id = next_sweep_id_;
   sweep.spec = std::move(spec);
   sweep.created_us = sweep.updated_us = clock_->NowMicros();
-  HPS_ASSIGN_OR_RETURN(std::unique_ptr<SweepRun> run, MakeRun(std::move(sweep)));
+  HPS_ASSIGN_OR_RETURN(std::unique_ptr<SweepRun> run, MakeRun(std::move(sweep), false));
   proto::SweepSpec& made = run->sweep.spec;
   if (made.method == proto::Method::kGrid) {
     const int64_t grid = run->space->GridSize(100'000'000);
@@ -396,7 +428,9 @@ void SweepManager::SetTrialState(SweepRun& run, Trial& trial, TrialState state) 
   if (state == TrialState::kPending) run.requeued.insert(trial.id);
   trial.state = state;
   trial.updated_us = clock_->NowMicros();
+  if (run.stopper && proto::IsTerminal(state)) run.stopper->Finished(trial.number, state);
   FillOutcomes(run.sweep.spec, trial, &run.history[trial.number]);
+  run.history[trial.number].pruned_value = PrunedValue(trial, run.sweep.spec.metric.name);
 }
 
 void SweepManager::MaybeFinishSweep(SweepRun& run, WriteSet& writes) {

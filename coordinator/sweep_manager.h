@@ -42,6 +42,7 @@
 #include "coordinator/search_space.h"
 #include "coordinator/searcher.h"
 #include "coordinator/service_stats.h"
+#include "coordinator/stopping.h"
 #include "coordinator/store.h"
 #include "coordinator/suggestion_queue.h"
 #include "proto/messages.h"
@@ -65,8 +66,11 @@ struct SweepRun {
   proto::Sweep sweep;
   std::shared_ptr<const SearchSpace> space;  // searchers keep a reference: stable address
   std::shared_ptr<Searcher> searcher;        // owns a reference to `space`
-  // Early stopping: the sweep's stopping policy (ASHA, Hyperband, median)
-  // goes here, beside the searcher, to answer Report with continue or stop.
+  // The sweep's early-stopping policy (ASHA, Hyperband, median; stopping.h),
+  // beside the searcher: the trial manager asks it on every report. Null when
+  // the sweep has no early_terminate. Told of every trial that ends through
+  // SetTrialState; rebuilt from the stored metric curves by Recover.
+  std::unique_ptr<StoppingPolicy> stopper;
   std::map<uint64_t, proto::Trial> trials;  // by id (= creation order)
   std::vector<TrialView> history;           // by trial number, as the searcher sees it
   std::set<uint64_t> requeued;              // the pending trials: they wait for a new lease
@@ -170,7 +174,12 @@ class SweepManager {
   void MaybeFinishSweep(SweepRun& run, WriteSet& writes);
 
  private:
-  StatusOr<std::unique_ptr<SweepRun>> MakeRun(proto::Sweep sweep) const;
+  // `recovering`: an early_terminate block this build does not accept leaves
+  // the run without a stopping policy instead of failing it.
+  StatusOr<std::unique_ptr<SweepRun>> MakeRun(proto::Sweep sweep, bool recovering) const;
+  // Rebuilds a recovered run's stopping policy from its trials' stored
+  // metric curves (decisions already taken are in the trial states).
+  static Status ReplayStopping(Store& store, SweepRun& run);
   // Adds a built run and gives a slow one its suggestion queue.
   void AddRun(std::unique_ptr<SweepRun> run);
   const proto::Trial* LookupTrial(uint64_t trial_id) const;

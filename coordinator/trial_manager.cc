@@ -36,6 +36,7 @@ Mutation<proto::Decision> StopAnswer(const Trial& trial) {
   Mutation<proto::Decision> m;
   m.response.stop = true;
   m.response.reason = "trial " + std::string(proto::TrialStateName(trial.state));
+  if (trial.prune) m.response.reason += ": " + trial.prune->reason;
   return m;
 }
 Mutation<Trial> AsItStands(const Trial& trial) {
@@ -153,9 +154,31 @@ StatusOr<Mutation<proto::Decision>> TrialManager::Report(uint64_t trial_id,
   trial->updated_us = now;
   run->last_values[trial->id] = request.values;
   m.writes.metrics.emplace_back(trial->id, proto::MetricPoint{request.step, request.values, now});
+  if (MaybePrune(*run, *trial, request, m)) return m;
   m.writes.trials.push_back(*trial);
   m.response.lease_deadline_us = trial->lease_deadline_us;
   return m;
+}
+
+bool TrialManager::MaybePrune(SweepRun& run, Trial& trial, const proto::ReportRequest& request,
+                              Mutation<proto::Decision>& m) {
+  if (!run.stopper) return false;
+  auto value = request.values.find(run.sweep.spec.metric.name);
+  if (value == request.values.end()) return false;
+  StopDecision decision = run.stopper->Report(trial.number, request.step, value->second);
+  if (!decision.stop) return false;
+  trial.prune = proto::PruneInfo{request.step, decision.rung, decision.reason};
+  trial.final_values = request.values;  // what it showed when stopped; no objective
+  sweeps_->SetTrialState(run, trial, TrialState::kPruned);
+  run.sweep.updated_us = trial.updated_us;
+  m.writes.trials.push_back(trial);
+  events_->Add(m.writes, "trial_pruned", run.sweep.id, trial.id,
+               std::string(TruncateUtf8(decision.reason, 500)));
+  sweeps_->MaybeFinishSweep(run, m.writes);
+  ResultArrived(run);
+  m.response.stop = true;
+  m.response.reason = "trial pruned: " + decision.reason;
+  return true;
 }
 
 StatusOr<Mutation<Trial>> TrialManager::Complete(uint64_t trial_id,

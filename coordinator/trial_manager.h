@@ -16,8 +16,9 @@
 //   leased | running ──expiry (attempt + 1)────────────────────▶ pending
 //   any unfinished   ──its sweep cancelled (SweepManager)──────▶ cancelled
 //
-// (pruned is for the early-stopping policy still to come; it is answered
-// like cancelled.)
+//   running          ──a report the sweep's stopping policy stops──▶ pruned
+//
+// (a pruned trial is answered like a cancelled one from then on.)
 //
 // Lease protocol:
 //   Ask        leases trials to a client id until now + lease_seconds; the
@@ -27,7 +28,11 @@
 //              it delivers (a deferred reply), or with a quasi-random fallback
 //              once the sweep's wait bound has passed (ExpireWaits).
 //   Heartbeat  extends the lease; Report does too and records a metric point.
-//              A cancelled or pruned trial is answered "stop", not an error.
+//              A cancelled or pruned trial is answered "stop" with the
+//              reason, not an error. A report carrying the sweep metric goes
+//              to the sweep's stopping policy (stopping.h); when it says
+//              stop, the trial ends pruned (step, rung and reason stored in
+//              `prune`) and the report is answered "stop".
 //   Complete   terminal; repeating it is answered with the completed trial.
 //   Fail       terminal, with the error text (not retried: training errors
 //              such as NaN losses are deterministic).
@@ -158,6 +163,10 @@ class TrialManager {
   // Checks `client_id` holds the lease of a live trial.
   Status CheckLease(const proto::Trial& trial, const std::string& client_id) const;
   void Touch(const std::string& client_id, const std::string& kind);
+  // Asks the run's stopping policy about a report just recorded; when it
+  // stops the trial, prunes it into `m` (writes, answer) and returns true.
+  bool MaybePrune(SweepRun& run, proto::Trial& trial, const proto::ReportRequest& request,
+                  Mutation<proto::Decision>& m);
   // Extends the trial's lease by its lease_seconds from `now_us`: the one
   // place a lease deadline is computed.
   static void RenewLease(proto::Trial& trial, int64_t now_us);

@@ -3,6 +3,7 @@
 #include "proto/messages.h"
 
 #include <cmath>
+#include <utility>
 
 #include "common/utf8.h"
 #include "proto/messages_json.h"
@@ -138,6 +139,9 @@ Json ToJson(const Trial& v) {
   if (!v.final_values.empty()) j["final_values"] = v.final_values;
   if (!v.error.empty()) j["error"] = v.error;
   if (!v.origin.source.empty()) j["origin"] = ToJson(v.origin);
+  if (v.prune) {
+    j["prune"] = {{"step", v.prune->step}, {"rung", v.prune->rung}, {"reason", v.prune->reason}};
+  }
   return j;
 }
 
@@ -168,6 +172,15 @@ Status FromJson(const Json& j, Trial* v) {
   HPS_RETURN_IF_ERROR(r.OptionalString("error", &v->error));
   if (const Json* origin = r.Find("origin"); origin && !origin->is_null()) {
     HPS_RETURN_IF_ERROR(FromJson(*origin, &v->origin));
+  }
+  if (const Json* prune = r.Find("prune"); prune && !prune->is_null()) {
+    JsonReader pr(*prune, r.PathOf("prune"));
+    HPS_RETURN_IF_ERROR(pr.RequireObject());
+    PruneInfo info;
+    HPS_RETURN_IF_ERROR(pr.OptionalInt("step", &info.step));
+    HPS_RETURN_IF_ERROR(pr.OptionalInt("rung", &info.rung));
+    HPS_RETURN_IF_ERROR(pr.OptionalString("reason", &info.reason));
+    v->prune = std::move(info);
   }
   HPS_RETURN_IF_ERROR(r.OptionalInt("created_us", &v->created_us));
   HPS_RETURN_IF_ERROR(r.OptionalInt("updated_us", &v->updated_us));

@@ -61,6 +61,13 @@ inline constexpr size_t kMaxValuesPerReport = 256;
 // A fail's error text (clients cut longer texts; see CoordinatorClient::Fail).
 inline constexpr size_t kMaxErrorBytes = 64 * 1024;
 
+// Why the sweep's early-stopping policy stopped a trial (state pruned).
+struct PruneInfo {
+  int64_t step = -1;  // the reported step it was stopped at
+  int64_t rung = -1;  // rung of its bracket (ASHA, Hyperband); -1 for median stopping
+  std::string reason;
+};
+
 struct Trial {
   uint64_t id = 0;
   uint64_t sweep_id = 0;
@@ -79,6 +86,7 @@ struct Trial {
   Values final_values;
   std::string error;
   TrialOrigin origin;
+  std::optional<PruneInfo> prune;  // set when pruned
   int64_t created_us = 0;
   int64_t updated_us = 0;
 };

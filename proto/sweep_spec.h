@@ -152,7 +152,9 @@ struct SweepSpec {
   ProgramSpec program;
   // Default: 1.
   int64_t ranks_per_trial = 1;
-  // Accepted and stored; early-stopping schedulers read it. Default: null.
+  // Stored as given; the coordinator validates it with ParseEarlyTerminate
+  // (early_terminate.h) when the sweep is created, as it does method_options
+  // with the searcher. Default: null (no early stopping).
   Json early_terminate;
   // Searcher-specific settings (e.g. {"n_initial": 10} for bayes). Default: {}.
   Json method_options = Json::object();

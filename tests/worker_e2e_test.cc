@@ -118,7 +118,8 @@ TEST_F(WorkerE2eTest, KilledWorkersTrialResumesFromItsCheckpoint) {
   EXPECT_EQ(done.state, proto::TrialState::kCompleted) << done.error;
   EXPECT_EQ(done.attempt, 1) << "re-leased once after the lease expired";
   // Every report of the second attempt comes after the checkpoint it resumed
-  // from: a restart from step 0 would report epoch 1 (step 32) again.
+  // from: a restart from step 0 would report epoch 1 again. Reports count
+  // epochs; checkpoints count global steps (32 per epoch).
   auto curve = client_->TrialMetrics(trial_id);
   ASSERT_TRUE(curve.ok());
   int64_t first_step_after_kill = -1;
@@ -128,7 +129,7 @@ TEST_F(WorkerE2eTest, KilledWorkersTrialResumesFromItsCheckpoint) {
     }
   }
   ASSERT_GT(first_step_after_kill, 0);
-  EXPECT_GT(first_step_after_kill, checkpoint_at_kill);
+  EXPECT_GT(first_step_after_kill, checkpoint_at_kill / 32);
   EXPECT_NE(ReadFile(dir_ + "/second.log").find("resuming from its checkpoint"), std::string::npos);
 }
 

@@ -29,7 +29,7 @@ class FakeCoordinator::Client final : public CoordinatorClient {
     ++fake_->record_.heartbeats;
     HPS_RETURN_IF_ERROR(fake_->failure_);
     HPS_RETURN_IF_ERROR(fake_->CheckHolder(trial_id, client_id));
-    return proto::Decision();
+    return fake_->PruneDecision(trial_id);
   }
 
   StatusOr<proto::Decision> Report(uint64_t trial_id,
@@ -42,8 +42,11 @@ class FakeCoordinator::Client final : public CoordinatorClient {
       if (it != fake_->trials_.end()) it->second.lost = true;
     }
     HPS_RETURN_IF_ERROR(fake_->CheckHolder(trial_id, request.client_id));
+    if (fake_->pruned_.count(trial_id)) return fake_->PruneDecision(trial_id);
     fake_->record_.reports[trial_id].push_back(request.values);
-    return proto::Decision();
+    fake_->record_.report_steps[trial_id].push_back(request.step);
+    if (fake_->reports_seen_ == fake_->prune_at_report_) fake_->pruned_.insert(trial_id);
+    return fake_->PruneDecision(trial_id);
   }
 
   StatusOr<proto::Trial> Complete(uint64_t trial_id,
@@ -137,6 +140,20 @@ void FakeCoordinator::set_failure(Status status) {
 void FakeCoordinator::set_lose_lease_at_report(int64_t n) {
   std::lock_guard<std::mutex> lock(mu_);
   lose_lease_at_report_ = n;
+}
+
+void FakeCoordinator::set_prune_at_report(int64_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  prune_at_report_ = n;
+}
+
+proto::Decision FakeCoordinator::PruneDecision(uint64_t trial_id) const {
+  proto::Decision d;
+  if (pruned_.count(trial_id)) {
+    d.stop = true;
+    d.reason = "trial pruned: asha: rung 0 (step 1): test";
+  }
+  return d;
 }
 
 void FakeCoordinator::set_done_when_empty(bool done) {

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,6 +43,8 @@ class FakeCoordinator {
     std::map<uint64_t, std::vector<int64_t>> checkpoint_steps;
     // Calls refused with ABORTED because the caller had lost the lease.
     int64_t refused_after_lease_lost = 0;
+    // trial id -> the step of each report, in order.
+    std::map<uint64_t, std::vector<int64_t>> report_steps;
   };
 
   // Queues a trial to lease. Its id must be unique.
@@ -51,6 +54,10 @@ class FakeCoordinator {
   // The `n`th report (1-based, counted over all trials) finds the lease lost:
   // it and every later call for that trial answer ABORTED. 0: never.
   void set_lose_lease_at_report(int64_t n);
+  // The `n`th report (1-based, over all trials) is answered "stop" (as the
+  // early-stopping policy answers one it prunes), and so is every later
+  // report or heartbeat of that trial. 0: never.
+  void set_prune_at_report(int64_t n);
   // When the queue is empty, an ask answers done (true, the default) or
   // "retry in 50 ms" (false).
   void set_done_when_empty(bool done);
@@ -69,12 +76,16 @@ class FakeCoordinator {
   };
   // Requires mu_. OK when `client_id` holds `trial_id`.
   Status CheckHolder(uint64_t trial_id, const std::string& client_id);
+  // "stop" for a pruned trial, "continue" otherwise. REQUIRES: mu_ held.
+  proto::Decision PruneDecision(uint64_t trial_id) const;
 
   mutable std::mutex mu_;
   std::vector<uint64_t> queue_;  // trial ids not yet leased, in order
   std::map<uint64_t, TrialState> trials_;
   Status failure_;
   int64_t lose_lease_at_report_ = 0;
+  int64_t prune_at_report_ = 0;
+  std::set<uint64_t> pruned_;
   int64_t reports_seen_ = 0;
   bool done_when_empty_ = true;
   Record record_;

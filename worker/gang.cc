@@ -350,7 +350,10 @@ Status Gang::RunTrial(const GangCommand& command) {
     proto::Values values(report.metrics.begin(), report.metrics.end());
     values["train_loss"] = report.train_loss;
     values["epoch"] = static_cast<double>(report.state.epoch);
-    auto decision = client_->Report(trial.id, {options_.client_id, report.state.global_step, values});
+    // The report's step counts epochs (1, 2, ...): the unit early stopping's
+    // rungs are given in (proto/sweep_schema.md, early_terminate), the same
+    // for every batch size. Checkpoints keep global steps.
+    auto decision = client_->Report(trial.id, {options_.client_id, report.state.epoch, values});
     if (!decision.ok()) {
       HPS_LOG(WARNING) << "report for trial " << trial.id << ": " << decision.status();
       if (!IsRetryable(decision.status().code()) ||

@@ -120,6 +120,28 @@ TEST(GangTest, ALeaseLostMidTrialStopsThatTrialWithoutCompletingIt) {
   EXPECT_EQ(r.completed.count(2), 1u) << "the gang goes on with the next trial";
 }
 
+// Early stopping: a report answered "stop" ends the trial there. Nothing
+// more is reported, checkpointed, completed, failed or released for it.
+TEST(GangTest, APrunedTrialStopsAtOnceAndCompletesNothing) {
+  FakeCoordinator fake;
+  fake.AddTrial(MlpTrial(1));
+  fake.AddTrial(MlpTrial(2));
+  fake.set_prune_at_report(1);  // trial 1, epoch 1
+  SoloCollectives comm;
+  Gang gang(&comm, fake.NewClient(), Options());
+  ASSERT_TRUE(gang.Run().ok());
+
+  const FakeCoordinator::Record r = fake.record();
+  EXPECT_EQ(r.report_steps.at(1), std::vector<int64_t>{1}) << "reports count epochs";
+  EXPECT_EQ(r.completed.count(1), 0u);
+  EXPECT_EQ(r.failed.count(1), 0u);
+  EXPECT_TRUE(r.released.empty());
+  EXPECT_EQ(r.checkpoint_steps.count(1), 0u) << "no checkpoint after the stop";
+  EXPECT_EQ(gang.stats().trials_stopped, 1);
+  EXPECT_EQ(r.report_steps.at(2), (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(r.completed.count(2), 1u) << "the gang goes on with the next trial";
+}
+
 TEST(GangTest, AnUnreachableCoordinatorEndsTheGangWithUnavailable) {
   FakeCoordinator fake;
   fake.set_failure(UnavailableError("connection refused"));

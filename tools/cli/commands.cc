@@ -140,6 +140,9 @@ void PrintStatus(const proto::Sweep& s, std::ostream& out) {
       << s.counters.completed << " completed, " << s.counters.running << " running, "
       << s.counters.pending << " pending, " << s.counters.failed << " failed, "
       << s.counters.pruned << " pruned, " << s.counters.cancelled << " cancelled\n";
+  if (!s.spec.early_terminate.is_null()) {
+    out << "  early_terminate " << proto::DumpJson(s.spec.early_terminate) << "\n";
+  }
   if (s.best_trial_id != 0 && s.best_value) {
     out << "  best: trial " << s.best_trial_id << " " << s.spec.metric.name << "="
         << FormatNumber(*s.best_value) << "\n";
@@ -213,7 +216,31 @@ std::string TrialsTable(const std::vector<proto::Trial>& trials) {
     out << std::left << std::setw(8) << t.id << std::setw(11) << proto::TrialStateName(t.state)
         << std::setw(14) << (t.objective ? FormatNumber(*t.objective) : "-") << std::setw(20)
         << OriginLabel(t.origin) << params << "\n";
+    if (t.prune) out << "        pruned at step " << t.prune->step << ": " << t.prune->reason << "\n";
   }
+  return out.str();
+}
+
+std::string PrunedSummary(const std::vector<proto::Trial>& trials) {
+  std::map<int64_t, int64_t> by_rung;
+  const proto::Trial* last = nullptr;
+  int64_t total = 0;
+  for (const auto& t : trials) {
+    if (!t.prune) continue;
+    ++total;
+    ++by_rung[t.prune->rung];
+    if (!last || t.updated_us >= last->updated_us) last = &t;
+  }
+  if (total == 0) return "";
+  std::ostringstream out;
+  out << "pruned " << total << (total == 1 ? " trial" : " trials");
+  std::string sep = ": ";
+  for (const auto& [rung, n] : by_rung) {
+    out << sep << n << (rung < 0 ? " by the median rule" : " at rung " + std::to_string(rung));
+    sep = ", ";
+  }
+  out << "\n  latest, trial " << last->id << " at step " << last->prune->step << ": "
+      << last->prune->reason << "\n";
   return out.str();
 }
 
@@ -224,14 +251,20 @@ std::string TrialsCsv(const std::vector<proto::Trial>& trials) {
     for (const auto& [k, v] : t.final_values) values.insert(k);
   }
   std::ostringstream out;
-  out << "trial_id,number,state,objective,attempt,origin,origin_model";
+  out << "trial_id,number,state,objective,attempt,origin,origin_model,prune_step,prune_rung,"
+         "prune_reason";
   for (const auto& p : params) out << "," << CsvField("param." + p);
   for (const auto& v : values) out << "," << CsvField("value." + v);
   out << "\n";
   for (const auto& t : trials) {
     out << t.id << "," << t.number << "," << proto::TrialStateName(t.state) << ","
         << (t.objective ? FormatNumber(*t.objective) : "") << "," << t.attempt << ","
-        << CsvField(t.origin.source) << "," << CsvField(t.origin.model);
+        << CsvField(t.origin.source) << "," << CsvField(t.origin.model) << ",";
+    if (t.prune) {
+      out << t.prune->step << "," << t.prune->rung << "," << CsvField(t.prune->reason);
+    } else {
+      out << ",,";
+    }
     for (const auto& p : params) {
       out << "," << (t.params.contains(p) ? CsvField(FormatValue(t.params[p])) : "");
     }

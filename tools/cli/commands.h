@@ -35,6 +35,9 @@ std::string TrialsCsv(const std::vector<proto::Trial>& trials);
 
 // One line per trial, aligned: id, state, objective, parameters.
 std::string TrialsTable(const std::vector<proto::Trial>& trials);
+// How many trials the sweep's early-stopping policy pruned, by rung, and the
+// latest one's reason; empty when none was pruned.
+std::string PrunedSummary(const std::vector<proto::Trial>& trials);
 
 }  // namespace hpsweep::cli
 

@@ -33,10 +33,29 @@ TEST(CliTest, CsvHasOneColumnPerParameterAndValue) {
   std::getline(lines, row1);
   std::getline(lines, row2);
   EXPECT_EQ(header,
-            "trial_id,number,state,objective,attempt,origin,origin_model,param.lr,param.momentum,"
-            "param.opt,value.loss");
-  EXPECT_EQ(row1, "1,0,completed,0.5,0,,,0.01,,sgd,0.5");
-  EXPECT_EQ(row2, "2,1,completed,0.25,0,model,gp,0.01,0.9,\"adam, w\",0.25");
+            "trial_id,number,state,objective,attempt,origin,origin_model,prune_step,prune_rung,"
+            "prune_reason,param.lr,param.momentum,param.opt,value.loss");
+  EXPECT_EQ(row1, "1,0,completed,0.5,0,,,,,,0.01,,sgd,0.5");
+  EXPECT_EQ(row2, "2,1,completed,0.25,0,model,gp,,,,0.01,0.9,\"adam, w\",0.25");
+}
+
+TEST(CliTest, PrunedTrialsShowWhereAndWhy) {
+  proto::Trial a = MakeTrial(1, 0.5, "sgd");
+  proto::Trial b = MakeTrial(2, 0.25, "adam");
+  b.state = proto::TrialState::kPruned;
+  b.objective.reset();
+  b.prune = proto::PruneInfo{3, 1, "asha: rung 1 (step 3): loss 0.9 ranks 2 of 2"};
+  b.updated_us = 5;
+  const std::string csv = TrialsCsv({a, b});
+  EXPECT_NE(csv.find("2,1,pruned,,0,,,3,1,asha: rung 1 (step 3): loss 0.9 ranks 2 of 2,"),
+            std::string::npos)
+      << csv;
+  const std::string table = TrialsTable({a, b});
+  EXPECT_NE(table.find("pruned at step 3: asha: rung 1"), std::string::npos) << table;
+  EXPECT_EQ(PrunedSummary({a}), "");
+  EXPECT_EQ(PrunedSummary({a, b}),
+            "pruned 1 trial: 1 at rung 1\n"
+            "  latest, trial 2 at step 3: asha: rung 1 (step 3): loss 0.9 ranks 2 of 2\n");
 }
 
 TEST(CliTest, TrialsTableShowsHowEachTrialWasChosen) {

@@ -363,6 +363,8 @@ int SweepRun::StopAndReport(bool interrupted) {
            << proto::GoalName(sweep_.spec.metric.goal) << "):\n"
            << TrialsTable(best);
     }
+    const std::string pruned = PrunedSummary(*trials);
+    if (!pruned.empty()) out_ << "\n" << pruned;
   }
   const auto& c = sweep_.counters;
   out_ << "\nsweep " << sweep_id_ << " is " << proto::SweepStateName(sweep_.state) << ": "
