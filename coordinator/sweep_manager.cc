@@ -78,6 +78,24 @@ Status TrialNotFound(uint64_t id) {
   return NotFoundError("trial " + std::to_string(id) + " does not exist");
 }
 
+// The fail-fast counter and the latest failure of a recovered run, from its
+// finished trials in the order they ended.
+void ReplayEndings(SweepRun& run, const std::vector<Trial>& trials) {
+  std::vector<const Trial*> ended;
+  for (const Trial& t : trials) {
+    if (proto::IsTerminal(t.state)) ended.push_back(&t);
+  }
+  std::stable_sort(ended.begin(), ended.end(),
+                   [](const Trial* a, const Trial* b) { return a->updated_us < b->updated_us; });
+  for (const Trial* t : ended) {
+    run.fail_fast.Record(t->state);
+    if (t->state == TrialState::kFailed) {
+      run.sweep.last_failed_trial_id = t->id;
+      run.sweep.last_failure = t->error;
+    }
+  }
+}
+
 }  // namespace
 
 bool IsLive(TrialState s) { return s == TrialState::kLeased || s == TrialState::kRunning; }
@@ -130,6 +148,7 @@ StatusOr<std::unique_ptr<SweepRun>> SweepManager::MakeRun(Sweep sweep) const {
   run->searcher =
       std::shared_ptr<Searcher>(searcher.release(), [shared_space](Searcher* s) { delete s; });
   run->space = std::move(shared_space);
+  run->fail_fast = FailFast(sweep.spec.max_consecutive_failures);
   run->sweep = std::move(sweep);
   return run;
 }
@@ -188,6 +207,7 @@ Status SweepManager::Recover(Store& store) {
     run->sweep.counters = proto::SweepCounters();
     run->sweep.best_trial_id = 0;
     run->sweep.best_value.reset();
+    ReplayEndings(*run, trials);
     for (Trial& t : trials) {
       next_trial_id_ = std::max(next_trial_id_, t.id + 1);
       sweep_of_trial_[t.id] = id;
@@ -394,12 +414,34 @@ void SweepManager::SetTrialState(SweepRun& run, Trial& trial, TrialState state) 
   if (state == TrialState::kPending) run.requeued.insert(trial.id);
   trial.state = state;
   trial.updated_us = clock_->NowMicros();
+  run.fail_fast.Record(state);
+  if (state == TrialState::kFailed) {
+    run.sweep.last_failed_trial_id = trial.id;
+    run.sweep.last_failure = trial.error;
+  }
   run.history[trial.number].state = state;
   run.history[trial.number].objective = trial.objective;
 }
 
 void SweepManager::MaybeFinishSweep(SweepRun& run, WriteSet& writes) {
-  if (proto::IsTerminal(run.sweep.state) || run.HasMoreWork()) return;
+  if (proto::IsTerminal(run.sweep.state)) return;
+  if (run.fail_fast.tripped()) {
+    for (auto& [id, trial] : run.trials) {
+      if (proto::IsTerminal(trial.state)) continue;
+      SetTrialState(run, trial, TrialState::kCancelled);
+      writes.trials.push_back(trial);
+    }
+    run.sweep.state = SweepState::kFailed;
+    run.sweep.reason =
+        FailFastReason(run.fail_fast, run.sweep.last_failed_trial_id, run.sweep.last_failure);
+    run.sweep.updated_us = clock_->NowMicros();
+    writes.sweeps.push_back(run.sweep);
+    events_->Add(writes, "sweep_failed", run.sweep.id, 0, run.sweep.reason);
+    HPS_LOG(WARNING) << "sweep " << run.sweep.id << " failed: " << run.sweep.reason;
+    if (listeners_.sweep_cancelled) listeners_.sweep_cancelled(run.sweep.id);
+    return;
+  }
+  if (run.HasMoreWork()) return;
   run.sweep.state = SweepState::kCompleted;
   run.sweep.updated_us = clock_->NowMicros();
   writes.sweeps.push_back(run.sweep);

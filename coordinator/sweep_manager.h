@@ -15,6 +15,7 @@
 //   pending ──first lease──▶ running
 //      │                        │
 //      ├────────────────────────┼──nothing left to run──▶ completed
+//      ├────────────────────────┼──fail-fast tripped────▶ failed (reason stored)
 //      └────────────────────────┴──CancelSweep──────────▶ cancelled
 //
 // Sweep records are written only when a sweep's own state changes: its
@@ -38,6 +39,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "coordinator/fail_fast.h"
 #include "coordinator/mutation.h"
 #include "coordinator/search_space.h"
 #include "coordinator/searcher.h"
@@ -72,6 +74,7 @@ struct SweepRun {
   std::set<uint64_t> requeued;              // the pending trials: they wait for a new lease
   std::unordered_map<uint64_t, proto::Values> last_values;  // a live trial's last report
   bool exhausted = false;                   // the searcher has nothing more to propose
+  FailFast fail_fast;                       // consecutive failures (fail_fast.h)
   // Slow searchers (bayes, tpe) with an executor; null otherwise. Last, so
   // that it goes first: its history callback reads this run.
   std::unique_ptr<SuggestionQueue> queue;
@@ -166,7 +169,9 @@ class SweepManager {
   // pending set right; a lease that ends is reported to lease_ended and
   // cleared from the trial.
   void SetTrialState(SweepRun& run, proto::Trial& trial, proto::TrialState state);
-  // Marks the sweep completed (and records it) when it has nothing left to run.
+  // Marks the sweep completed (and records it) when it has nothing left to
+  // run, or failed, with its reason, when its fail-fast counter has tripped
+  // (its unfinished trials are cancelled; their workers are told to stop).
   void MaybeFinishSweep(SweepRun& run, WriteSet& writes);
 
  private:

@@ -43,6 +43,7 @@ class FakeCoordinator::Client final : public CoordinatorClient {
     }
     HPS_RETURN_IF_ERROR(fake_->CheckHolder(trial_id, request.client_id));
     fake_->record_.reports[trial_id].push_back(request.values);
+    if (fake_->on_report_) fake_->on_report_(fake_->reports_seen_);
     return proto::Decision();
   }
 
@@ -132,6 +133,11 @@ void FakeCoordinator::AddTrial(proto::LeasedTrial trial) {
 void FakeCoordinator::set_failure(Status status) {
   std::lock_guard<std::mutex> lock(mu_);
   failure_ = std::move(status);
+}
+
+void FakeCoordinator::set_on_report(std::function<void(int64_t n)> on_report) {
+  std::lock_guard<std::mutex> lock(mu_);
+  on_report_ = std::move(on_report);
 }
 
 void FakeCoordinator::set_lose_lease_at_report(int64_t n) {

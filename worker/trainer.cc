@@ -122,16 +122,19 @@ class TrialRun {
       state_.step_in_epoch = 0;
       Decision decision = Decision::kContinue;
       HPS_RETURN_IF_ERROR(EndEpoch(result, &decision));
-      if (decision == Decision::kStop) {
-        result->end = TrainResult::End::kStopped;
-        return Status::Ok();
-      }
       const bool at_max = options_.max_steps > 0 && state_.global_step >= options_.max_steps;
       const bool last = state_.epoch == epochs;
-      if (!last && (options_.checkpoint_at_epoch_end ||
-                    (options_.checkpoint_every_steps > 0 &&
-                     state_.global_step % options_.checkpoint_every_steps == 0))) {
-        HPS_RETURN_IF_ERROR(Checkpoint());
+      // Where training ends (the last step, or a stop), the state it ends at
+      // is checkpointed too, so the trained model is kept as trained and a
+      // stopped trial resumes from exactly where it stopped.
+      const bool ending = last || decision != Decision::kContinue;
+      const bool periodic = options_.checkpoint_at_epoch_end ||
+                            (options_.checkpoint_every_steps > 0 &&
+                             state_.global_step % options_.checkpoint_every_steps == 0);
+      if (ending ? options_.checkpoint_at_end : periodic) HPS_RETURN_IF_ERROR(Checkpoint());
+      if (decision != Decision::kContinue) {
+        result->end = TrainResult::End::kStopped;
+        return Status::Ok();
       }
       if (at_max && !last) {
         result->end = TrainResult::End::kMaxSteps;

@@ -1,5 +1,7 @@
 #include "tools/cli/progress.h"
 
+#include "tools/cli/report.h"
+
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
@@ -39,6 +41,10 @@ std::string ProgressLine(const proto::Sweep& s, const ProgressStyle& style) {
        << c.failed << " failed, " << c.pruned << " pruned";
   if (s.best_value) {
     line << " | best " << s.spec.metric.name << " " << std::setprecision(5) << *s.best_value;
+  }
+  if (c.failed > 0 && s.last_failed_trial_id != 0) {
+    line << " | last failure: trial " << s.last_failed_trial_id << ": "
+         << OneLine(s.last_failure.empty() ? "(no error recorded)" : s.last_failure, 80);
   }
   if (style.timing) {
     const ProgressTiming& t = *style.timing;

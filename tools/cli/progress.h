@@ -33,8 +33,9 @@ struct ProgressStyle {
 // Trials that reached an end state: completed, failed, pruned or cancelled.
 int64_t FinishedTrials(const proto::Sweep& sweep);
 
-// "[#####.....] 5/10 done, 2 running, 1 failed, 0 pruned | best loss 0.125 | running",
-// or "... | 0:25 elapsed, ETA 0:30" with timing.
+// "[#####.....] 5/10 done, 2 running, 1 failed, 0 pruned | best loss 0.125 |
+// last failure: trial 4: <its error, cut to 80 bytes> | running", or
+// "... | 0:25 elapsed, ETA 0:30" with timing.
 std::string ProgressLine(const proto::Sweep& sweep, const ProgressStyle& style);
 
 // "1:05", "1:02:03"; "--:--" for a negative or non-finite number of seconds.
