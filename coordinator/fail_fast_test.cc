@@ -153,6 +153,36 @@ TEST_F(FailFastSweepTest, ACompletedTrialBetweenFailuresKeepsTheSweepGoing) {
   EXPECT_EQ(sweeps_->GetSweep(id)->state, SweepState::kFailed);
 }
 
+TEST_F(FailFastSweepTest, RetryRequeuesTheFailedAndTheCancelledAndReopensTheSweep) {
+  const uint64_t id = Create(Sweep(2));
+  const proto::Trial running = Lease("other");
+  FailOne("bad path");
+  FailOne("bad path");
+  ASSERT_EQ(sweeps_->GetSweep(id)->state, SweepState::kFailed);
+  const proto::Sweep retried = Apply(*store_, sweeps_->RetrySweep(id));
+  EXPECT_EQ(retried.state, SweepState::kRunning);
+  EXPECT_TRUE(retried.reason.empty());
+  EXPECT_EQ(retried.counters.failed, 0);
+  EXPECT_EQ(retried.counters.cancelled, 0);
+  EXPECT_EQ(retried.counters.pending, 3) << "two failed and the one fail-fast cancelled";
+  const proto::Trial again = *sweeps_->GetTrial(running.id);
+  EXPECT_EQ(again.state, TrialState::kPending);
+  EXPECT_TRUE(again.error.empty());
+  // The requeued trials are leased before any new one, with their parameters.
+  const proto::Trial next = Lease("w");
+  EXPECT_LE(next.id, 3u);
+  // A restart keeps what retry stored.
+  auto recovered = std::make_unique<SweepManager>(&clock_, SweepManagerOptions(), &events_);
+  ASSERT_TRUE(recovered->Recover(*store_).ok());
+  EXPECT_EQ(recovered->GetSweep(id)->state, SweepState::kRunning);
+}
+
+TEST_F(FailFastSweepTest, ACancelledSweepIsNotRetried) {
+  const uint64_t id = Create(Sweep(2));
+  Apply(*store_, sweeps_->CancelSweep(id));
+  EXPECT_EQ(sweeps_->RetrySweep(id).status().code(), StatusCode::kFailedPrecondition);
+}
+
 TEST_F(FailFastSweepTest, ZeroTurnsFailFastOff) {
   const uint64_t id = Create(Sweep(0));
   for (int i = 0; i < 8; ++i) FailOne("diverged");

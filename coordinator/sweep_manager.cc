@@ -280,6 +280,42 @@ StatusOr<Mutation<Sweep>> SweepManager::CancelSweep(uint64_t sweep_id) {
   return m;
 }
 
+StatusOr<Mutation<Sweep>> SweepManager::RetrySweep(uint64_t sweep_id) {
+  HPS_ASSIGN_OR_RETURN(SweepRun * run, FindRun(sweep_id));
+  if (run->sweep.state == SweepState::kCancelled) {
+    return FailedPreconditionError("sweep " + std::to_string(sweep_id) +
+                                   " was cancelled; submit it again instead");
+  }
+  const bool fail_fast_stopped = run->sweep.state == SweepState::kFailed;
+  Mutation<Sweep> m;
+  int64_t requeued = 0;
+  for (auto& [id, trial] : run->trials) {
+    const bool again = trial.state == TrialState::kFailed ||
+                       (fail_fast_stopped && trial.state == TrialState::kCancelled);
+    if (!again) continue;
+    trial.attempt = 0;
+    trial.error.clear();
+    trial.objective.reset();
+    trial.final_values.clear();
+    SetTrialState(*run, trial, TrialState::kPending);
+    m.writes.trials.push_back(trial);
+    ++requeued;
+  }
+  run->fail_fast.Reset();
+  run->sweep.last_failed_trial_id = 0;
+  run->sweep.last_failure.clear();
+  if (proto::IsTerminal(run->sweep.state) && requeued > 0) {
+    run->sweep.state = SweepState::kRunning;
+    run->sweep.reason.clear();
+  }
+  run->sweep.updated_us = clock_->NowMicros();
+  m.writes.sweeps.push_back(run->sweep);
+  events_->Add(m.writes, "sweep_retried", sweep_id, 0,
+               std::to_string(requeued) + " trials requeued");
+  m.response = run->sweep;
+  return m;
+}
+
 std::vector<Sweep> SweepManager::ListSweeps() const {
   std::vector<Sweep> out;
   out.reserve(runs_.size());

@@ -136,6 +136,12 @@ class SweepManager {
   // Cancels the sweep's unfinished trials (their leases end) and the sweep.
   // Cancelling a finished sweep is answered with it and changes nothing.
   StatusOr<Mutation<proto::Sweep>> CancelSweep(uint64_t sweep_id);
+  // Requeues the sweep's failed trials (and, on a sweep that fail-fast
+  // stopped, the trials it cancelled): pending again, attempt 0, error
+  // cleared, same parameters. A finished sweep with trials to run again is
+  // reopened (running, reason cleared, fail-fast counting afresh). A sweep
+  // the user cancelled stays cancelled: FAILED_PRECONDITION.
+  StatusOr<Mutation<proto::Sweep>> RetrySweep(uint64_t sweep_id);
   std::vector<proto::Sweep> ListSweeps() const;
   StatusOr<proto::Sweep> GetSweep(uint64_t sweep_id) const;
   // Trials with id > page_token (empty: from the start), optionally only in

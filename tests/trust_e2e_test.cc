@@ -1,7 +1,9 @@
 // End-to-end tests of issue 14 ("runs a person can trust") through real
 // `hpsweep run` processes (embedded coordinator, mpirun workers):
-//   - a sweep whose every trial fails (a wrong data path) is stopped by
-//     fail-fast, exits 3 and prints the reason, grouped, with an example;
+//   - pre-flight refuses a wrong data path, an out-of-range categorical value
+//     and a metric the model does not report before any worker starts;
+//   - a sweep whose every trial fails (data that trains to NaN) is stopped
+//     by fail-fast, exits 3 and prints the reason, grouped, with an example;
 //   - its results are read afterwards with no coordinator running (the store
 //     opened read-only): status with the reason, trials and CSV with the
 //     error, best saying why there is none; bad names get clear errors;
@@ -101,15 +103,45 @@ class TrustE2eTest : public testing::Test {
   std::string dir_, data_;
 };
 
-TEST_F(TrustE2eTest, AWrongDataPathIsStoppedByFailFastAndEveryReadSaysWhy) {
-  const std::string sweep =
-      WriteSweep(TorchScriptSweep("wrong-path", 30, 3, "model/no_such_data.npy"));
+TEST_F(TrustE2eTest, PreflightRefusesWhatWouldFailEveryTrialBeforeAnyStarts) {
+  struct Case {
+    Json sweep;
+    std::string field, message;
+  };
+  Json bad_batch = TorchScriptSweep("bad-batch", 10, 2);
+  bad_batch["parameters"]["batch_size"] = {{"values", {0, 32}}};
+  Json bad_metric = TorchScriptSweep("bad-metric", 10, 2);
+  bad_metric["metric"]["name"] = "val_mse";
+  const std::vector<Case> cases = {
+      {TorchScriptSweep("wrong-path", 10, 2, "model/no_such_data.npy"), "/program/args/train_data",
+       "no_such_data.npy"},
+      {bad_batch, "/parameters/batch_size/values/0", "batch_size"},
+      {bad_metric, "/metric/name", "not the sweep metric \"val_mse\""},
+  };
+  for (const Case& c : cases) {
+    const Result run = Run(WriteSweep(c.sweep));
+    EXPECT_EQ(run.code, 1) << run.out;
+    EXPECT_NE(run.out.find("(at " + c.field + ")"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find(c.message), std::string::npos) << run.out;
+    EXPECT_FALSE(fs::exists(data_ + "/logs")) << "no worker started";
+  }
+}
+
+TEST_F(TrustE2eTest, EveryTrialFailingIsStoppedByFailFastAndEveryReadSaysWhy) {
+  // Data that loads but trains to a NaN loss at the first step: what
+  // pre-flight cannot see, every trial fails the same way.
+  {
+    std::ofstream csv(dir_ + "/model/nan.csv");
+    csv << "a,b,c,d,y\n";
+    for (int i = 0; i < 64; ++i) csv << i << ",1,2,3,nan\n";
+  }
+  const std::string sweep = WriteSweep(TorchScriptSweep("nan-data", 30, 3, "model/nan.csv"));
   const Result run = Run(sweep);
   ASSERT_EQ(run.code, 3) << run.out;
   EXPECT_NE(run.out.find("last failure: trial"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("failures by reason (5 failed):"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("5 x  "), std::string::npos) << run.out;
-  EXPECT_NE(run.out.find("no_such_data.npy"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("loss is NaN at step 0"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("(e.g. trial "), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("is failed: 0 completed, 5 failed"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("reason: stopped after 5 trials failed in a row "
@@ -127,11 +159,11 @@ TEST_F(TrustE2eTest, AWrongDataPathIsStoppedByFailFastAndEveryReadSaysWhy) {
   const Result failed = Cli({"trials", "1", "--state", "failed", "--data-dir", data_});
   ASSERT_EQ(failed.code, 0) << failed.out;
   EXPECT_NE(failed.out.find("ERROR"), std::string::npos) << failed.out;
-  EXPECT_NE(failed.out.find("no_such_data.npy"), std::string::npos) << failed.out;
+  EXPECT_NE(failed.out.find("loss is NaN"), std::string::npos) << failed.out;
   const Result csv = Cli({"export", "1", "--data-dir", data_});  // csv by default
   ASSERT_EQ(csv.code, 0) << csv.out;
   EXPECT_NE(csv.out.find(",error\n"), std::string::npos) << csv.out;
-  EXPECT_NE(csv.out.find("no_such_data.npy"), std::string::npos) << csv.out;
+  EXPECT_NE(csv.out.find("loss is NaN"), std::string::npos) << csv.out;
   const Result json = Cli({"export", "1", "--format", "json", "--data-dir", data_});
   ASSERT_EQ(json.code, 0) << json.out;
   EXPECT_NE(json.out.find("\"error\": "), std::string::npos) << json.out;

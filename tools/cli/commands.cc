@@ -17,6 +17,8 @@
 #include <thread>
 
 #include "common/flags.h"
+#include "common/logging.h"
+#include "coordinator/coordinator.h"
 #include "proto/api_client.h"
 #include "tools/cli/progress.h"
 #include "tools/cli/report.h"
@@ -48,6 +50,8 @@ constexpr char kUsage[] =
     "                              the trained model of a trial, as its framework loads it\n"
     "  logs TRIAL --data-dir DIR   the worker log lines of a trial (hpsweep run's logs/)\n"
     "  cancel ID                   cancel a sweep\n"
+    "  retry ID                    requeue a sweep's failed trials and reopen it (then\n"
+    "                              hpsweep run FILE again, or let workers take them)\n"
     "  watch ID [--interval S]     follow a sweep live until it ends\n"
     "  export ID [--format csv|json|metrics]\n"
     "                              every trial for analysis (default csv); metrics: every\n"
@@ -531,7 +535,7 @@ int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream&
   const std::string& cmd = a.positional[0];
   static const std::set<std::string> kCommands = {
       "submit", "list",   "status",  "trials",     "best", "cancel", "watch",
-      "export", "run",    "metrics", "checkpoint", "logs"};
+      "export", "run",    "metrics", "checkpoint", "logs", "retry"};
   if (!kCommands.count(cmd)) {
     err << "hpsweep: unknown command \"" << cmd << "\"\n" << kUsage;
     return 2;
@@ -554,6 +558,7 @@ int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream&
     options.port = a.port;
     options.if_changed = a.if_changed;
     options.validator = context.program_validator;
+    options.preflight = context.preflight;
     return RunSweep(options, context.argv0, out, err);
   }
   // Read and check the sweep file before contacting anyone.
@@ -578,6 +583,12 @@ int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream&
       // Pre-flight: what the coordinator checks, here, before anything starts.
       Status valid = context.program_validator(*checked);
       if (!valid.ok()) return Fail(err, valid.WithContext(a.positional[1]));
+    }
+    if (context.preflight && !checked->program.external) {
+      std::error_code ec;
+      const auto file = std::filesystem::absolute(a.positional[1], ec);
+      Status ready = context.preflight(*checked, file.parent_path().string());
+      if (!ready.ok()) return Fail(err, ready.WithContext(a.positional[1]));
     }
     spec = *parsed;
   }
@@ -618,7 +629,23 @@ int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream&
     return RunRead(cmd, a, **source_or, *id, out, err);
   }
 
-  auto connection = proto::ResolveConnection(a.url, a.token, a.data_dir, a.token_file);
+  // `retry` on a data directory no coordinator holds: a coordinator of our
+  // own on it for the one call (it writes; the read-only store cannot).
+  std::unique_ptr<coordinator::Coordinator> embedded;
+  const char* url_env = std::getenv("HPSWEEP_URL");
+  if (cmd == "retry" && a.url.empty() && (url_env == nullptr || *url_env == '\0') &&
+      !DataDir(a).empty() && !StoreLockHeld(DataDir(a))) {
+    coordinator::CoordinatorOptions copts;
+    copts.data_dir = DataDir(a);
+    copts.http.port = 0;
+    SetMinLogLevel(LogLevel::kWarning);
+    embedded = std::make_unique<coordinator::Coordinator>(copts);
+    Status started = embedded->Start();
+    if (!started.ok()) return Fail(err, started);
+  }
+  auto connection = embedded ? StatusOr<proto::Connection>(
+                                   proto::Connection{embedded->url(), embedded->token()})
+                             : proto::ResolveConnection(a.url, a.token, a.data_dir, a.token_file);
   if (!connection.ok()) return Fail(err, connection.status());
   auto client_or = proto::CoordinatorClient::Create(*connection);
   if (!client_or.ok()) return Fail(err, client_or.status());
@@ -630,6 +657,14 @@ int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream&
     out << "created sweep " << sweep->id << " \"" << sweep->spec.name << "\" ("
         << sweep->spec.max_trials << " trials, method " << proto::MethodName(sweep->spec.method)
         << ")\n";
+    return 0;
+  }
+  if (cmd == "retry") {
+    auto sweep = client.RetrySweep(*id);
+    if (embedded) embedded->Stop();
+    if (!sweep.ok()) return Fail(err, sweep.status());
+    out << "sweep " << sweep->id << " is " << proto::SweepStateName(sweep->state) << ": "
+        << sweep->counters.pending << " trial(s) pending\n";
     return 0;
   }
   if (cmd == "cancel") {

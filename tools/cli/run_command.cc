@@ -137,6 +137,24 @@ std::optional<int> SweepRun::ReadSweepFile() {
          << "ask/tell clients against `hpsweep-coordinator` instead (see README)\n";
     return 1;
   }
+  // Pre-flight, before anything starts: the zoo's name and value checks, then
+  // one build of the model (files, metric). Errors name the field.
+  auto preflight_error = [&](const Status& s) {
+    err_ << "hpsweep run: " << options_.sweep_file << ": " << s.message();
+    if (!s.field().empty()) err_ << " (at " << s.field() << ")";
+    err_ << "\n";
+    return 1;
+  };
+  if (options_.validator) {
+    Status valid = options_.validator(*spec);
+    if (!valid.ok()) return preflight_error(valid);
+  }
+  if (options_.preflight) {
+    std::error_code ec;
+    const fs::path file = fs::absolute(fs::path(options_.sweep_file), ec);
+    Status ready = options_.preflight(*spec, file.parent_path().string());
+    if (!ready.ok()) return preflight_error(ready);
+  }
   json_ = std::move(*json);
   spec_ = std::move(*spec);
   ranks_ = options_.ranks_per_worker > 0 ? options_.ranks_per_worker

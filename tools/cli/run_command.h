@@ -39,6 +39,8 @@ struct RunOptions {
   // coordinator's ProgramValidator; main wires the model zoo's). Default:
   // none, every program is accepted.
   std::function<Status(const proto::SweepSpec&)> validator;
+  // Pre-flight before any trial starts (CliContext::preflight). Default: none.
+  std::function<Status(const proto::SweepSpec&, const std::string& base_dir)> preflight;
 };
 
 // Runs the sweep; returns the exit status: 0 the sweep completed with at least
