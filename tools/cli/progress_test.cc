@@ -27,6 +27,23 @@ TEST(ProgressTest, LineCountsFinishedTrialsAndShowsTheState) {
             "5/10 done, 2 running, 1 failed, 0 pruned | best loss 0.125 | running");
 }
 
+TEST(ProgressTest, TheDisplayedEtaCountsDownAndMovesOnlyPartWayToANewEstimate) {
+  std::ostringstream out;
+  ProgressDisplay display(out, /*tty=*/false, 0);
+  proto::Sweep s = RunningSweep();
+  display.Show(s, ProgressTiming{20, 1});  // raw 25 s, shown as is
+  EXPECT_NE(out.str().find("ETA 0:25"), std::string::npos) << out.str();
+  // 10 s later a burst: 9 finished, raw ETA 30 / 8 * 1 = 3.75 s. Counted
+  // down 15 s; shown 0.7 * 15 + 0.3 * 3.75 = 11.6 s, not 4.
+  s.counters.completed = 8;
+  display.Show(s, ProgressTiming{30, 1});
+  EXPECT_NE(out.str().find("ETA 0:12"), std::string::npos) << out.str();
+  // Everything finished: 0.
+  s.counters.completed = 9;
+  display.Show(s, ProgressTiming{31, 1});
+  EXPECT_NE(out.str().find("ETA 0:00"), std::string::npos) << out.str();
+}
+
 TEST(ProgressTest, TimingGivesAnEtaFromTrialsFinishedInThisRun) {
   // 5 finished, 1 of them before the run: 4 in 20 s, 5 to go: 25 s.
   EXPECT_EQ(ProgressLine(RunningSweep(), {0, ProgressTiming{20, 1}}),

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "common/clock.h"
+#include "common/logging.h"
 #include "coordinator/mutation.h"
 #include "coordinator/searcher.h"
 #include "coordinator/store.h"
@@ -151,6 +152,8 @@ StatusOr<std::unique_ptr<ResultSource>> OpenStoreResultSource(const std::string&
                   "cannot read " + data_dir + " read-only: " + store.status().message());
   }
   auto source = std::make_unique<StoreSource>(data_dir, std::move(*store));
+  // What the recovery logs is for a coordinator's log, not a reader's output.
+  SetMinLogLevel(LogLevel::kWarning);
   Status recovered = source->Recover();
   if (!recovered.ok()) {
     return Status(recovered.code(), "reading " + data_dir + ": " + recovered.message());
