@@ -236,7 +236,7 @@ int Watch(proto::CoordinatorClient& client, uint64_t id, double interval, std::o
     if (finished_at_start < 0) finished_at_start = FinishedTrials(*sweep);
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    display.Show(*sweep, ProgressTiming{elapsed, finished_at_start});
+    display.Show(*sweep, ProgressTiming{elapsed, finished_at_start, std::nullopt});
     if (proto::IsTerminal(sweep->state)) {
       display.Finish();
       PrintStatus(*sweep, out);

@@ -334,7 +334,7 @@ bool SweepRun::FollowProgress() {
     if (now.ok()) sweep_ = std::move(*now);
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    display.Show(sweep_, ProgressTiming{elapsed, finished_at_start_});
+    display.Show(sweep_, ProgressTiming{elapsed, finished_at_start_, std::nullopt});
     if (proto::IsTerminal(sweep_.state)) break;
     if (g_interrupts.load() > 0) {
       interrupted = true;
