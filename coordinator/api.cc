@@ -300,6 +300,11 @@ void Api::GetSweep(RouteCall call) {
   Read(std::move(call), [this, sweep_id] { return service_->GetSweep(sweep_id); });
 }
 
+void Api::RetrySweep(RouteCall call) {
+  const uint64_t sweep_id = call.Id("sweep_id");
+  Mutate(std::move(call), 200, [this, sweep_id] { return service_->RetrySweep(sweep_id); });
+}
+
 void Api::CancelSweep(RouteCall call) {
   const uint64_t sweep_id = call.Id("sweep_id");
   Mutate(std::move(call), 200, [this, sweep_id] { return service_->CancelSweep(sweep_id); });

@@ -88,6 +88,7 @@ class Api final : public HttpHandler, private RouteHandlers {
   void ListSweeps(RouteCall call) override;
   void GetSweep(RouteCall call) override;
   void CancelSweep(RouteCall call) override;
+  void RetrySweep(RouteCall call) override;
   void BestTrial(RouteCall call) override;
   void ParetoTrials(RouteCall call) override;
   void ListTrials(RouteCall call) override;

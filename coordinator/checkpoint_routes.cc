@@ -4,6 +4,9 @@
 #include <optional>
 #include <utility>
 
+#include "common/logging.h"
+#include "coordinator/checkpoint_retention.h"
+
 namespace hpsweep::coordinator {
 namespace {
 
@@ -34,8 +37,23 @@ class CheckpointSink final : public BodySink, public std::enable_shared_from_thi
         self->writer_.reset();
         if (!info.ok()) return reply(self->upload_.error(info.status()));
         self->upload_.on_service([self, info = *info, reply = std::move(reply)]() mutable {
-          auto trial = (*self->upload_.service)->CheckpointStored(self->upload_.trial_id, info.step);
+          SweepService& service = **self->upload_.service;
+          auto trial = service.CheckpointStored(self->upload_.trial_id, info.step);
           if (!trial.ok()) return reply(self->upload_.error(trial.status()));
+          // Retention (checkpoint_retention.h): older checkpoints of the trial
+          // are freed off the strand; the one just stored is the latest.
+          auto sweep = service.GetSweep(trial->response.sweep_id);
+          const int64_t keep = sweep.ok() ? sweep->spec.keep_checkpoints : 0;
+          if (keep > 0) {
+            net::post(*self->upload_.blocking, [store = self->upload_.store,
+                                                id = self->upload_.trial_id, keep] {
+              auto freed = ApplyRetention(*store, id, keep);
+              if (!freed.ok()) {
+                HPS_LOG(WARNING) << "checkpoint retention of trial " << id << ": "
+                                 << freed.status();
+              }
+            });
+          }
           Mutation<proto::CheckpointStored> m;
           m.response = {info.trial_id, info.step, info.size_bytes};
           m.writes = std::move(trial->writes);

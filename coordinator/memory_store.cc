@@ -214,6 +214,12 @@ class MemoryStore final : public Store {
     return out;
   }
 
+  Status DeleteCheckpoint(uint64_t trial_id, int64_t step) override {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    state_->checkpoints.erase({trial_id, step});
+    return Status::Ok();
+  }
+
  private:
   const std::shared_ptr<MemoryState> state_;
 };

@@ -445,6 +445,19 @@ class RocksStore final : public Store {
     return out;
   }
 
+  Status DeleteCheckpoint(uint64_t trial_id, int64_t step) override {
+    HPS_RETURN_IF_ERROR(CheckWritable());
+    rocksdb::ColumnFamilyHandle* cf = rdb_->cf(Table::kCheckpoints);
+    std::lock_guard<std::mutex> lock(rdb_->FinishMutex(trial_id, step));
+    HPS_ASSIGN_OR_RETURN(std::optional<internal::Manifest> manifest,
+                         GetManifest(*rdb_, trial_id, step, nullptr));
+    if (!manifest) return Status::Ok();
+    rocksdb::WriteBatch batch;
+    batch.Delete(cf, internal::ManifestKey(trial_id, step)).PermitUncheckedError();
+    DeleteChunks(&batch, cf, trial_id, step, manifest->generation);
+    return FromRocks(rdb_->db->Write(SyncedWrite(), &batch), "deleting a checkpoint");
+  }
+
   Status Resume() override {
     HPS_RETURN_IF_ERROR(CheckWritable());
     // OK at once when there is no background error to recover from.

@@ -67,6 +67,8 @@ const std::vector<Route>& ApiRoutes() {
       {"GET", "/api/v1/sweeps/{sweep_id}", Auth::kNone, false, "get_sweep", &H::GetSweep},
       {"POST", "/api/v1/sweeps/{sweep_id}/cancel", Auth::kToken, true, "cancel_sweep",
        &H::CancelSweep},
+      {"POST", "/api/v1/sweeps/{sweep_id}/retry", Auth::kToken, true, "retry_sweep",
+       &H::RetrySweep},
       {"GET", "/api/v1/sweeps/{sweep_id}/best", Auth::kNone, false, "best_trial", &H::BestTrial},
       {"GET", "/api/v1/sweeps/{sweep_id}/pareto", Auth::kNone, false, "pareto_trials",
        &H::ParetoTrials},

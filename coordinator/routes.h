@@ -69,6 +69,7 @@ class RouteHandlers {
   virtual void ListSweeps(RouteCall call) = 0;
   virtual void GetSweep(RouteCall call) = 0;
   virtual void CancelSweep(RouteCall call) = 0;
+  virtual void RetrySweep(RouteCall call) = 0;
   virtual void BestTrial(RouteCall call) = 0;
   virtual void ParetoTrials(RouteCall call) = 0;
   virtual void ListTrials(RouteCall call) = 0;

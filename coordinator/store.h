@@ -118,6 +118,10 @@ class Store {
                                                                      int64_t step) = 0;
   // Finished checkpoints of a trial, in step order.
   virtual StatusOr<std::vector<CheckpointInfo>> ListCheckpoints(uint64_t trial_id) = 0;
+  // Deletes the checkpoint at (trial, step) and frees its bytes (retention).
+  // Deleting one that does not exist is OK. Readers already open keep reading
+  // what they opened.
+  virtual Status DeleteCheckpoint(uint64_t trial_id, int64_t step) = 0;
 
   // After a failed write (disk full, I/O error): makes the store accept
   // writes again if it can (RocksDB: DB::Resume) and proves it with a small

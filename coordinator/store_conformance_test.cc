@@ -441,6 +441,20 @@ TEST_P(StoreTest, LatestCheckpointAndListOrder) {
   EXPECT_TRUE(store_->ListCheckpoints(7)->empty());
 }
 
+TEST_P(StoreTest, DeletedCheckpointIsGoneAndAnOpenReaderKeepsItsBytes) {
+  WriteCheckpoint(store_.get(), 5, 10, "ten");
+  WriteCheckpoint(store_.get(), 5, 20, "twenty");
+  auto open = store_->OpenCheckpoint(5, 10);
+  ASSERT_TRUE(open.ok()) << open.status();
+  ASSERT_TRUE(store_->DeleteCheckpoint(5, 10).ok());
+  EXPECT_EQ(store_->OpenCheckpoint(5, 10).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->ListCheckpoints(5)->size(), 1u);
+  EXPECT_EQ(ReadCheckpoint(store_.get(), 5, -1), "twenty");
+  EXPECT_EQ(ReadAll(open->get()), "ten");
+  EXPECT_TRUE(store_->DeleteCheckpoint(5, 10).ok()) << "deleting twice is harmless";
+  EXPECT_TRUE(store_->DeleteCheckpoint(99, 1).ok());
+}
+
 TEST_P(StoreTest, MissingCheckpointIsNotFound) {
   WriteCheckpoint(store_.get(), 5, 10, "ten");
   EXPECT_EQ(store_->OpenCheckpoint(5, 11).status().code(), StatusCode::kNotFound);

@@ -80,6 +80,24 @@ Status TrialNotFound(uint64_t id) {
   return NotFoundError("trial " + std::to_string(id) + " does not exist");
 }
 
+// The fail-fast counter and the latest failure of a recovered run, from its
+// finished trials in the order they ended.
+void ReplayEndings(SweepRun& run, const std::vector<Trial>& trials) {
+  std::vector<const Trial*> ended;
+  for (const Trial& t : trials) {
+    if (proto::IsTerminal(t.state)) ended.push_back(&t);
+  }
+  std::stable_sort(ended.begin(), ended.end(),
+                   [](const Trial* a, const Trial* b) { return a->updated_us < b->updated_us; });
+  for (const Trial* t : ended) {
+    run.fail_fast.Record(t->state);
+    if (t->state == TrialState::kFailed) {
+      run.sweep.last_failed_trial_id = t->id;
+      run.sweep.last_failure = t->error;
+    }
+  }
+}
+
 }  // namespace
 
 bool IsLive(TrialState s) { return s == TrialState::kLeased || s == TrialState::kRunning; }
@@ -144,6 +162,7 @@ StatusOr<std::unique_ptr<SweepRun>> SweepManager::MakeRun(Sweep sweep, bool reco
   } else {
     return stopper.status();
   }
+  run->fail_fast = FailFast(sweep.spec.max_consecutive_failures);
   run->sweep = std::move(sweep);
   return run;
 }
@@ -202,6 +221,7 @@ Status SweepManager::Recover(Store& store) {
     run->sweep.counters = proto::SweepCounters();
     run->sweep.best_trial_id = 0;
     run->sweep.best_value.reset();
+    ReplayEndings(*run, trials);
     for (Trial& t : trials) {
       next_trial_id_ = std::max(next_trial_id_, t.id + 1);
       sweep_of_trial_[t.id] = id;
@@ -291,6 +311,42 @@ StatusOr<Mutation<Sweep>> SweepManager::CancelSweep(uint64_t sweep_id) {
   events_->Add(m.writes, "sweep_cancelled", sweep_id, 0, "");
   m.response = run->sweep;
   if (listeners_.sweep_cancelled) listeners_.sweep_cancelled(sweep_id);
+  return m;
+}
+
+StatusOr<Mutation<Sweep>> SweepManager::RetrySweep(uint64_t sweep_id) {
+  HPS_ASSIGN_OR_RETURN(SweepRun * run, FindRun(sweep_id));
+  if (run->sweep.state == SweepState::kCancelled) {
+    return FailedPreconditionError("sweep " + std::to_string(sweep_id) +
+                                   " was cancelled; submit it again instead");
+  }
+  const bool fail_fast_stopped = run->sweep.state == SweepState::kFailed;
+  Mutation<Sweep> m;
+  int64_t requeued = 0;
+  for (auto& [id, trial] : run->trials) {
+    const bool again = trial.state == TrialState::kFailed ||
+                       (fail_fast_stopped && trial.state == TrialState::kCancelled);
+    if (!again) continue;
+    trial.attempt = 0;
+    trial.error.clear();
+    trial.objective.reset();
+    trial.final_values.clear();
+    SetTrialState(*run, trial, TrialState::kPending);
+    m.writes.trials.push_back(trial);
+    ++requeued;
+  }
+  run->fail_fast.Reset();
+  run->sweep.last_failed_trial_id = 0;
+  run->sweep.last_failure.clear();
+  if (proto::IsTerminal(run->sweep.state) && requeued > 0) {
+    run->sweep.state = SweepState::kRunning;
+    run->sweep.reason.clear();
+  }
+  run->sweep.updated_us = clock_->NowMicros();
+  m.writes.sweeps.push_back(run->sweep);
+  events_->Add(m.writes, "sweep_retried", sweep_id, 0,
+               std::to_string(requeued) + " trials requeued");
+  m.response = run->sweep;
   return m;
 }
 
@@ -428,13 +484,35 @@ void SweepManager::SetTrialState(SweepRun& run, Trial& trial, TrialState state) 
   if (state == TrialState::kPending) run.requeued.insert(trial.id);
   trial.state = state;
   trial.updated_us = clock_->NowMicros();
+  run.fail_fast.Record(state);
+  if (state == TrialState::kFailed) {
+    run.sweep.last_failed_trial_id = trial.id;
+    run.sweep.last_failure = trial.error;
+  }
   if (run.stopper && proto::IsTerminal(state)) run.stopper->Finished(trial.number, state);
   FillOutcomes(run.sweep.spec, trial, &run.history[trial.number]);
   run.history[trial.number].pruned_value = PrunedValue(trial, run.sweep.spec.metric.name);
 }
 
 void SweepManager::MaybeFinishSweep(SweepRun& run, WriteSet& writes) {
-  if (proto::IsTerminal(run.sweep.state) || run.HasMoreWork()) return;
+  if (proto::IsTerminal(run.sweep.state)) return;
+  if (run.fail_fast.tripped()) {
+    for (auto& [id, trial] : run.trials) {
+      if (proto::IsTerminal(trial.state)) continue;
+      SetTrialState(run, trial, TrialState::kCancelled);
+      writes.trials.push_back(trial);
+    }
+    run.sweep.state = SweepState::kFailed;
+    run.sweep.reason =
+        FailFastReason(run.fail_fast, run.sweep.last_failed_trial_id, run.sweep.last_failure);
+    run.sweep.updated_us = clock_->NowMicros();
+    writes.sweeps.push_back(run.sweep);
+    events_->Add(writes, "sweep_failed", run.sweep.id, 0, run.sweep.reason);
+    HPS_LOG(WARNING) << "sweep " << run.sweep.id << " failed: " << run.sweep.reason;
+    if (listeners_.sweep_cancelled) listeners_.sweep_cancelled(run.sweep.id);
+    return;
+  }
+  if (run.HasMoreWork()) return;
   run.sweep.state = SweepState::kCompleted;
   run.sweep.updated_us = clock_->NowMicros();
   writes.sweeps.push_back(run.sweep);

@@ -15,6 +15,7 @@
 //   pending ──first lease──▶ running
 //      │                        │
 //      ├────────────────────────┼──nothing left to run──▶ completed
+//      ├────────────────────────┼──fail-fast tripped────▶ failed (reason stored)
 //      └────────────────────────┴──CancelSweep──────────▶ cancelled
 //
 // Sweep records are written only when a sweep's own state changes: its
@@ -38,6 +39,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "coordinator/fail_fast.h"
 #include "coordinator/mutation.h"
 #include "coordinator/search_space.h"
 #include "coordinator/searcher.h"
@@ -76,6 +78,7 @@ struct SweepRun {
   std::set<uint64_t> requeued;              // the pending trials: they wait for a new lease
   std::unordered_map<uint64_t, proto::Values> last_values;  // a live trial's last report
   bool exhausted = false;                   // the searcher has nothing more to propose
+  FailFast fail_fast;                       // consecutive failures (fail_fast.h)
   // Slow searchers (bayes, tpe) with an executor; null otherwise. Last, so
   // that it goes first: its history callback reads this run.
   std::unique_ptr<SuggestionQueue> queue;
@@ -137,6 +140,12 @@ class SweepManager {
   // Cancels the sweep's unfinished trials (their leases end) and the sweep.
   // Cancelling a finished sweep is answered with it and changes nothing.
   StatusOr<Mutation<proto::Sweep>> CancelSweep(uint64_t sweep_id);
+  // Requeues the sweep's failed trials (and, on a sweep that fail-fast
+  // stopped, the trials it cancelled): pending again, attempt 0, error
+  // cleared, same parameters. A finished sweep with trials to run again is
+  // reopened (running, reason cleared, fail-fast counting afresh). A sweep
+  // the user cancelled stays cancelled: FAILED_PRECONDITION.
+  StatusOr<Mutation<proto::Sweep>> RetrySweep(uint64_t sweep_id);
   std::vector<proto::Sweep> ListSweeps() const;
   StatusOr<proto::Sweep> GetSweep(uint64_t sweep_id) const;
   // Trials with id > page_token (empty: from the start), optionally only in
@@ -170,7 +179,9 @@ class SweepManager {
   // pending set right; a lease that ends is reported to lease_ended and
   // cleared from the trial.
   void SetTrialState(SweepRun& run, proto::Trial& trial, proto::TrialState state);
-  // Marks the sweep completed (and records it) when it has nothing left to run.
+  // Marks the sweep completed (and records it) when it has nothing left to
+  // run, or failed, with its reason, when its fail-fast counter has tripped
+  // (its unfinished trials are cancelled; their workers are told to stop).
   void MaybeFinishSweep(SweepRun& run, WriteSet& writes);
 
  private:

@@ -79,6 +79,9 @@ class SweepService {
   StatusOr<Mutation<proto::Sweep>> CreateSweep(const proto::Json& body) {
     return sweeps_.CreateSweep(body);
   }
+  StatusOr<Mutation<proto::Sweep>> RetrySweep(uint64_t sweep_id) {
+    return sweeps_.RetrySweep(sweep_id);
+  }
   StatusOr<Mutation<proto::Sweep>> CancelSweep(uint64_t sweep_id) {
     return sweeps_.CancelSweep(sweep_id);
   }

@@ -3,6 +3,7 @@
 #include <set>
 #include <string>
 
+#include "models/hyperparams.h"
 #include "models/workload.h"
 
 namespace hpsweep::models {
@@ -24,11 +25,44 @@ Status ValidateZooProgram(const proto::SweepSpec& spec) {
                                     name + "\" (it has: " + names + ")",
                                 field);
   };
+  // A value the hyperparameter cannot take, at `field`: the model's own
+  // check (hyperparams.h), on that one hyperparameter.
+  auto check_value = [&](const std::string& name, const nlohmann::json& value,
+                         const std::string& field) -> Status {
+    for (const HyperparamInfo& h : info->hyperparams) {
+      if (h.name != name) continue;
+      auto parsed = Hyperparams::Parse(spec.program.model, {h}, {{name, value}});
+      if (!parsed.ok()) return InvalidArgumentError(parsed.status().message(), field);
+    }
+    return Status();
+  };
   for (auto it = spec.program.args.begin(); it != spec.program.args.end(); ++it) {
-    HPS_RETURN_IF_ERROR(check(it.key(), "/program/args/" + proto::PointerToken(it.key())));
+    const std::string field = "/program/args/" + proto::PointerToken(it.key());
+    HPS_RETURN_IF_ERROR(check(it.key(), field));
+    HPS_RETURN_IF_ERROR(check_value(it.key(), it.value(), field));
   }
   for (const auto& p : spec.parameters) {
-    HPS_RETURN_IF_ERROR(check(p.name, "/parameters/" + proto::PointerToken(p.name)));
+    const std::string field = "/parameters/" + proto::PointerToken(p.name);
+    HPS_RETURN_IF_ERROR(check(p.name, field));
+    switch (p.kind) {
+      case proto::ParamKind::kCategorical:
+        for (size_t i = 0; i < p.values.size(); ++i) {
+          HPS_RETURN_IF_ERROR(
+              check_value(p.name, p.values[i], field + "/values/" + std::to_string(i)));
+        }
+        break;
+      case proto::ParamKind::kConstant:
+        HPS_RETURN_IF_ERROR(check_value(p.name, p.value, field + "/value"));
+        break;
+      default: {
+        // Both bounds, as the integers or floats the searcher will propose.
+        auto bound = [&](double v) {
+          return p.IsInteger() ? nlohmann::json(static_cast<int64_t>(v)) : nlohmann::json(v);
+        };
+        HPS_RETURN_IF_ERROR(check_value(p.name, bound(p.min), field + "/min"));
+        HPS_RETURN_IF_ERROR(check_value(p.name, bound(p.max), field + "/max"));
+      }
+    }
   }
   return Status();
 }

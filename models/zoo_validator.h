@@ -15,7 +15,13 @@ namespace hpsweep::models {
 // Otherwise INVALID_ARGUMENT with the field at fault ("/program/model",
 // "/program/args/<name>", "/parameters/<name>") and what the model has.
 // A command program (program.command) is always OK: the zoo has no say over
-// the user's own script. Values are not checked here: a worker checks them when it builds the trial.
+// the user's own script.
+// Values are checked too, each against the hyperparameter's type and range:
+// every value of program.args, every categorical value
+// ("/parameters/<name>/values/<i>"), a constant ("/value"), and both bounds
+// of a searched range ("/min", "/max") — e.g. batch_size values [0, 32] is
+// refused at ".../values/0". Files named by the program are not opened here
+// (the coordinator may not see them); see preflight.h.
 // Thread safety: a pure function.
 Status ValidateZooProgram(const proto::SweepSpec& spec);
 

@@ -36,6 +36,17 @@ TEST(ZooValidatorTest, NamesTheFieldAtFault) {
        "/program/args/widht", "model \"mlp\" has no hyperparameter \"widht\""},
       {R"({"model": "mlp"})", R"({"learning_rate": {"min": 0.001, "max": 0.1}})",
        "/parameters/learning_rate", "has no hyperparameter \"learning_rate\" (it has: "},
+      // Values: every categorical value, both bounds, constants and args.
+      {R"({"model": "mlp"})", R"({"batch_size": {"values": [0, 32]}})",
+       "/parameters/batch_size/values/0", "batch_size"},
+      {R"({"model": "mlp"})", R"({"optimizer": {"values": ["adam", "lion"]}})",
+       "/parameters/optimizer/values/1", "optimizer"},
+      {R"({"model": "mlp"})", R"({"lr": {"min": 0.001, "max": 100.0}})", "/parameters/lr/max",
+       "lr"},
+      {R"({"model": "mlp"})", R"({"batch_size": {"min": 0, "max": 64}})",
+       "/parameters/batch_size/min", "batch_size"},
+      {R"({"model": "mlp", "args": {"epochs": -1}})", R"({"lr": {"min": 0.001, "max": 0.1}})",
+       "/program/args/epochs", "epochs"},
   };
   for (const Case& c : cases) {
     Status s = ValidateZooProgram(Spec(c.program, c.parameters));

@@ -127,6 +127,11 @@ StatusOr<Sweep> CoordinatorClient::GetSweep(uint64_t id) {
   return Decode<Sweep>(Call("GET", "/api/v1/sweeps/" + std::to_string(id), nullptr));
 }
 
+StatusOr<Sweep> CoordinatorClient::RetrySweep(uint64_t id) {
+  const Json empty = Json::object();
+  return Decode<Sweep>(Call("POST", "/api/v1/sweeps/" + std::to_string(id) + "/retry", &empty));
+}
+
 StatusOr<Sweep> CoordinatorClient::CancelSweep(uint64_t id) {
   const Json empty = Json::object();
   return Decode<Sweep>(Call("POST", "/api/v1/sweeps/" + std::to_string(id) + "/cancel", &empty));

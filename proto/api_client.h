@@ -47,6 +47,7 @@ class CoordinatorClient {
   StatusOr<std::vector<Sweep>> ListSweeps();
   StatusOr<Sweep> GetSweep(uint64_t sweep_id);
   StatusOr<Sweep> CancelSweep(uint64_t sweep_id);
+  StatusOr<Sweep> RetrySweep(uint64_t sweep_id);
   StatusOr<TrialPage> ListTrials(uint64_t sweep_id, const std::string& page_token, int64_t limit,
                                  const std::string& state = "");
   // Every trial of a sweep, following pages.

@@ -206,6 +206,10 @@ Json ToJson(const Sweep& v) {
     j["best_trial_id"] = v.best_trial_id;
     if (v.best_value) j["best_value"] = *v.best_value;
   }
+  if (!v.reason.empty()) j["reason"] = v.reason;
+  if (v.last_failed_trial_id != 0) {
+    j["last_failure"] = {{"trial_id", v.last_failed_trial_id}, {"error", v.last_failure}};
+  }
   return j;
 }
 
@@ -244,6 +248,13 @@ Status FromJson(const Json& j, Sweep* v) {
   }
   HPS_RETURN_IF_ERROR(r.OptionalInt("created_us", &v->created_us));
   HPS_RETURN_IF_ERROR(r.OptionalInt("updated_us", &v->updated_us));
+  HPS_RETURN_IF_ERROR(r.OptionalString("reason", &v->reason));
+  if (const Json* f = r.Find("last_failure")) {
+    JsonReader fr(*f, "/last_failure");
+    HPS_RETURN_IF_ERROR(fr.RequireObject());
+    HPS_RETURN_IF_ERROR(fr.Uint("trial_id", &v->last_failed_trial_id));
+    HPS_RETURN_IF_ERROR(fr.OptionalString("error", &v->last_failure));
+  }
   return Status();
 }
 

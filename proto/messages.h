@@ -110,6 +110,12 @@ struct Sweep {
   std::optional<double> best_value;
   int64_t created_us = 0;
   int64_t updated_us = 0;
+  // Why the sweep ended `failed` (fail-fast); empty otherwise. Stored.
+  std::string reason;
+  // The trial that failed last and its error (derived from the trials, like
+  // the counters); 0 and empty while none has failed.
+  uint64_t last_failed_trial_id = 0;
+  std::string last_failure;
 };
 
 struct MetricPoint {

@@ -440,6 +440,17 @@ StatusOr<SweepSpec> ParseSweepSpec(const Json& json) {
     return r.Error("max_restarts",
                    "expected an integer in [0, 1000], found " + std::to_string(spec.max_restarts));
   }
+  HPS_RETURN_IF_ERROR(r.OptionalInt("max_consecutive_failures", &spec.max_consecutive_failures));
+  if (spec.max_consecutive_failures < 0 || spec.max_consecutive_failures > 1000000) {
+    return r.Error("max_consecutive_failures",
+                   "expected an integer in [0, 1000000] (0: never stop a sweep for failures), found " +
+                       std::to_string(spec.max_consecutive_failures));
+  }
+  HPS_RETURN_IF_ERROR(r.OptionalInt("keep_checkpoints", &spec.keep_checkpoints));
+  if (spec.keep_checkpoints < 1 || spec.keep_checkpoints > 1000000) {
+    return r.Error("keep_checkpoints", "expected an integer in [1, 1000000], found " +
+                                           std::to_string(spec.keep_checkpoints));
+  }
   HPS_RETURN_IF_ERROR(r.OptionalUint("seed", &spec.seed));
 
   const Json* program = r.Find("program");
@@ -502,6 +513,8 @@ Json ToJson(const SweepSpec& spec) {
               {"max_trials", spec.max_trials},
               {"max_concurrent_trials", spec.max_concurrent_trials},
               {"max_restarts", spec.max_restarts},
+              {"max_consecutive_failures", spec.max_consecutive_failures},
+              {"keep_checkpoints", spec.keep_checkpoints},
               {"seed", spec.seed},
               {"program", ToJson(spec.program)},
               {"resources", {{"ranks_per_trial", spec.ranks_per_trial}}},

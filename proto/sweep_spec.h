@@ -47,6 +47,10 @@ inline constexpr size_t kMaxModelNameBytes = 200;
 // Integer bounds stay within ±2^53: every integer there is exact as a double
 // (how the search space computes) and as a JSON number in any client.
 inline constexpr double kMaxIntBound = 9007199254740992.0;
+// Default of SweepSpec::max_consecutive_failures: enough to tell "every trial
+// fails the same way" (a wrong path, a metric never reported) from a few
+// diverging configurations, without spending a sweep's budget on it.
+inline constexpr int64_t kDefaultMaxConsecutiveFailures = 5;
 // Largest grid a grid sweep may enumerate.
 inline constexpr int64_t kMaxGridSize = 10'000'000;
 
@@ -147,6 +151,14 @@ struct SweepSpec {
   int64_t max_concurrent_trials = 0;
   // How many times a trial whose lease expired is re-run. Default: 3.
   int64_t max_restarts = 3;
+  // Fail-fast: the sweep fails once this many trials in a row have failed
+  // with no trial completing (or being pruned) in between; 0 never stops.
+  // Default: kDefaultMaxConsecutiveFailures.
+  int64_t max_consecutive_failures = kDefaultMaxConsecutiveFailures;
+  // Checkpoint retention: each trial keeps its latest this many checkpoints
+  // (older ones are deleted as new ones arrive), so a trial can always
+  // resume and every completed trial keeps its final model. Default: 1.
+  int64_t keep_checkpoints = 1;
   // Default: 0.
   uint64_t seed = 0;
   ProgramSpec program;

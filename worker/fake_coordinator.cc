@@ -46,6 +46,7 @@ class FakeCoordinator::Client final : public CoordinatorClient {
     fake_->record_.reports[trial_id].push_back(request.values);
     fake_->record_.report_steps[trial_id].push_back(request.step);
     if (fake_->reports_seen_ == fake_->prune_at_report_) fake_->pruned_.insert(trial_id);
+    if (fake_->on_report_) fake_->on_report_(fake_->reports_seen_);
     return fake_->PruneDecision(trial_id);
   }
 
@@ -135,6 +136,11 @@ void FakeCoordinator::AddTrial(proto::LeasedTrial trial) {
 void FakeCoordinator::set_failure(Status status) {
   std::lock_guard<std::mutex> lock(mu_);
   failure_ = std::move(status);
+}
+
+void FakeCoordinator::set_on_report(std::function<void(int64_t n)> on_report) {
+  std::lock_guard<std::mutex> lock(mu_);
+  on_report_ = std::move(on_report);
 }
 
 void FakeCoordinator::set_lose_lease_at_report(int64_t n) {

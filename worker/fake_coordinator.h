@@ -14,6 +14,7 @@
 #define HPSWEEP_WORKER_FAKE_COORDINATOR_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -58,6 +59,9 @@ class FakeCoordinator {
   // early-stopping policy answers one it prunes), and so is every later
   // report or heartbeat of that trial. 0: never.
   void set_prune_at_report(int64_t n);
+  // Called with the report's number (1-based, over all trials) as each
+  // report is answered, under the fake's lock (it must not call the fake).
+  void set_on_report(std::function<void(int64_t n)> on_report);
   // When the queue is empty, an ask answers done (true, the default) or
   // "retry in 50 ms" (false).
   void set_done_when_empty(bool done);
@@ -87,6 +91,7 @@ class FakeCoordinator {
   int64_t prune_at_report_ = 0;
   std::set<uint64_t> pruned_;
   int64_t reports_seen_ = 0;
+  std::function<void(int64_t)> on_report_;
   bool done_when_empty_ = true;
   Record record_;
 };

@@ -373,6 +373,10 @@ Status Gang::RunTrial(const GangCommand& command) {
     return stop_requested_.load() ? Decision::kCheckpointAndStop : Decision::kContinue;
   };
   callbacks.on_checkpoint = [&](const std::string& bytes, const TrainState& state) {
+    // A trial the coordinator stopped (pruned, cancelled, lease lost) is no
+    // longer this gang's to store; a gang stopping on its own uploads the
+    // step it stops at and gives the trial back.
+    if (stopped_by_coordinator) return Status::Ok();
     Status uploaded =
         client_->UploadCheckpoint(trial.id, state.global_step, options_.client_id, bytes);
     if (uploaded.code() == StatusCode::kUnavailable) {

@@ -79,8 +79,8 @@ TEST(GangTest, LeasesTrainsReportsAndCompletes) {
     EXPECT_EQ(r.reports.at(id).back().count("train_loss"), 1u);
     ASSERT_EQ(r.completed.count(id), 1u);
     EXPECT_EQ(r.completed.at(id).count("val_loss"), 1u);
-    EXPECT_EQ(r.checkpoint_steps.at(id), (std::vector<int64_t>{4, 8}))
-        << "a checkpoint at each epoch end but the last";
+    EXPECT_EQ(r.checkpoint_steps.at(id), (std::vector<int64_t>{4, 8, 12}))
+        << "a checkpoint at each epoch end, the last included: the trained model";
   }
   EXPECT_TRUE(r.failed.empty());
   EXPECT_TRUE(r.released.empty());
@@ -140,6 +140,25 @@ TEST(GangTest, APrunedTrialStopsAtOnceAndCompletesNothing) {
   EXPECT_EQ(gang.stats().trials_stopped, 1);
   EXPECT_EQ(r.report_steps.at(2), (std::vector<int64_t>{1, 2, 3}));
   EXPECT_EQ(r.completed.count(2), 1u) << "the gang goes on with the next trial";
+}
+
+TEST(GangTest, AGracefulStopUploadsTheStepItStopsAtAndGivesTheTrialBack) {
+  FakeCoordinator fake;
+  fake.AddTrial(MlpTrial(1));
+  fake.AddTrial(MlpTrial(2));
+  SoloCollectives comm;
+  Gang gang(&comm, fake.NewClient(), Options());
+  fake.set_on_report([&gang](int64_t n) {
+    if (n == 2) gang.RequestStop();  // trial 1, during epoch 2's report
+  });
+  ASSERT_TRUE(gang.Run().ok());
+
+  const FakeCoordinator::Record r = fake.record();
+  EXPECT_EQ(r.checkpoint_steps.at(1), (std::vector<int64_t>{4, 8}))
+      << "the epoch it stopped at is checkpointed, not lost";
+  EXPECT_EQ(r.released, std::vector<uint64_t>{1});
+  EXPECT_EQ(r.completed.count(1), 0u);
+  EXPECT_EQ(r.reports.count(2), 0u) << "no next trial after a stop";
 }
 
 TEST(GangTest, AnUnreachableCoordinatorEndsTheGangWithUnavailable) {

@@ -122,17 +122,25 @@ class TrialRun {
       state_.step_in_epoch = 0;
       Decision decision = Decision::kContinue;
       HPS_RETURN_IF_ERROR(EndEpoch(result, &decision));
+      const bool at_max = options_.max_steps > 0 && state_.global_step >= options_.max_steps;
       const bool last = state_.epoch == epochs;
-      if (decision == Decision::kStop || (decision == Decision::kCheckpointAndStop && !last)) {
-        if (decision == Decision::kCheckpointAndStop) HPS_RETURN_IF_ERROR(Checkpoint());
+      // A shutdown (SIGTERM) at the last epoch: the trial simply completes.
+      if (decision == Decision::kCheckpointAndStop && last) decision = Decision::kContinue;
+      // Where training ends (the last step, or a stop), the state it ends at
+      // is checkpointed too, so the trained model is kept as trained and a
+      // stopped trial resumes from exactly where it stopped; a shutdown
+      // always checkpoints before it gives the trial back.
+      const bool ending = last || decision != Decision::kContinue;
+      const bool periodic = options_.checkpoint_at_epoch_end ||
+                            (options_.checkpoint_every_steps > 0 &&
+                             state_.global_step % options_.checkpoint_every_steps == 0);
+      if (decision == Decision::kCheckpointAndStop ||
+          (ending ? options_.checkpoint_at_end : periodic)) {
+        HPS_RETURN_IF_ERROR(Checkpoint());
+      }
+      if (decision != Decision::kContinue) {
         result->end = TrainResult::End::kStopped;
         return Status::Ok();
-      }
-      const bool at_max = options_.max_steps > 0 && state_.global_step >= options_.max_steps;
-      if (!last && (options_.checkpoint_at_epoch_end ||
-                    (options_.checkpoint_every_steps > 0 &&
-                     state_.global_step % options_.checkpoint_every_steps == 0))) {
-        HPS_RETURN_IF_ERROR(Checkpoint());
       }
       if (at_max && !last) {
         result->end = TrainResult::End::kMaxSteps;

@@ -12,8 +12,9 @@
 //   |          -> all ranks agree on failure -> optimizer.step -> EndStep
 //   |          -> checkpoint every N steps (leader gets bytes)
 //   |          -> max_steps reached? ---------------------------> kMaxSteps
-//   +--- epoch end: leader evaluates, on_epoch -> kStop? ---------> kStopped
-//        checkpoint at epoch end; last epoch ----------------------> kCompleted
+//   +--- epoch end: leader evaluates, on_epoch; checkpoint at epoch end
+//        (also where training ends) -> kStop? -------------------> kStopped
+//        last epoch ------------------------------------------------> kCompleted
 //
 // Any failure (NaN/Inf loss, a LibTorch exception, out of memory, a workload
 // error, a callback error) makes Run return the same error on every rank,
@@ -51,6 +52,9 @@ struct TrainerOptions {
   // Checkpoint after each epoch's evaluation unless training ends there.
   // Default: true.
   bool checkpoint_at_epoch_end = true;
+  // Checkpoint the state training ends at: the last step of a completed run,
+  // and the epoch end where a stop decision ends it. Default: true.
+  bool checkpoint_at_end = true;
   // Stop once this many global steps (counted from step 0, not from the
   // resume point) are done; 0: no limit. Default: 0.
   int64_t max_steps = 0;

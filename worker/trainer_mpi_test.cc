@@ -268,7 +268,9 @@ TEST_F(TrainerMpiTest, LeaderReportsEachEpochAndItsStopReachesEveryRank) {
     ASSERT_EQ(reports.size(), 2u);
     EXPECT_EQ(reports[0].metrics.count("val_loss"), 1u);
     EXPECT_GT(reports[0].train_loss, reports[1].train_loss);
-    EXPECT_EQ(checkpoints, 1);  // after epoch 1 only: training stopped after epoch 2
+    // After epoch 1, and after epoch 2 where the stop ended training: the
+    // state it stopped at is kept.
+    EXPECT_EQ(checkpoints, 2);
   } else {
     EXPECT_TRUE(reports.empty());
   }

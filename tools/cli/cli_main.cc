@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/allocator.h"
+#include "models/preflight.h"
 #include "models/zoo_validator.h"
 #include "tools/cli/commands.h"
 
@@ -36,5 +37,6 @@ int main(int argc, char** argv) {
   hpsweep::cli::CliContext context;
   context.argv0 = argv[0];
   context.program_validator = hpsweep::models::ValidateZooProgram;
+  context.preflight = hpsweep::models::PreflightZooProgram;
   return hpsweep::cli::RunCli(args, std::cout, std::cerr, context);
 }

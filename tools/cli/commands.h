@@ -22,6 +22,11 @@ struct CliContext {
   // `run`: checks model programs in the embedded coordinator (main wires the
   // model zoo's check). Default: none.
   std::function<Status(const proto::SweepSpec&)> program_validator;
+  // `run` and `submit`: builds the model once before anything starts (files
+  // exist and load, the metric is reported), relative paths against the
+  // sweep file's folder (main wires models::PreflightZooProgram). Default:
+  // none.
+  std::function<Status(const proto::SweepSpec&, const std::string& base_dir)> preflight;
 };
 
 // Runs one CLI invocation; returns the process exit status (0 ok, 1 failed,

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tools/cli/report.h"
 
 namespace hpsweep::cli {
 namespace {
@@ -34,9 +35,9 @@ TEST(CliTest, CsvHasOneColumnPerParameterAndValue) {
   std::getline(lines, row2);
   EXPECT_EQ(header,
             "trial_id,number,state,objective,attempt,origin,origin_model,prune_step,prune_rung,"
-            "prune_reason,param.lr,param.momentum,param.opt,value.loss");
-  EXPECT_EQ(row1, "1,0,completed,0.5,0,,,,,,0.01,,sgd,0.5");
-  EXPECT_EQ(row2, "2,1,completed,0.25,0,model,gp,,,,0.01,0.9,\"adam, w\",0.25");
+            "prune_reason,param.lr,param.momentum,param.opt,value.loss,error");
+  EXPECT_EQ(row1, "1,0,completed,0.5,0,,,,,,0.01,,sgd,0.5,");
+  EXPECT_EQ(row2, "2,1,completed,0.25,0,model,gp,,,,0.01,0.9,\"adam, w\",0.25,");
 }
 
 TEST(CliTest, PrunedTrialsShowWhereAndWhy) {
@@ -56,6 +57,87 @@ TEST(CliTest, PrunedTrialsShowWhereAndWhy) {
   EXPECT_EQ(PrunedSummary({a, b}),
             "pruned 1 trial: 1 at rung 1\n"
             "  latest, trial 2 at step 3: asha: rung 1 (step 3): loss 0.9 ranks 2 of 2\n");
+}
+
+TEST(CliTest, CsvAndTableCarryTheError) {
+  proto::Trial t = MakeTrial(3, 0, "sgd");
+  t.state = proto::TrialState::kFailed;
+  t.objective.reset();
+  t.final_values.clear();
+  t.error = "cannot open \"data.npy\", no such file";
+  const std::string csv = TrialsCsv({t});
+  EXPECT_NE(csv.find(",\"cannot open \"\"data.npy\"\", no such file\"\n"), std::string::npos) << csv;
+  const std::string table = TrialsTable({t});
+  EXPECT_NE(table.find("ERROR"), std::string::npos) << table;
+  EXPECT_NE(table.find("cannot open \"data.npy\""), std::string::npos) << table;
+}
+
+TEST(CliTest, FailuresAreGroupedByReasonWithAnExample) {
+  std::vector<proto::Trial> trials;
+  auto failed = [&](uint64_t id, const std::string& error) {
+    proto::Trial t = MakeTrial(id, 0, "sgd");
+    t.state = proto::TrialState::kFailed;
+    t.error = error;
+    trials.push_back(t);
+  };
+  failed(4, "rank 0: loss is NaN at step 3 (epoch 0)");
+  trials.push_back(MakeTrial(5, 0.5, "adam"));
+  failed(6, "cannot open data.npy");
+  failed(7, "rank 0: loss is NaN at step 17 (epoch 2)");
+  EXPECT_EQ(FailureKey("loss is NaN at step 17 (epoch 2)"), "loss is NaN at step # (epoch #)");
+  EXPECT_EQ(FailureSummary(trials),
+            "failures by reason (3 failed):\n"
+            "  2 x  rank 0: loss is NaN at step 3 (epoch 0)  (e.g. trial 4)\n"
+            "  1 x  cannot open data.npy  (e.g. trial 6)\n");
+  EXPECT_EQ(FailureSummary({MakeTrial(1, 0.5, "sgd")}), "");
+}
+
+TEST(CliTest, BestTrialsAreTheTopCompletedUnderTheGoal) {
+  proto::SweepSpec spec;
+  spec.metric.goal = proto::Goal::kMaximize;
+  proto::Trial failed = MakeTrial(4, 9, "sgd");
+  failed.state = proto::TrialState::kFailed;
+  const auto best = BestTrials({MakeTrial(1, 0.5, "a"), MakeTrial(2, 0.9, "b"), failed,
+                                MakeTrial(3, 0.7, "c")},
+                               spec, 2);
+  ASSERT_EQ(best.size(), 2u);
+  EXPECT_EQ(best[0].id, 2u);
+  EXPECT_EQ(best[1].id, 3u);
+}
+
+TEST(CliTest, MetricsInLongFormAndAsATable) {
+  proto::MetricPoint p1{8, {{"val_loss", 0.5}, {"epoch", 1}}, 100};
+  proto::MetricPoint p2{16, {{"val_loss", 0.25}}, 200};
+  EXPECT_EQ(MetricsCsvLong({{3, {p1, p2}}}),
+            "trial_id,step,metric,value,time_us\n"
+            "3,8,epoch,1,100\n"
+            "3,8,val_loss,0.5,100\n"
+            "3,16,val_loss,0.25,200\n");
+  const std::string table = MetricsTable({p1, p2});
+  EXPECT_NE(table.find("STEP"), std::string::npos);
+  EXPECT_NE(table.find("16        -"), std::string::npos) << table;
+}
+
+TEST(CliTest, VersionRunHelpAndBadStatesAnswerWithoutACoordinator) {
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCli({"--version"}, out, err), 0);
+  EXPECT_NE(out.str().find("hpsweep "), std::string::npos);
+  std::ostringstream run_out, run_err;
+  EXPECT_EQ(RunCli({"run", "--help"}, run_out, run_err), 0);
+  EXPECT_NE(run_out.str().find("--worker-binary PATH"), std::string::npos) << run_out.str();
+  EXPECT_NE(run_out.str().find("--if-changed"), std::string::npos);
+  EXPECT_NE(run_out.str().find("exit status"), std::string::npos);
+  std::ostringstream s_out, s_err;
+  EXPECT_EQ(RunCli({"trials", "1", "--state", "bogus", "--url", "http://127.0.0.1:1"}, s_out,
+                   s_err),
+            2);
+  EXPECT_NE(s_err.str().find("pending, leased, running, completed, failed, pruned, cancelled"),
+            std::string::npos)
+      << s_err.str();
+  std::ostringstream d_out, d_err;
+  EXPECT_EQ(RunCli({"list", "--data-dir", "no/such/dir"}, d_out, d_err), 1);
+  EXPECT_NE(d_err.str().find("data directory no/such/dir does not exist"), std::string::npos)
+      << d_err.str();
 }
 
 TEST(CliTest, TrialsTableShowsHowEachTrialWasChosen) {

@@ -24,6 +24,7 @@
 #include "proto/sweep_file.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/progress.h"
+#include "tools/cli/report.h"
 
 namespace hpsweep::cli {
 namespace {
@@ -72,24 +73,6 @@ std::string FindWorkerBinary(const std::string& flag, const std::string& argv0) 
     if (access(c.c_str(), X_OK) == 0) return c.string();
   }
   return "hpsweep-worker";
-}
-
-namespace {
-
-// The top `n` completed trials, best first.
-std::vector<proto::Trial> BestTrials(std::vector<proto::Trial> trials, const proto::SweepSpec& spec,
-                                     size_t n) {
-  trials.erase(std::remove_if(trials.begin(), trials.end(),
-                              [](const proto::Trial& t) {
-                                return t.state != proto::TrialState::kCompleted || !t.objective;
-                              }),
-               trials.end());
-  const bool maximize = spec.metric.goal == proto::Goal::kMaximize;
-  std::stable_sort(trials.begin(), trials.end(), [&](const proto::Trial& a, const proto::Trial& b) {
-    return maximize ? *a.objective > *b.objective : *a.objective < *b.objective;
-  });
-  if (trials.size() > n) trials.resize(n);
-  return trials;
 }
 
 // One `hpsweep run`, as the steps RunSweep takes in order. A step that
@@ -152,6 +135,24 @@ std::optional<int> SweepRun::ReadSweepFile() {
          << "ask/tell clients against `hpsweep-coordinator` instead (see README)\n";
     return 1;
   }
+  // Pre-flight, before anything starts: the zoo's name and value checks, then
+  // one build of the model (files, metric). Errors name the field.
+  auto preflight_error = [&](const Status& s) {
+    err_ << "hpsweep run: " << options_.sweep_file << ": " << s.message();
+    if (!s.field().empty()) err_ << " (at " << s.field() << ")";
+    err_ << "\n";
+    return 1;
+  };
+  if (options_.validator) {
+    Status valid = options_.validator(*spec);
+    if (!valid.ok()) return preflight_error(valid);
+  }
+  if (options_.preflight) {
+    std::error_code ec;
+    const fs::path sweep_path = fs::absolute(fs::path(options_.sweep_file), ec);
+    Status ready = options_.preflight(*spec, sweep_path.parent_path().string());
+    if (!ready.ok()) return preflight_error(ready);
+  }
   json_ = std::move(file->json);
   spec_ = std::move(file->spec);
   ranks_ = options_.ranks_per_worker > 0 ? options_.ranks_per_worker
@@ -201,7 +202,7 @@ std::optional<int> SweepRun::StartCoordinator() {
   }
   coordinator::CoordinatorOptions copts;
   copts.data_dir = data_dir_;
-  copts.http.port = 0;
+  copts.http.port = static_cast<uint16_t>(options_.port);
   copts.validator = options_.validator;  // searchers: the built-in ones
   SetMinLogLevel(LogLevel::kWarning);  // the progress display is the output
   embedded_ = std::make_unique<coordinator::Coordinator>(copts);
@@ -237,17 +238,30 @@ std::optional<int> SweepRun::ResumeOrCreateSweep() {
     }
   }
   if (stored != nullptr) {
-    out_ << "resuming sweep " << sweep_id_ << " \"" << spec_.name << "\" from " << data_dir_
-         << "\n";
     // The coordinator fills in a grid's size; compare the rest as submitted.
     proto::SweepSpec edited = spec_;
     if (edited.max_trials == 0) edited.max_trials = stored->max_trials;
-    if (proto::ToJson(edited) != proto::ToJson(*stored)) {
-      err_ << "hpsweep run: warning: " << options_.sweep_file << " differs from sweep "
-           << sweep_id_
-           << " as stored; resuming the stored sweep unchanged (use another --data-dir to start "
-              "a new sweep with the edited file)\n";
+    const Json now = proto::ToJson(edited), then = proto::ToJson(*stored);
+    if (now != then) {
+      std::string fields;
+      for (auto it = now.begin(); it != now.end(); ++it) {
+        if (!then.contains(it.key()) || then[it.key()] != it.value()) {
+          fields += (fields.empty() ? "" : ", ") + it.key();
+        }
+      }
+      if (options_.if_changed.empty()) {
+        err_ << "hpsweep run: " << options_.sweep_file << " differs from sweep " << sweep_id_
+             << " \"" << spec_.name << "\" stored in " << data_dir_ << " (" << fields
+             << "); decide with --if-changed resume (continue the stored sweep unchanged) or "
+                "--if-changed new (start a new sweep from the file in the same data directory)\n";
+        return 1;
+      }
+      if (options_.if_changed == "new") stored = nullptr;
     }
+  }
+  if (stored != nullptr) {
+    out_ << "resuming sweep " << sweep_id_ << " \"" << spec_.name << "\" from " << data_dir_
+         << "\n";
   } else {
     auto created = client_->CreateSweep(json_);
     if (!created.ok()) {
@@ -289,6 +303,8 @@ std::optional<int> SweepRun::StartWorkers() {
     err_ << "hpsweep run: cannot create " << logs.string() << ": " << ec.message() << "\n";
     return 1;
   }
+  // `hpsweep checkpoint get` resolves relative module paths against it.
+  std::ofstream(fs::path(data_dir_) / "base_dir") << base_dir << "\n";
   for (int w = 0; w < options_.workers; ++w) {
     auto job = std::make_unique<Subprocess>();
     const std::string log = (logs / ("worker-" + std::to_string(w) + ".log")).string();
@@ -324,7 +340,7 @@ bool SweepRun::FollowProgress() {
     if (now.ok()) sweep_ = std::move(*now);
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    display.Show(sweep_, ProgressTiming{elapsed, finished_at_start_});
+    display.Show(sweep_, ProgressTiming{elapsed, finished_at_start_, std::nullopt});
     if (proto::IsTerminal(sweep_.state)) break;
     if (g_interrupts.load() > 0) {
       interrupted = true;
@@ -365,23 +381,42 @@ int SweepRun::StopAndReport(bool interrupted) {
     }
     const std::string pruned = PrunedSummary(*trials);
     if (!pruned.empty()) out_ << "\n" << pruned;
+    const std::string failures = FailureSummary(*trials);
+    if (!failures.empty()) out_ << "\n" << failures;
   }
   const auto& c = sweep_.counters;
-  out_ << "\nsweep " << sweep_id_ << " is " << proto::SweepStateName(sweep_.state) << ": "
-       << c.completed << " completed, " << c.failed << " failed, " << c.pruned << " pruned, "
-       << c.running + c.pending << " unfinished\n"
-       << "results and checkpoints: " << data_dir_ << " (worker logs in " << data_dir_
+  const std::string counts = std::to_string(c.completed) + " completed, " +
+                             std::to_string(c.failed) + " failed, " + std::to_string(c.pruned) +
+                             " pruned, " + std::to_string(c.running + c.pending) + " unfinished";
+  const bool ended = proto::IsTerminal(sweep_.state);
+  out_ << "\nsweep " << sweep_id_ << " ";
+  if (ended) {
+    out_ << "is " << proto::SweepStateName(sweep_.state) << ": " << counts << "\n";
+  } else {
+    out_ << "stopped" << (interrupted ? " (interrupted)" : " (every worker exited)")
+         << " before it ended: " << counts << "\n";
+  }
+  if (!sweep_.reason.empty()) out_ << "reason: " << sweep_.reason << "\n";
+  out_ << "results and checkpoints: " << data_dir_ << " (worker logs in " << data_dir_
        << "/logs)\n";
-  if (sweep_.state != proto::SweepState::kCompleted) {
+  if (!ended) {
     out_ << "run the same command again to resume: hpsweep run " << options_.sweep_file
          << (options_.data_dir.empty() ? "" : " --data-dir " + options_.data_dir) << "\n";
   }
-  out_ << "look at them with a coordinator on that directory:\n"
-       << "  hpsweep-coordinator --data-dir " << data_dir_ << " &\n"
+  out_ << "look at them (no coordinator needed):\n"
        << "  hpsweep trials " << sweep_id_ << " --data-dir " << data_dir_ << "\n"
-       << "  hpsweep export " << sweep_id_ << " --format csv --data-dir " << data_dir_ << "\n";
-  if (sweep_.state == proto::SweepState::kCompleted) return 0;
-  return interrupted ? 130 : 1;
+       << "  hpsweep export " << sweep_id_ << " --format csv --data-dir " << data_dir_ << "\n"
+       << "  hpsweep checkpoint get TRIAL -o model.pt --data-dir " << data_dir_ << "\n";
+  if (interrupted && !ended) return 130;
+  if (sweep_.state == proto::SweepState::kCompleted && c.completed > 0) return 0;
+  if (sweep_.state == proto::SweepState::kFailed || (ended && c.completed == 0)) {
+    err_ << "hpsweep run: sweep " << sweep_id_ << " "
+         << (sweep_.state == proto::SweepState::kFailed ? "was stopped by fail-fast"
+                                                          : "ended with no completed trial")
+         << "\n";
+    return 3;
+  }
+  return 1;
 }
 
 }  // namespace

@@ -26,12 +26,21 @@ struct RunOptions {
   // Worker binary; default: found next to this program (Bazel runfiles or
   // bazel-bin layout), then $HPSWEEP_WORKER.
   std::string worker_binary;
+  // The embedded coordinator's port on 127.0.0.1; 0: a free one. Default: 0.
+  int port = 0;
+  // When the sweep file differs from the sweep stored under its name:
+  // "resume" the stored sweep unchanged, "new": create a new sweep in the
+  // same data directory; empty: stop with exit status 1 and say so.
+  // Default: empty.
+  std::string if_changed;
   // Seconds between progress updates. Default: 0.5.
   double refresh_seconds = 0.5;
   // Checks the sweep's model program in the embedded coordinator (the
   // coordinator's ProgramValidator; main wires the model zoo's). Default:
   // none, every program is accepted.
   std::function<Status(const proto::SweepSpec&)> validator;
+  // Pre-flight before any trial starts (CliContext::preflight). Default: none.
+  std::function<Status(const proto::SweepSpec&, const std::string& base_dir)> preflight;
 };
 
 // The worker binary: `flag` if set, $HPSWEEP_WORKER, Bazel runfiles of the
@@ -39,7 +48,10 @@ struct RunOptions {
 // (found on PATH when started).
 std::string FindWorkerBinary(const std::string& flag, const std::string& argv0);
 
-// Runs the sweep; returns the exit status (0: the sweep completed).
+// Runs the sweep; returns the exit status: 0 the sweep completed with at least
+// one completed trial; 1 an error (bad file, failed pre-flight, cannot start,
+// or the file changed and options.if_changed is empty); 3 the sweep ended
+// with no completed trial or was stopped by fail-fast; 130 interrupted.
 int RunSweep(const RunOptions& options, const std::string& argv0, std::ostream& out,
              std::ostream& err);
 
