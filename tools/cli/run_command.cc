@@ -75,6 +75,8 @@ std::string FindWorkerBinary(const std::string& flag, const std::string& argv0) 
   return "hpsweep-worker";
 }
 
+namespace {
+
 // One `hpsweep run`, as the steps RunSweep takes in order. A step that
 // returns an exit status ends the run with it; nullopt goes on.
 class SweepRun {

@@ -268,6 +268,7 @@ TEST(RngStateTest, RoundTripContinuesBitIdentically) {
   SeedRngs(42);
   (void)torch::rand({1000}, torch::TensorOptions().device(device));
   const std::string state = GetRngState();
+  const std::string cpu_state = GetCpuRngState();
   torch::Tensor a = torch::rand({4096}, torch::TensorOptions().device(device));
   torch::Tensor a_cpu = torch::rand({64});
   Status s = SetRngState(state);
