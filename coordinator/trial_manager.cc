@@ -49,6 +49,9 @@ Mutation<Trial> AsItStands(const Trial& trial) {
 
 Status TrialManagerOptions::Validate() const {
   if (!(retry_after_seconds > 0)) return InvalidArgumentError("retry_after_seconds must be > 0");
+  if (!(forget_idle_client_seconds > 0)) {
+    return InvalidArgumentError("forget_idle_client_seconds must be > 0");
+  }
   return Status();
 }
 
@@ -297,7 +300,19 @@ WriteSet TrialManager::ExpireLeases() {
     writes.trials.push_back(*trial);
     sweeps_->MaybeFinishSweep(*run, writes);
   }
+  ForgetIdleClients(now);
   return writes;
+}
+
+void TrialManager::ForgetIdleClients(int64_t now_us) {
+  const int64_t before = now_us - static_cast<int64_t>(options_.forget_idle_client_seconds * 1e6);
+  for (auto it = clients_.begin(); it != clients_.end();) {
+    if (it->second.trials.empty() && it->second.info.last_seen_us < before) {
+      it = clients_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 std::vector<proto::ClientInfo> TrialManager::ListClients() const {

@@ -70,6 +70,10 @@ namespace hpsweep::coordinator {
 struct TrialManagerOptions {
   // Suggested wait for an asker when no trial is available now. Default: 1 s.
   double retry_after_seconds = 1.0;
+  // A client that holds no trial and has not called for this long leaves the
+  // client registry (GET /api/v1/workers; checked when leases expire), so a
+  // list of workers shows the ones alive. Default: 300 s.
+  double forget_idle_client_seconds = 300;
   Status Validate() const;
 };
 
@@ -120,7 +124,8 @@ class TrialManager {
   Status CheckCheckpointUpload(uint64_t trial_id, const std::string& client_id) const;
   // Records a stored checkpoint on its trial.
   StatusOr<Mutation<proto::Trial>> CheckpointStored(uint64_t trial_id, int64_t step);
-  // Requeues or fails trials whose lease deadline has passed.
+  // Requeues or fails trials whose lease deadline has passed, and forgets
+  // clients idle past forget_idle_client_seconds.
   WriteSet ExpireLeases();
 
   std::vector<proto::ClientInfo> ListClients() const;
@@ -200,6 +205,7 @@ class TrialManager {
   void ServeWaiters(uint64_t sweep_id, const Status& fit_status);
   void RequestFits(SweepRun& run);
   void ScheduleServeWaiters(uint64_t sweep_id);
+  void ForgetIdleClients(int64_t now_us);
 
   Clock* clock_;
   TrialManagerOptions options_;

@@ -224,6 +224,22 @@ TEST_F(TrialManagerTest, CheckpointsNeedTheLeaseAndOnlyMoveForward) {
   EXPECT_EQ(older->response.checkpoint_step, 10);
 }
 
+TEST_F(TrialManagerTest, IdleClientsLeaveTheRegistryAndBusyOnesStay) {
+  Create(SweepJson());
+  const Trial t1 = Lease("c1", 1000);
+  const Trial t2 = Lease("c2", 1000);
+  Apply(trials_->Complete(t2.id, {"c2", {{"loss", 0.5}}}));
+  clock_.AdvanceMicros(static_cast<int64_t>(TrialManagerOptions().forget_idle_client_seconds * 1e6) - 1);
+  (void)trials_->ExpireLeases();
+  EXPECT_EQ(trials_->ListClients().size(), 2u) << "not idle for long enough yet";
+  clock_.AdvanceMicros(2);
+  (void)trials_->ExpireLeases();
+  const auto clients = trials_->ListClients();
+  ASSERT_EQ(clients.size(), 1u) << "c2 holds nothing and was idle past the bound";
+  EXPECT_EQ(clients[0].client_id, "c1");
+  EXPECT_EQ(clients[0].active_trials, std::vector<uint64_t>{t1.id});
+}
+
 TEST_F(TrialManagerTest, RecoverRebuildsLeasesAndClients) {
   Create(SweepJson());
   const Trial t = Lease("c1", 5);

@@ -18,7 +18,9 @@ std::string FieldOf(const proto::SweepSpec& spec, const std::string& name) {
 }  // namespace
 
 Status PreflightZooProgram(const proto::SweepSpec& spec, const std::string& base_dir) {
-  if (spec.program.external) return Status();
+  // External ask/tell clients and command programs (the user's own script)
+  // have nothing of the zoo to build.
+  if (spec.program.external || spec.program.IsCommand()) return Status();
   nlohmann::json params = spec.program.args.is_object() ? spec.program.args
                                                         : nlohmann::json::object();
   for (const proto::ParameterSpec& p : spec.parameters) {

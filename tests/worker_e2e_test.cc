@@ -83,7 +83,7 @@ TEST_F(WorkerE2eTest, TwoRankGangRunsASweepToCompletion) {
     auto curve = client_->TrialMetrics(t.id);
     ASSERT_TRUE(curve.ok());
     EXPECT_EQ(curve->size(), 2u) << "one report per epoch";
-    EXPECT_EQ(t.checkpoint_step, 32) << "checkpointed at the end of epoch 1";
+    EXPECT_EQ(t.checkpoint_step, 64) << "the last step (end of epoch 2 of 2, 32 steps each) is kept";
   }
   EXPECT_EQ(client_->GetSweep(sweep->id)->state, proto::SweepState::kCompleted);
 }

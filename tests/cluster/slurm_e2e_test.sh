@@ -11,7 +11,8 @@
 #     checkpoint and completes it.
 #
 # Needs slurm-wlm + munge (tools/setup.sh) and root: as another user the test
-# says so and passes as skipped; as root, daemons that do not start fail it.
+# says so and passes as skipped; as root, daemons that cannot start skip it with
+# their reason (missing packages fail it).
 set -uo pipefail
 # Bazel copies this script to tests/<target>; its helpers stay in tests/cluster.
 LIB="${TEST_SRCDIR:+$TEST_SRCDIR/hpsweep/tests/cluster}"
@@ -34,7 +35,14 @@ if [[ $(id -u) -ne 0 ]]; then
   echo "SKIPPED: slurmd must run as root to start jobs; run the test as root"
   exit 0
 fi
-slurm_cluster_start "$ROOT/cluster" || fail "the Slurm cluster did not start (reason above)"
+# The packages are checked above (a missing one is a setup defect and fails);
+# daemons that cannot start on this machine (a container without the
+# privileges slurmd needs, say) skip the test with their reason, as the issue
+# asks, rather than fail every other test's CI run.
+if ! slurm_cluster_start "$ROOT/cluster"; then
+  echo "SKIPPED: the Slurm daemons could not start on this machine (reason above)"
+  exit 0
+fi
 TEST_LOGS+=("$ROOT/coordinator.log" "$ROOT/cluster/slurmctld.log" "$ROOT/cluster/slurmd.log" "$ROOT/jobs/*.out")
 
 # sbatch exports this environment to the jobs: one BLAS thread per rank, and
@@ -105,14 +113,16 @@ wait_for 240 "trial $TRIAL's first checkpoint" has_checkpoint
 scancel --signal=TERM "$JOB" || fail "scancel --signal=TERM $JOB"
 wait_for 240 "Slurm job $JOB to end after SIGTERM" job_gone "$JOB"
 OUT="$ROOT/jobs/sweep2-$JOB.out"
-grep -q "trial $TRIAL stopped at step [0-9]* (gang stopping)" "$OUT" || fail "the gang did not stop trial $TRIAL on SIGTERM"
+STOPPED_AT=$(grep -o "trial $TRIAL stopped at step [0-9]* (gang stopping)" "$OUT" | grep -o "step [0-9]*" | cut -d' ' -f2 | tail -1)
+[[ -n "$STOPPED_AT" ]] || fail "the gang did not stop trial $TRIAL on SIGTERM"
 STATE=$(trial_field "$URL" "$TRIAL" "j['state']")
 STEP=$(trial_field "$URL" "$TRIAL" "j['checkpoint_step']")
 LAST=$(trial_field "$URL" "$TRIAL" "j['last_step']")
 [[ "$STATE" == pending ]] || fail "trial $TRIAL is $STATE after the preempted job, not pending (released)"
 [[ "$(trial_field "$URL" "$TRIAL" "j['attempt']")" == 0 ]] || fail "a release must not count as an attempt"
-# The checkpoint is the one of the epoch the gang stopped at.
-[[ "$STEP" -gt 0 && "$STEP" == "$LAST" ]] || fail "checkpoint step $STEP is not the last reported step $LAST"
+# The checkpoint is the one of the step the gang stopped at (reports count
+# epochs, checkpoints optimizer steps).
+[[ "$STEP" -gt 0 && "$STEP" == "$STOPPED_AT" ]] || fail "checkpoint step $STEP is not the step the gang stopped at ($STOPPED_AT; last reported epoch $LAST)"
 JOB2=$(submit --sweep 2)
 [[ -n "$JOB2" ]] || fail "no job id for the second job: $(tail -2 "$ROOT/submit.log")"
 wait_for 300 "Slurm job $JOB2 to end" job_gone "$JOB2"

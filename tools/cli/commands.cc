@@ -661,7 +661,7 @@ int RunCli(const std::vector<std::string>& raw, std::ostream& out, std::ostream&
       Status valid = context.program_validator(*checked);
       if (!valid.ok()) return Fail(err, valid.WithContext(a.positional[1]));
     }
-    if (context.preflight && !checked->program.external) {
+    if (context.preflight && !checked->program.external && !checked->program.IsCommand()) {
       std::error_code ec;
       const auto sweep_path = std::filesystem::absolute(a.positional[1], ec);
       Status ready = context.preflight(*checked, sweep_path.parent_path().string());

@@ -149,7 +149,8 @@ std::optional<int> SweepRun::ReadSweepFile() {
     Status valid = options_.validator(*spec);
     if (!valid.ok()) return preflight_error(valid);
   }
-  if (options_.preflight) {
+  // A command program is the user's own script: nothing of the zoo to build.
+  if (options_.preflight && !spec->program.IsCommand()) {
     std::error_code ec;
     const fs::path sweep_path = fs::absolute(fs::path(options_.sweep_file), ec);
     Status ready = options_.preflight(*spec, sweep_path.parent_path().string());
