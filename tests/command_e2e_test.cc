@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/subprocess.h"
+#include "coordinator/store.h"
 #include "gtest/gtest.h"
 #include "proto/api_client.h"
 #include "tests/coordinator_process.h"
@@ -179,11 +180,16 @@ TEST_F(CommandE2eTest, CancelEndsTheScriptWithinTheGracePeriod) {
   }
   EXPECT_TRUE(gone) << "script " << pid << " still runs after the cancel\n"
                     << ReadFile(dir_ + "/data/logs/worker-0.log");
-  auto trial = client->GetTrial(1);
-  ASSERT_TRUE(trial.ok());
-  EXPECT_EQ(trial->state, proto::TrialState::kCancelled);
-  // `hpsweep run` ends with the cancelled sweep (not completed: status 1).
-  EXPECT_EQ(run.Wait(120), 1) << ReadFile(dir_ + "/run.log");
+  // `hpsweep run` ends with the cancelled sweep: no completed trial, status 3
+  // (its embedded coordinator goes with it, so the trial is read from the
+  // store afterwards, read-only).
+  EXPECT_EQ(run.Wait(120), 3) << ReadFile(dir_ + "/run.log");
+  auto store = coordinator::OpenRocksStoreReadOnly(dir_ + "/data/db", {}, "test");
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto trials = (*store)->LoadTrials(1, 0, 0);
+  ASSERT_TRUE(trials.ok()) << trials.status();
+  ASSERT_FALSE(trials->empty());
+  EXPECT_EQ(trials->front().state, proto::TrialState::kCancelled);
 }
 
 // A worker killed mid-trial: the trial is leased again and the script
