@@ -96,7 +96,9 @@ TEST_F(StoppingServiceTest, AStoppedReportPrunesTheTrialWithStepRungAndReason) {
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(proto::ToJson(stored->at(1)), proto::ToJson(pruned));
   bool event = false;
-  for (const proto::Event& e : *store_->ReadEvents(0, 0)) {
+  auto events = store_->ReadEvents(0, 0);  // kept: a range-for over *temporary dangles
+  ASSERT_TRUE(events.ok()) << events.status();
+  for (const proto::Event& e : *events) {
     event |= e.type == "trial_pruned" && e.trial_id == b.id;
   }
   EXPECT_TRUE(event);
