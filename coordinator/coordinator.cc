@@ -12,6 +12,7 @@
 #include <future>
 
 #include "common/logging.h"
+#include "coordinator/store/rocks_store.h"
 
 namespace hpsweep::coordinator {
 

@@ -41,14 +41,15 @@
 #include "common/clock.h"
 #include "common/logging.h"
 #include "common/status.h"
-#include "coordinator/api.h"
-#include "coordinator/event_hub.h"
-#include "coordinator/group_committer.h"
-#include "coordinator/http_server.h"
+#include "coordinator/http/api.h"
+#include "coordinator/http/event_hub.h"
+#include "coordinator/store/group_committer.h"
+#include "coordinator/http/http_server.h"
 #include "coordinator/metrics.h"
-#include "coordinator/storage_health.h"
-#include "coordinator/store.h"
-#include "coordinator/sweep_service.h"
+#include "coordinator/store/rocks_store.h"
+#include "coordinator/store/storage_health.h"
+#include "coordinator/store/store.h"
+#include "coordinator/lifecycle/sweep_service.h"
 
 namespace hpsweep::coordinator {
 

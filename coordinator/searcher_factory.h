@@ -4,7 +4,7 @@
 #ifndef HPSWEEP_COORDINATOR_SEARCHER_FACTORY_H_
 #define HPSWEEP_COORDINATOR_SEARCHER_FACTORY_H_
 
-#include "coordinator/sweep_service.h"
+#include "coordinator/lifecycle/sweep_service.h"
 
 namespace hpsweep::coordinator {
 

@@ -1,5 +1,5 @@
 // The model zoo's check of a sweep's program: the coordinator's
-// ProgramValidator (coordinator/sweep_service.h), implemented here so that the
+// ProgramValidator (coordinator/lifecycle/sweep_service.h), implemented here so that the
 // coordinator library never links LibTorch or the models. Programs wire it in
 // their main (hpsweep-coordinator, and the CLI's embedded coordinator).
 #ifndef HPSWEEP_MODELS_ZOO_VALIDATOR_H_

@@ -2,7 +2,7 @@
 // early-stopping policy judges its trials' reports, and with what settings.
 // The vocabulary (W&B's hyperband fields, Optuna's median pruner settings)
 // and every default are documented in proto/sweep_schema.md
-// ("early_terminate"); coordinator/stopping.h implements the policies.
+// ("early_terminate"); coordinator/lifecycle/stopping.h implements the policies.
 //
 // Steps are the `step` values the trials report: completed epochs (1, 2, ...)
 // for the model zoo's workers; whatever an ask/tell client sends otherwise.

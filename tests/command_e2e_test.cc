@@ -8,7 +8,8 @@
 #include <thread>
 
 #include "common/subprocess.h"
-#include "coordinator/store.h"
+#include "coordinator/store/rocks_store.h"
+#include "coordinator/store/store.h"
 #include "gtest/gtest.h"
 #include "proto/api_client.h"
 #include "tests/coordinator_process.h"

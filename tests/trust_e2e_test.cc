@@ -24,7 +24,8 @@
 #include <vector>
 
 #include "common/subprocess.h"
-#include "coordinator/store.h"
+#include "coordinator/store/rocks_store.h"
+#include "coordinator/store/store.h"
 #include "gtest/gtest.h"
 #include "proto/json_reader.h"
 #include "tests/coordinator_process.h"

@@ -19,9 +19,9 @@ output_base=${HPSWEEP_FUZZ_OUTPUT_BASE:-$HOME/.cache/hpsweep/bazel-fuzz}
 artifacts=${HPSWEEP_FUZZ_ARTIFACTS:-/tmp/hpsweep-fuzz-artifacts}
 targets=(
   //proto:json_reader_fuzzer
-  //coordinator:sweep_file_fuzzer
-  //coordinator:store_codec_fuzzer
-  //coordinator:api_fuzzer
+  //coordinator/search:sweep_file_fuzzer
+  //coordinator/store:store_codec_fuzzer
+  //coordinator/http:api_fuzzer
 )
 
 bazel_fuzz() { bazel --output_base="$output_base" "$@"; }

@@ -20,7 +20,7 @@
 #include "common/flags.h"
 #include "common/logging.h"
 #include "coordinator/coordinator.h"
-#include "coordinator/outcomes.h"
+#include "coordinator/search/outcomes.h"
 #include "proto/api_client.h"
 #include "proto/sweep_file.h"
 #include "tools/cli/front_table.h"

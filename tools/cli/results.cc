@@ -8,10 +8,11 @@
 
 #include "common/clock.h"
 #include "common/logging.h"
-#include "coordinator/mutation.h"
-#include "coordinator/searcher.h"
-#include "coordinator/store.h"
-#include "coordinator/sweep_manager.h"
+#include "coordinator/store/mutation.h"
+#include "coordinator/search/searcher.h"
+#include "coordinator/store/rocks_store.h"
+#include "coordinator/store/store.h"
+#include "coordinator/lifecycle/sweep_manager.h"
 #include "proto/api_client.h"
 
 namespace hpsweep::cli {

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "coordinator/searcher.h"
+#include "coordinator/search/searcher.h"
 #include "gtest/gtest.h"
 #include "models/workload.h"
 #include "models/zoo_validator.h"

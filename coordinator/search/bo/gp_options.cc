@@ -1,0 +1,23 @@
+#include "coordinator/search/bo/gp_options.h"
+
+namespace hpsweep::coordinator::bo {
+
+Status GpFitOptions::Validate() const {
+  if (restarts < 1) return InvalidArgumentError("must be >= 1", "fit.restarts");
+  if (max_iterations < 1) return InvalidArgumentError("must be >= 1", "fit.max_iterations");
+  if (!(min_noise > 0)) return InvalidArgumentError("must be > 0", "fit.min_noise");
+  if (max_fit_points < 2) return InvalidArgumentError("must be >= 2", "fit.max_fit_points");
+  return Status::Ok();
+}
+
+Status GpOptions::Validate() const {
+  if (initial_design < 0) return InvalidArgumentError("must be >= 0", "initial_design");
+  if (raw_samples < 1) return InvalidArgumentError("must be >= 1", "raw_samples");
+  if (local_samples < 0) return InvalidArgumentError("must be >= 0", "local_samples");
+  if (refine_starts < 1) return InvalidArgumentError("must be >= 1", "refine_starts");
+  if (refine_steps < 0) return InvalidArgumentError("must be >= 0", "refine_steps");
+  if (warm_iterations < 0) return InvalidArgumentError("must be >= 0", "warm_iterations");
+  return fit.Validate();
+}
+
+}  // namespace hpsweep::coordinator::bo

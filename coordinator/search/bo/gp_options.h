@@ -1,0 +1,56 @@
+// Options of GpSuggester, kept free of LibTorch so that the coordinator's
+// searchers can hold them without compiling torch headers.
+#ifndef HPSWEEP_COORDINATOR_SEARCH_BO_GP_OPTIONS_H_
+#define HPSWEEP_COORDINATOR_SEARCH_BO_GP_OPTIONS_H_
+
+#include "common/status.h"
+
+namespace hpsweep::coordinator::bo {
+
+struct GpFitOptions {
+  // L-BFGS starts for the hyperparameter fit, optimized together as one
+  // batch: the prior medians first, then the best (by initial objective) of
+  // 8x as many draws from the priors. Default: 2.
+  int restarts = 2;
+  // L-BFGS iterations (the starts share them). Default: 30.
+  int max_iterations = 30;
+  // Lower bound on the noise variance (standardized scale); keeps the
+  // Cholesky factorization stable for noiseless objectives. Default: 1e-6.
+  double min_noise = 1e-6;
+  // Above this many points the hyperparameters are fitted on a subset (the
+  // best quarter plus a seeded random sample of the rest); the posterior
+  // always uses every point. Bounds the O(n^3) cost of fitting. Default: 200.
+  int max_fit_points = 200;
+
+  Status Validate() const;
+};
+
+struct GpOptions {
+  // Sobol points before the GP takes over; 0 means max(5, 2 * number of
+  // Dimensions). Default: 0.
+  int initial_design = 0;
+  // Sobol points at which LogEI is evaluated in one batch. Default: 1024.
+  int raw_samples = 1024;
+  // Points sampled around the best observed points (Gaussian, 2% and 10% of
+  // the range), in addition to raw_samples. Default: 128.
+  int local_samples = 128;
+  // Best raw points refined by gradient ascent. Default: 8.
+  int refine_starts = 8;
+  // Projected Adam steps per refinement. Default: 40.
+  int refine_steps = 40;
+  // Warm starts. The hyperparameters are fitted in full (fit.restarts
+  // starts, fit.max_iterations) at checkpoints — every 25% more fitted
+  // points; in between, each fit starts from the last checkpoint's
+  // hyperparameters with one start and `warm_iterations` L-BFGS iterations.
+  // The checkpoint fit is a function of the first points alone, so
+  // suggestions stay a function of the data (a restarted coordinator
+  // recomputes it once). 0: always fit in full. Default: 12.
+  int warm_iterations = 12;
+  GpFitOptions fit;
+
+  Status Validate() const;
+};
+
+}  // namespace hpsweep::coordinator::bo
+
+#endif  // HPSWEEP_COORDINATOR_SEARCH_BO_GP_OPTIONS_H_

@@ -1,0 +1,395 @@
+#include "coordinator/search/bo/gp_suggester.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <limits>
+#include <numeric>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "coordinator/search/bo/acquisition.h"
+#include "coordinator/search/bo/gp.h"
+#include "coordinator/search/bo/outcome_transform.h"
+#include "coordinator/search/bo/sobol.h"
+
+namespace hpsweep::coordinator::bo {
+namespace {
+
+// Points closer than this (max-norm) count as the same point.
+constexpr double kSamePoint = 1e-9;
+// Raw points, after snapping, also ranked as final candidates.
+constexpr int kSnappedRawCandidates = 32;
+// Incumbents that local samples are drawn around.
+constexpr int kLocalCenters = 5;
+// Projected Adam: step size in unit-cube units, decayed geometrically.
+constexpr double kAdamLrStart = 0.05;
+constexpr double kAdamLrEnd = 0.001;
+
+torch::TensorOptions F64() { return torch::TensorOptions().dtype(torch::kFloat64); }
+
+torch::Tensor ToTensor(const std::vector<std::vector<double>>& rows, int64_t d) {
+  auto t = torch::empty({static_cast<int64_t>(rows.size()), d}, F64());
+  auto a = t.accessor<double, 2>();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    for (int64_t j = 0; j < d; ++j) a[i][j] = rows[i][j];
+  }
+  return t;
+}
+
+std::vector<double> Row(const torch::Tensor& t, int64_t i) {
+  const auto r = t[i].contiguous();
+  return std::vector<double>(r.data_ptr<double>(), r.data_ptr<double>() + r.numel());
+}
+
+// Fits with fewer points than this are always full: they are cheap.
+constexpr size_t kMinWarmPoints = 16;
+// Checkpoints grow by this factor.
+constexpr double kCheckpointGrowth = 1.25;
+
+// The largest checkpoint <= n: kMinWarmPoints, then each 25% more.
+size_t CheckpointFor(size_t n) {
+  size_t c = kMinWarmPoints;
+  while (true) {
+    const size_t next = std::max(c + 1, static_cast<size_t>(c * kCheckpointGrowth));
+    if (next > n) return c;
+    c = next;
+  }
+}
+
+// FNV-1a over the bit patterns of the first `n` rows and values.
+uint64_t DataKey(const std::vector<std::vector<double>>& xs, const std::vector<double>& ys, size_t n) {
+  uint64_t h = 1469598103934665603ULL;
+  auto mix = [&h](double v) {
+    uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    for (int i = 0; i < 8; ++i) {
+      h ^= (bits >> (8 * i)) & 0xFF;
+      h *= 1099511628211ULL;
+    }
+  };
+  for (size_t i = 0; i < n; ++i) {
+    for (double v : xs[i]) mix(v);
+    mix(ys[i]);
+  }
+  return h ^ n;
+}
+
+bool IsNew(const std::vector<double>& x, const std::vector<std::vector<double>>& seen) {
+  for (const auto& s : seen) {
+    if (MaxAbsDistance(x, s) < kSamePoint) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct GpSuggester::Checkpoint {
+  std::mutex mu;
+  uint64_t key = 0;  // DataKey of the points fitted; 0: none yet
+  GpHyperparameters hp;
+};
+
+namespace {
+
+class Run {
+ public:
+  Run(const GpOptions& options, const Problem& problem, uint64_t seed,
+      GpSuggester::Checkpoint* checkpoint, const std::atomic<bool>* cancelled)
+      : options_(options),
+        problem_(problem),
+        seed_(seed),
+        d_(CoordinateCount(problem.dims)),
+        checkpoint_(checkpoint),
+        cancelled_(cancelled) {
+    for (const auto& o : problem.completed) seen_.push_back(o.x);
+    for (const auto& p : problem.failed) seen_.push_back(p.x);
+    for (const auto& p : problem.pending) seen_.push_back(p.x);
+    known_ = seen_.size();
+  }
+
+  const std::vector<bool>& from_model() const { return from_model_; }
+
+  StatusOr<std::vector<std::vector<double>>> Suggest(int count) {
+    const int n_dims = static_cast<int>(problem_.dims.size());
+    const size_t n_init = options_.initial_design > 0 ? options_.initial_design : std::max(5, 2 * n_dims);
+    SobolSequence design(n_dims, MixSeed(seed_, 0xD5));
+    design.Skip(known_);
+    // GP needs one finite value and two points.
+    const bool can_model = !problem_.completed.empty() && problem_.completed.size() + problem_.failed.size() >= 2;
+    while (static_cast<int>(out_.size()) < count && (known_ + out_.size() < n_init || !can_model)) {
+      out_.push_back(NextDesignPoint(&design));
+      from_model_.push_back(false);
+    }
+    if (static_cast<int>(out_.size()) == count) return out_;
+
+    try {
+      HPS_RETURN_IF_ERROR(BuildModel());
+      while (static_cast<int>(out_.size()) < count) {
+        HPS_RETURN_IF_ERROR(CheckCancelled());
+        HPS_ASSIGN_OR_RETURN(std::vector<std::vector<double>> ranked, MaximizeLogEi());
+        std::vector<double> pick;
+        for (auto& c : ranked) {
+          if (IsNew(c, seen_) && IsNew(c, out_)) {
+            pick = std::move(c);
+            break;
+          }
+        }
+        from_model_.push_back(!pick.empty());
+        if (pick.empty()) pick = NextDesignPoint(&design);
+        out_.push_back(pick);
+        if (static_cast<int>(out_.size()) < count) {
+          // Kriging believer: the chosen point becomes a pseudo-observation
+          // at its posterior mean.
+          torch::NoGradGuard no_grad;
+          const auto xp = ToTensor({pick}, d_);
+          const auto mean = model_->Posterior(xp).first;
+          // A believed value is an observation: it can become the incumbent,
+          // so the chosen point itself offers no further improvement.
+          best_f_ = std::min(best_f_, mean.item<double>());
+          HPS_ASSIGN_OR_RETURN(GpModel next, model_->Condition(xp, mean));
+          model_ = std::move(next);
+        }
+      }
+    } catch (const c10::Error& e) {
+      return InternalError(std::string("GpSuggester: ") + e.what_without_backtrace());
+    }
+    return out_;
+  }
+
+ private:
+  // The next Sobol design point not already known (discrete spaces can
+  // repeat; then the sequence is advanced, a bounded number of times).
+  std::vector<double> NextDesignPoint(SobolSequence* design) {
+    std::vector<double> x;
+    for (int tries = 0; tries < 64; ++tries) {
+      x = PointFromDesign(problem_.dims, design->Next());
+      if (IsNew(x, seen_) && IsNew(x, out_)) break;
+    }
+    return x;
+  }
+
+  Status BuildModel() {
+    std::vector<std::vector<double>> xs;
+    std::vector<double> ys;
+    double worst = -std::numeric_limits<double>::infinity();
+    for (const auto& o : problem_.completed) {
+      xs.push_back(NeutralizeInactive(problem_.dims, o.x, o.active));
+      ys.push_back(o.y);
+      worst = std::max(worst, o.y);
+    }
+    const size_t n_completed = ys.size();
+    for (const auto& f : problem_.failed) {
+      xs.push_back(NeutralizeInactive(problem_.dims, f.x, f.active));
+      ys.push_back(worst);
+    }
+    const std::vector<double> raw = ys;
+    // Standardized and power-warped (outcome_transform.h): heavy tails do
+    // not swamp the model; the order of the values is kept.
+    ys = WarpOutcomes(ys).values;
+    best_f_ = std::numeric_limits<double>::infinity();
+    for (size_t i = 0; i < n_completed; ++i) best_f_ = std::min(best_f_, ys[i]);
+    // Incumbents for local sampling: the best completed points.
+    std::vector<size_t> order(n_completed);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ys[a] < ys[b]; });
+    for (size_t i = 0; i < order.size() && i < kLocalCenters; ++i) centers_.push_back(xs[order[i]]);
+
+    const auto x = ToTensor(xs, d_);
+    const auto y = torch::tensor(ys, F64());
+    HPS_ASSIGN_OR_RETURN(GpHyperparameters hp, FitHyperparameters(xs, raw, x, y));
+    HPS_RETURN_IF_ERROR(CheckCancelled());
+    HPS_ASSIGN_OR_RETURN(GpModel model, GpModel::Create(x, y, std::move(hp)));
+    model_ = std::move(model);
+    if (!problem_.pending.empty()) {
+      std::vector<std::vector<double>> ps;
+      for (const auto& p : problem_.pending) ps.push_back(NeutralizeInactive(problem_.dims, p.x, p.active));
+      torch::NoGradGuard no_grad;
+      const auto xp = ToTensor(ps, d_);
+      const auto believed = model_->Posterior(xp).first;
+      best_f_ = std::min(best_f_, believed.min().item<double>());
+      HPS_ASSIGN_OR_RETURN(GpModel conditioned, model_->Condition(xp, believed));
+      model_ = std::move(conditioned);
+    }
+    return Status::Ok();
+  }
+
+  // Full fit at a checkpoint; between checkpoints, a short fit started from
+  // the checkpoint's hyperparameters (the full fit of the first points, a
+  // function of those points alone: cached, or recomputed once).
+  StatusOr<GpHyperparameters> FitHyperparameters(const std::vector<std::vector<double>>& xs,
+                                                 const std::vector<double>& raw,
+                                                 const torch::Tensor& x, const torch::Tensor& y) {
+    const size_t n = xs.size();
+    if (options_.warm_iterations == 0 || n < kMinWarmPoints) {
+      return FitGpHyperparameters(x, y, options_.fit, MixSeed(seed_, n));
+    }
+    const size_t c = CheckpointFor(n);
+    const uint64_t key = DataKey(xs, raw, c);
+    GpHyperparameters start;
+    {
+      std::lock_guard<std::mutex> lock(checkpoint_->mu);
+      if (checkpoint_->key == key) start = checkpoint_->hp;
+    }
+    if (start.lengthscales.empty()) {
+      const std::vector<double> first(raw.begin(), raw.begin() + c);
+      const auto xc = x.narrow(0, 0, static_cast<int64_t>(c));
+      const auto yc = torch::tensor(WarpOutcomes(first).values, F64());
+      HPS_ASSIGN_OR_RETURN(start, FitGpHyperparameters(xc, yc, options_.fit, MixSeed(seed_, c)));
+      std::lock_guard<std::mutex> lock(checkpoint_->mu);
+      checkpoint_->key = key;
+      checkpoint_->hp = start;
+    }
+    if (c == n) return start;
+    HPS_RETURN_IF_ERROR(CheckCancelled());
+    GpFitOptions warm = options_.fit;
+    warm.restarts = 1;
+    warm.max_iterations = options_.warm_iterations;
+    return FitGpHyperparameters(x, y, warm, MixSeed(seed_, n), &start);
+  }
+
+  torch::Tensor Acquisition(const torch::Tensor& x) const {
+    const auto [mean, var] = model_->Posterior(x);
+    return LogExpectedImprovement(mean, var, best_f_);
+  }
+
+  Status CheckCancelled() const {
+    if (cancelled_ != nullptr && cancelled_->load(std::memory_order_relaxed)) {
+      return CancelledError("GP suggestion no longer wanted");
+    }
+    return Status::Ok();
+  }
+
+  // [d]: 1 for continuous and integer coordinates, 0 for one-hot ones.
+  torch::Tensor MovableCoordinates() const {
+    auto mask = torch::ones({d_}, F64());
+    int64_t coord = 0;
+    for (const Dimension& dim : problem_.dims) {
+      if (dim.kind == Dimension::Kind::kCategorical) {
+        mask.narrow(0, coord, dim.num_levels).zero_();
+        coord += dim.num_levels;
+      } else {
+        coord += 1;
+      }
+    }
+    return mask;
+  }
+
+  // Candidate points (snapped, in the space), best LogEI first.
+  StatusOr<std::vector<std::vector<double>>> MaximizeLogEi() {
+    const uint64_t stream = MixSeed(seed_, known_ + out_.size());
+    Rng rng(MixSeed(stream, 0x10CA1));
+    SobolSequence sobol(static_cast<int>(d_), MixSeed(stream, 0x5A3));
+    std::vector<std::vector<double>> raw_rows;
+    raw_rows.reserve(options_.raw_samples + options_.local_samples);
+    for (int i = 0; i < options_.raw_samples; ++i) raw_rows.push_back(sobol.Next());
+    for (int i = 0; i < options_.local_samples && !centers_.empty(); ++i) {
+      std::vector<double> p = centers_[i % centers_.size()];
+      const double sd = i % 2 == 0 ? 0.02 : 0.1;
+      for (double& v : p) v = std::clamp(v + sd * rng.Normal(), 0.0, 1.0);
+      raw_rows.push_back(std::move(p));
+    }
+    // The screen ranks points of the space: integers on their levels, each
+    // categorical one-hot (a relaxed one-hot between categories scores
+    // points that do not exist).
+    for (auto& row : raw_rows) SnapToSpace(problem_.dims, &row);
+    const auto raw = ToTensor(raw_rows, d_);
+    torch::Tensor raw_acq;
+    {
+      torch::NoGradGuard no_grad;
+      raw_acq = Acquisition(raw);
+    }
+    const int64_t starts = std::min<int64_t>(options_.refine_starts, raw.size(0));
+    const auto top = std::get<1>(raw_acq.topk(starts));
+    auto x = raw.index_select(0, top).clone();
+    auto best_x = x.clone();
+    auto best_v = raw_acq.index_select(0, top).clone();
+    if (options_.refine_steps > 0) {
+      torch::NoGradGuard no_grad;
+      // Projected Adam (Kingma & Ba's defaults) on closed-form gradients:
+      // autograd would cost more than the arithmetic at these sizes.
+      constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEps = 1e-8;
+      auto m1 = torch::zeros_like(x), m2 = torch::zeros_like(x);
+      const auto movable = MovableCoordinates();
+      const double decay = std::pow(kAdamLrEnd / kAdamLrStart, 1.0 / options_.refine_steps);
+      double lr = kAdamLrStart, beta1_t = 1, beta2_t = 1;
+      for (int step = 0; step < options_.refine_steps; ++step) {
+        const auto post = model_->PosteriorWithGradient(x);
+        const auto ei = LogExpectedImprovementWithGradient(post.mean, post.variance, best_f_);
+        const auto better = ei.value > best_v;
+        best_v = torch::where(better, ei.value, best_v);
+        best_x = torch::where(better.unsqueeze(1), x, best_x);
+        // Categorical coordinates keep their start's category: ascent moves
+        // the continuous and integer coordinates within it.
+        const auto grad =
+            (ei.d_mean.unsqueeze(1) * post.d_mean + ei.d_variance.unsqueeze(1) * post.d_variance) * movable;
+        m1.mul_(kBeta1).add_(grad, 1 - kBeta1);
+        m2.mul_(kBeta2).addcmul_(grad, grad, 1 - kBeta2);
+        beta1_t *= kBeta1;
+        beta2_t *= kBeta2;
+        const auto step_dir = (m1 / (1 - beta1_t)) / ((m2 / (1 - beta2_t)).sqrt() + kEps);
+        x.add_(step_dir, lr).clamp_(0.0, 1.0);  // ascent
+        lr *= decay;
+      }
+      const auto v = Acquisition(x);
+      const auto better = v > best_v;
+      best_x = torch::where(better.unsqueeze(1), x, best_x);
+    }
+    // Snap refined points and the best raw points; rank by LogEI after
+    // snapping (a relaxed optimum may round onto a poor point).
+    std::vector<std::vector<double>> cands;
+    for (int64_t i = 0; i < best_x.size(0); ++i) cands.push_back(Row(best_x, i));
+    const auto raw_top = std::get<1>(raw_acq.topk(std::min<int64_t>(kSnappedRawCandidates, raw.size(0))));
+    for (int64_t i = 0; i < raw_top.size(0); ++i) cands.push_back(Row(raw, raw_top[i].item<int64_t>()));
+    for (auto& c : cands) SnapToSpace(problem_.dims, &c);
+    torch::Tensor cand_acq;
+    {
+      torch::NoGradGuard no_grad;
+      cand_acq = Acquisition(ToTensor(cands, d_));
+    }
+    std::vector<int64_t> order(cands.size());
+    std::iota(order.begin(), order.end(), 0);
+    const auto acc = cand_acq.accessor<double, 1>();
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return acc[a] > acc[b]; });
+    std::vector<std::vector<double>> ranked;
+    for (int64_t i : order) ranked.push_back(cands[i]);
+    return ranked;
+  }
+
+  const GpOptions& options_;
+  const Problem& problem_;
+  const uint64_t seed_;
+  const int64_t d_;
+  GpSuggester::Checkpoint* checkpoint_;
+  const std::atomic<bool>* cancelled_;  // may be null
+  std::vector<std::vector<double>> seen_;
+  size_t known_ = 0;
+  std::vector<std::vector<double>> out_;
+  std::vector<bool> from_model_;  // per point of out_
+  std::optional<GpModel> model_;
+  double best_f_ = 0;
+  std::vector<std::vector<double>> centers_;
+};
+
+}  // namespace
+
+GpSuggester::GpSuggester(GpOptions options)
+    : options_(std::move(options)), checkpoint_(std::make_shared<Checkpoint>()) {}
+
+StatusOr<std::vector<std::vector<double>>> GpSuggester::Suggest(const Problem& problem, int count,
+                                                                uint64_t seed, std::vector<bool>* from_model,
+                                                                const std::atomic<bool>* cancelled) const {
+  HPS_RETURN_IF_ERROR(options_.Validate());
+  HPS_RETURN_IF_ERROR(ValidateProblem(problem));
+  if (count < 1) return InvalidArgumentError("count must be >= 1", "count");
+  Run run(options_, problem, seed, checkpoint_.get(), cancelled);
+  HPS_ASSIGN_OR_RETURN(std::vector<std::vector<double>> points, run.Suggest(count));
+  if (from_model) from_model->insert(from_model->end(), run.from_model().begin(), run.from_model().end());
+  return points;
+}
+
+}  // namespace hpsweep::coordinator::bo

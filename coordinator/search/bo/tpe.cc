@@ -1,0 +1,363 @@
+#include "coordinator/search/bo/tpe.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <optional>
+
+#include "coordinator/search/bo/sobol.h"
+#include "coordinator/search/bo/tpe_split.h"
+
+namespace hpsweep::coordinator::bo {
+namespace {
+
+constexpr double kSamePoint = 1e-9;
+constexpr double kInvSqrt2 = 0.70710678118654752440;
+constexpr double kLogInvSqrt2Pi = -0.91893853320467274178;
+// Scott-rule bandwidth factor (Optuna's SIGMA0_MAGNITUDE).
+constexpr double kSigma0 = 0.2;
+
+double NormCdf(double x) { return 0.5 * std::erfc(-x * kInvSqrt2); }
+
+bool IsNew(const std::vector<double>& x, const std::vector<std::vector<double>>& seen) {
+  for (const auto& s : seen) {
+    if (MaxAbsDistance(x, s) < kSamePoint) return false;
+  }
+  return true;
+}
+
+// A trial as the estimator sees it.
+struct Member {
+  const std::vector<double>* x;
+  const std::vector<bool>* active;  // per Dimension; may be empty
+  double weight;
+};
+
+bool Active(const Member& s, size_t dim) { return s.active->empty() || (*s.active)[dim]; }
+
+// Integer bins: level positions and the edges between them.
+struct IntegerBins {
+  std::vector<double> levels;
+  std::vector<double> edges;  // levels.size() + 1
+};
+
+IntegerBins BinsFor(const Dimension& d) {
+  IntegerBins b;
+  if (!d.levels.empty()) {
+    b.levels = d.levels;
+  } else if (d.num_levels <= 1) {
+    b.levels = {0.5};
+  } else {
+    for (int i = 0; i < d.num_levels; ++i) b.levels.push_back(static_cast<double>(i) / (d.num_levels - 1));
+  }
+  const size_t n = b.levels.size();
+  const double half_first = n > 1 ? 0.5 * (b.levels[1] - b.levels[0]) : 0.5;
+  const double half_last = n > 1 ? 0.5 * (b.levels[n - 1] - b.levels[n - 2]) : 0.5;
+  b.edges.push_back(b.levels[0] - half_first);
+  for (size_t i = 1; i < n; ++i) b.edges.push_back(0.5 * (b.levels[i - 1] + b.levels[i]));
+  b.edges.push_back(b.levels[n - 1] + half_last);
+  return b;
+}
+
+// One group's Parzen estimator.
+class Parzen {
+ public:
+  Parzen(const std::vector<Dimension>& dims, const std::vector<IntegerBins>& bins, std::vector<Member> samples,
+         double prior_weight)
+      : dims_(dims), bins_(bins), samples_(std::move(samples)) {
+    double total = prior_weight;
+    for (const auto& s : samples_) total += s.weight;
+    log_prior_weight_ = std::log(prior_weight / total);
+    for (const auto& s : samples_) log_weights_.push_back(std::log(s.weight / total));
+    cumulative_.reserve(samples_.size() + 1);
+    double acc = 0;
+    for (const auto& s : samples_) cumulative_.push_back(acc += s.weight / total);
+    cumulative_.push_back(1.0);
+    const double n = std::max<double>(1.0, samples_.size());
+    const double n_kernels = samples_.size() + 1.0;
+    sigma_ = kSigma0 * std::pow(n, -1.0 / (dims.size() + 4.0));
+    // Optuna's "magic clip": never narrower than 1/min(100, 1 + kernels).
+    sigma_ = std::clamp(sigma_, 1.0 / std::min(100.0, 1.0 + n_kernels), 1.0);
+    prior_cat_weight_ = prior_weight;
+  }
+
+  // Draws one point (in the encoded space).
+  std::vector<double> Sample(Rng* rng) const {
+    const double u = rng->Uniform();
+    const size_t c = std::lower_bound(cumulative_.begin(), cumulative_.end(), u) - cumulative_.begin();
+    const bool prior = c >= samples_.size();
+    std::vector<double> x;
+    size_t coord = 0;
+    for (size_t i = 0; i < dims_.size(); ++i) {
+      const Dimension& d = dims_[i];
+      const bool uniform = prior || !Active(samples_[c], i);
+      switch (d.kind) {
+        case Dimension::Kind::kContinuous: {
+          const double mu = uniform ? 0.5 : (*samples_[c].x)[coord];
+          x.push_back(TruncatedNormal(rng, mu, uniform ? 1.0 : sigma_, 0.0, 1.0));
+          coord += 1;
+          break;
+        }
+        case Dimension::Kind::kInteger: {
+          const IntegerBins& b = bins_[i];
+          const double lo = b.edges.front(), hi = b.edges.back();
+          const double mu = uniform ? 0.5 * (lo + hi) : (*samples_[c].x)[coord];
+          const double v = TruncatedNormal(rng, mu, (uniform ? 1.0 : sigma_) * (hi - lo), lo, hi);
+          size_t k = std::upper_bound(b.edges.begin() + 1, b.edges.end() - 1, v) - (b.edges.begin() + 1);
+          x.push_back(b.levels[k]);
+          coord += 1;
+          break;
+        }
+        case Dimension::Kind::kCategorical: {
+          const int k = d.num_levels;
+          std::vector<double> p(k, 1.0 / k);
+          if (!uniform) {
+            for (int j = 0; j < k; ++j) p[j] = Categorical(samples_[c], coord, j, k);
+          }
+          double r = rng->Uniform(), acc = 0;
+          int choice = k - 1;
+          for (int j = 0; j < k; ++j) {
+            if (r < (acc += p[j])) {
+              choice = j;
+              break;
+            }
+          }
+          for (int j = 0; j < k; ++j) x.push_back(j == choice ? 1.0 : 0.0);
+          coord += k;
+          break;
+        }
+      }
+    }
+    return x;
+  }
+
+  // log density (mass for discrete coordinates) of x.
+  double LogPdf(const std::vector<double>& x) const {
+    std::vector<double> terms;
+    terms.reserve(samples_.size() + 1);
+    // The prior component is uniform in every Dimension.
+    terms.push_back(log_prior_weight_ + LogUniform());
+    for (size_t s = 0; s < samples_.size(); ++s) {
+      double lp = log_weights_[s];
+      size_t coord = 0;
+      for (size_t i = 0; i < dims_.size(); ++i) {
+        const Dimension& d = dims_[i];
+        const bool active = Active(samples_[s], i);
+        switch (d.kind) {
+          case Dimension::Kind::kContinuous:
+            if (active) lp += LogTruncatedNormalPdf(x[coord], (*samples_[s].x)[coord], sigma_, 0.0, 1.0);
+            coord += 1;
+            break;
+          case Dimension::Kind::kInteger: {
+            const IntegerBins& b = bins_[i];
+            if (active) {
+              const size_t k = std::min_element(b.levels.begin(), b.levels.end(),
+                                                [&](double a, double c) {
+                                                  return std::abs(a - x[coord]) < std::abs(c - x[coord]);
+                                                }) -
+                               b.levels.begin();
+              const double lo = b.edges.front(), hi = b.edges.back();
+              const double sd = sigma_ * (hi - lo), mu = (*samples_[s].x)[coord];
+              const double mass = (NormCdf((b.edges[k + 1] - mu) / sd) - NormCdf((b.edges[k] - mu) / sd)) /
+                                  (NormCdf((hi - mu) / sd) - NormCdf((lo - mu) / sd));
+              lp += std::log(std::max(mass, 1e-300));
+            } else {
+              lp += -std::log(static_cast<double>(b.levels.size()));
+            }
+            coord += 1;
+            break;
+          }
+          case Dimension::Kind::kCategorical: {
+            const int k = d.num_levels;
+            int j = 0;
+            for (int t = 1; t < k; ++t) {
+              if (x[coord + t] > x[coord + j]) j = t;
+            }
+            lp += active ? std::log(Categorical(samples_[s], coord, j, k)) : -std::log(static_cast<double>(k));
+            coord += k;
+            break;
+          }
+        }
+      }
+      terms.push_back(lp);
+    }
+    const double m = *std::max_element(terms.begin(), terms.end());
+    double sum = 0;
+    for (double t : terms) sum += std::exp(t - m);
+    return m + std::log(sum);
+  }
+
+ private:
+  // Probability of choice j under sample s's smoothed indicator (Optuna:
+  // prior_weight / k on every choice plus 1 on the observed one).
+  double Categorical(const Member& s, size_t coord, int j, int k) const {
+    int observed = 0;
+    for (int t = 1; t < k; ++t) {
+      if ((*s.x)[coord + t] > (*s.x)[coord + observed]) observed = t;
+    }
+    const double base = prior_cat_weight_ / k;
+    return (base + (j == observed ? 1.0 : 0.0)) / (prior_cat_weight_ + 1.0);
+  }
+
+  double LogUniform() const {
+    double lp = 0;
+    for (size_t i = 0; i < dims_.size(); ++i) {
+      if (dims_[i].kind == Dimension::Kind::kCategorical) lp -= std::log(static_cast<double>(dims_[i].num_levels));
+      if (dims_[i].kind == Dimension::Kind::kInteger) lp -= std::log(static_cast<double>(bins_[i].levels.size()));
+    }
+    return lp;
+  }
+
+  static double TruncatedNormal(Rng* rng, double mu, double sd, double lo, double hi) {
+    for (int i = 0; i < 256; ++i) {
+      const double v = mu + sd * rng->Normal();
+      if (v >= lo && v <= hi) return v;
+    }
+    return std::clamp(mu, lo, hi);
+  }
+
+  static double LogTruncatedNormalPdf(double x, double mu, double sd, double lo, double hi) {
+    const double z = (x - mu) / sd;
+    const double mass = NormCdf((hi - mu) / sd) - NormCdf((lo - mu) / sd);
+    return kLogInvSqrt2Pi - 0.5 * z * z - std::log(sd) - std::log(std::max(mass, 1e-300));
+  }
+
+  const std::vector<Dimension>& dims_;
+  const std::vector<IntegerBins>& bins_;
+  std::vector<Member> samples_;
+  std::vector<double> log_weights_;
+  std::vector<double> cumulative_;
+  double log_prior_weight_ = 0;
+  double sigma_ = 1;
+  double prior_cat_weight_ = 1;
+};
+
+// Optuna's default_weights: 1 for the newest 25, a linear ramp before.
+std::vector<double> RecencyWeights(size_t n) {
+  std::vector<double> w(n, 1.0);
+  if (n <= 25) return w;
+  const size_t ramp = n - 25;
+  for (size_t i = 0; i < ramp; ++i) w[i] = ramp == 1 ? 1.0 / n : 1.0 / n + (1.0 - 1.0 / n) * i / (ramp - 1);
+  return w;
+}
+
+}  // namespace
+
+Status TpeOptions::Validate() const {
+  if (startup_trials < 0) return InvalidArgumentError("must be >= 0", "startup_trials");
+  if (ei_candidates < 1) return InvalidArgumentError("must be >= 1", "ei_candidates");
+  if (!(prior_weight > 0)) return InvalidArgumentError("must be > 0", "prior_weight");
+  if (!(gamma_fraction > 0 && gamma_fraction <= 1)) return InvalidArgumentError("must be in (0,1]", "gamma_fraction");
+  if (gamma_max < 1) return InvalidArgumentError("must be >= 1", "gamma_max");
+  return Status::Ok();
+}
+
+StatusOr<std::vector<std::vector<double>>> TpeSuggester::Suggest(const Problem& problem, int count,
+                                                                 uint64_t seed,
+                                                                 std::vector<bool>* from_model,
+                                                                 const std::atomic<bool>*) const {
+  HPS_RETURN_IF_ERROR(options_.Validate());
+  HPS_RETURN_IF_ERROR(ValidateProblem(problem));
+  if (count < 1) return InvalidArgumentError("count must be >= 1", "count");
+  const auto& dims = problem.dims;
+  std::vector<std::vector<double>> seen;
+  for (const auto& o : problem.completed) seen.push_back(o.x);
+  for (const auto& p : problem.failed) seen.push_back(p.x);
+  for (const auto& p : problem.pending) seen.push_back(p.x);
+  const size_t known = seen.size();
+  std::vector<IntegerBins> bins(dims.size());
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (dims[i].kind == Dimension::Kind::kInteger) bins[i] = BinsFor(dims[i]);
+  }
+  SobolSequence design(static_cast<int>(dims.size()), MixSeed(seed, 0xD5));
+  design.Skip(known);
+  auto next_design = [&](const std::vector<std::vector<double>>& out) {
+    std::vector<double> x;
+    for (int tries = 0; tries < 64; ++tries) {
+      x = PointFromDesign(dims, design.Next());
+      if (IsNew(x, seen) && IsNew(x, out)) break;
+    }
+    return x;
+  };
+
+  // Completed trials, best first (ties by trial order).
+  std::vector<size_t> order(problem.completed.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return problem.completed[a].y < problem.completed[b].y; });
+  const size_t n = problem.completed.size();
+  const size_t n_good =
+      std::clamp<size_t>(static_cast<size_t>(std::ceil(options_.gamma_fraction * n)), 1,
+                         static_cast<size_t>(options_.gamma_max));
+
+  const bool multi = problem.NumObjectives() > 1 || problem.NumConstraints() > 0;
+  std::optional<TpeSplit> split;
+  const std::vector<bool> all_active;  // this batch's points: no mask
+  std::vector<std::vector<double>> out;
+  while (static_cast<int>(out.size()) < count) {
+    if (known + out.size() < static_cast<size_t>(options_.startup_trials) || n < 2) {
+      out.push_back(next_design(out));
+      if (from_model) from_model->push_back(false);
+      continue;
+    }
+    // Good: the best n_good; bad: the rest in trial order, then failed and
+    // (constant liar) pending trials and this batch's earlier points.
+    // Several objectives or constraints: tpe_split.h's MOTPE split.
+    std::vector<size_t> good_idx, bad_idx;
+    std::vector<double> wg;
+    if (multi) {
+      if (!split) split = SplitGoodBad(problem, n_good);  // the same for every point of the batch
+      good_idx = split->good;
+      bad_idx = split->bad;
+      wg = split->good_weights;
+    } else {
+      good_idx.assign(order.begin(), order.begin() + std::min(n_good, n));
+      bad_idx.assign(order.begin() + std::min(n_good, n), order.end());
+      std::sort(good_idx.begin(), good_idx.end());
+      std::sort(bad_idx.begin(), bad_idx.end());
+      wg = RecencyWeights(good_idx.size());
+    }
+    std::vector<Member> good, bad;
+    for (size_t i = 0; i < good_idx.size(); ++i) {
+      good.push_back({&problem.completed[good_idx[i]].x, &problem.completed[good_idx[i]].active, wg[i]});
+    }
+    std::vector<Member> extra;
+    for (const auto& f : problem.failed) extra.push_back({&f.x, &f.active, 1.0});
+    if (options_.constant_liar) {
+      for (const auto& p : problem.pending) extra.push_back({&p.x, &p.active, 1.0});
+      for (const auto& x : out) extra.push_back({&x, &all_active, 1.0});
+    }
+    const std::vector<double> wb = RecencyWeights(bad_idx.size() + extra.size());
+    for (size_t i = 0; i < bad_idx.size(); ++i) {
+      bad.push_back({&problem.completed[bad_idx[i]].x, &problem.completed[bad_idx[i]].active, wb[i]});
+    }
+    for (size_t i = 0; i < extra.size(); ++i) {
+      extra[i].weight = wb[bad_idx.size() + i];
+      bad.push_back(extra[i]);
+    }
+    const Parzen l(dims, bins, std::move(good), options_.prior_weight);
+    const Parzen g(dims, bins, std::move(bad), options_.prior_weight);
+    Rng rng(MixSeed(seed, 0x7E0000 + known + out.size()));
+    std::vector<std::pair<double, std::vector<double>>> scored;
+    for (int i = 0; i < options_.ei_candidates; ++i) {
+      std::vector<double> x = l.Sample(&rng);
+      const double score = l.LogPdf(x) - g.LogPdf(x);
+      scored.push_back({score, std::move(x)});
+    }
+    std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::vector<double> pick;
+    for (auto& [score, x] : scored) {
+      if (IsNew(x, seen) && IsNew(x, out)) {
+        pick = std::move(x);
+        break;
+      }
+    }
+    if (from_model) from_model->push_back(!pick.empty());
+    if (pick.empty()) pick = next_design(out);
+    out.push_back(std::move(pick));
+  }
+  return out;
+}
+
+}  // namespace hpsweep::coordinator::bo

@@ -1,0 +1,74 @@
+// The bayes/tpe reading of a sweep's history: pruned trials are observations
+// at the value they were stopped with, never better than the worst completed
+// trial, for a minimized and a maximized metric.
+#include "coordinator/search/bo_history.h"
+
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace hpsweep::coordinator {
+namespace {
+
+using proto::Json;
+using proto::TrialState;
+
+SearchSpace Space(bool maximize) {
+  Json j = {{"name", "s"},
+            {"metric", {{"name", "m"}, {"goal", maximize ? "maximize" : "minimize"}}},
+            {"method", "tpe"},
+            {"parameters", {{"x", {{"min", 0.0}, {"max", 1.0}}}}},
+            {"program", {{"external", true}}}};
+  return *SearchSpace::Create(*proto::ParseSweepSpec(j));
+}
+
+TrialView View(uint64_t n, TrialState state, std::optional<double> objective,
+               std::optional<double> pruned = std::nullopt) {
+  return TrialView{n, Json{{"x", 0.1 * static_cast<double>(n)}}, state, objective, {}, {}, pruned};
+}
+
+TEST(BoHistoryTest, PrunedTrialsAreObservationsCappedAtTheWorstCompleted) {
+  for (const bool maximize : {false, true}) {
+    SCOPED_TRACE(maximize ? "maximize" : "minimize");
+    const double s = maximize ? -1 : 1;  // user's direction -> minimized
+    const std::vector<TrialView> history = {
+        View(0, TrialState::kCompleted, s * 0.2),
+        View(1, TrialState::kCompleted, s * 0.5),
+        View(2, TrialState::kPruned, std::nullopt, s * 0.9),  // worse than every completed
+        View(3, TrialState::kPruned, std::nullopt, s * 0.1),  // would beat them: capped
+        View(4, TrialState::kPruned, std::nullopt),           // no value: failed
+        View(5, TrialState::kFailed, std::nullopt),
+        View(6, TrialState::kRunning, std::nullopt),
+        View(7, TrialState::kCancelled, std::nullopt),
+    };
+    bo::Problem p = EncodeHistory(Space(maximize), history);
+    ASSERT_EQ(p.completed.size(), 4u);
+    EXPECT_DOUBLE_EQ(p.completed[0].y, 0.2);
+    EXPECT_DOUBLE_EQ(p.completed[1].y, 0.5);
+    EXPECT_DOUBLE_EQ(p.completed[2].y, 0.9);
+    EXPECT_DOUBLE_EQ(p.completed[3].y, 0.5) << "capped at the worst completed objective";
+    EXPECT_EQ(p.failed.size(), 2u);
+    EXPECT_EQ(p.pending.size(), 1u);
+  }
+}
+
+TEST(BoHistoryTest, WithNothingCompletedPrunedValuesCountAsTheyAre) {
+  bo::Problem p = EncodeHistory(Space(false), {View(0, TrialState::kPruned, std::nullopt, 0.7),
+                                               View(1, TrialState::kPruned, std::nullopt, 0.3)});
+  ASSERT_EQ(p.completed.size(), 2u);
+  EXPECT_DOUBLE_EQ(p.completed[0].y, 0.7);
+  EXPECT_DOUBLE_EQ(p.completed[1].y, 0.3);
+  EXPECT_TRUE(p.failed.empty());
+}
+
+TEST(BoHistoryTest, PrunedValueReadsTheMetricAPrunedTrialStoppedWith) {
+  proto::Trial t;
+  t.final_values = {{"m", 0.4}, {"other", 1.0}};
+  EXPECT_FALSE(PrunedValue(t, "m").has_value()) << "not pruned";
+  t.prune = proto::PruneInfo{3, 1, "asha"};
+  EXPECT_DOUBLE_EQ(*PrunedValue(t, "m"), 0.4);
+  EXPECT_FALSE(PrunedValue(t, "missing").has_value());
+}
+
+}  // namespace
+}  // namespace hpsweep::coordinator
