@@ -140,8 +140,10 @@ def cmd_run(a):
                 raise optuna.TrialPruned()
         return value
 
-    study = optuna.load_study(
-        study_name=a.study, storage=storage_of(a.storage),
+    # The study exists already when several processes share it (`create`
+    # first avoids two processes creating the schema at once).
+    study = optuna.create_study(
+        study_name=a.study, storage=storage_of(a.storage), direction="minimize", load_if_exists=True,
         sampler=optuna.samplers.TPESampler(seed=a.seed),
         pruner=optuna.pruners.HyperbandPruner(min_resource=1, max_resource=epochs, reduction_factor=3))
     callbacks = []

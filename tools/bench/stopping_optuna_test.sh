@@ -20,7 +20,6 @@ check() {  # model, args, sweep parameters
   "$python" "$bench_dir/stopping_optuna.py" check-params --data "$dir/data"
   printf '{"parameters": %s, "program": {"model": "%s", "args": %s}}\n' "$params" "$model" "$args" \
     >"$dir/sweep.json"
-  "$python" "$bench_dir/stopping_optuna.py" create --storage "sqlite:///$dir/o.db" --study s
   "$python" "$bench_dir/stopping_optuna.py" run --sweep "$dir/sweep.json" --data "$dir/data" \
     --storage "sqlite:///$dir/o.db" --study s --log "$dir/log.jsonl" --seed 1 --max-trials 1
   "$python" - "$dir/log.jsonl" <<'EOF'
