@@ -233,7 +233,7 @@ def report(a, workload, meta, results, param_lines, data_note):
         out[c] = {"available": True, "trials": r["trials"], "states": r["states"], "time_to_target_s": tt,
                   "best_end": end, "curve": curve}
         if "ref_checked" in r:
-            out[c]["data_check"] = {"trials": r["ref_checked"], "max_rel_diff": r["ref_max_rel_diff"]}
+            out[c]["data_check"] = {"evaluations": r["ref_checked"], "max_rel_diff": r["ref_max_rel_diff"]}
     goal = judge(out)
     log(goal["line"])
     return {"target": target, "contenders": out, "goal": goal}
