@@ -70,19 +70,46 @@ def sweep_for(base, contender, max_trials, pbt_options):
     return s
 
 
+def descendants(pid):
+    """Process ids below `pid` (hpsweep run puts its worker jobs in their own groups)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
 def stop_process(proc, first_signal, grace_s):
-    """Sends first_signal, then again, then SIGKILL to the group it leads."""
-    for sig, wait in ((first_signal, grace_s), (first_signal, grace_s / 2), (signal.SIGKILL, 10)):
+    """Sends first_signal, then again, then SIGKILL to it and everything it started,
+    so no contender's processes outlive its budget."""
+    for sig, wait in ((first_signal, grace_s), (first_signal, grace_s / 2)):
         if proc.poll() is not None:
             return
         try:
-            (os.killpg if sig == signal.SIGKILL else os.kill)(proc.pid, sig)
+            os.kill(proc.pid, sig)
         except ProcessLookupError:
             return
         try:
             proc.wait(wait)
+            return
         except subprocess.TimeoutExpired:
             pass
+    for pid in descendants(proc.pid) + [proc.pid]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait()
 
 
 def run_hpsweep(a, workload, contender, base, wdir, meta):
