@@ -341,12 +341,16 @@ def main():
     for c in contenders:
         if c not in ALL_CONTENDERS:
             sys.exit(f"--contenders: unknown {c!r}; known: {', '.join(ALL_CONTENDERS)}")
+    workloads = [w for w in a.workloads.split(",") if w]
+    for w in workloads:
+        if w not in REFERENCE:
+            sys.exit(f"--workloads: unknown {w!r}; known: {', '.join(REFERENCE)}")
     log("figures from a shared 2-core machine are noisy (load average "
         f"{os.getloadavg()[0]:.1f} at start); compare contenders within one run")
     log(GOAL)
     summary = {"budget_s": a.budget_s, "workers": a.workers, "load_avg_start": os.getloadavg()[0],
                "workloads": {}}
-    for workload in [w for w in a.workloads.split(",") if w]:
+    for workload in workloads:
         base_path = os.path.join(ROOT, "tools", "examples", f"{workload}_random.json")
         with open(base_path) as f:
             base = json.load(f)
