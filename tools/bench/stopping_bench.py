@@ -375,6 +375,9 @@ def main():
         s["params_match"], s["data_match"] = params_ok, data_ok
         summary["workloads"][workload] = s
     summary["load_avg_end"] = os.getloadavg()[0]
+    with open(os.path.join(a.out, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    log(f"curves and logs of every contender: {a.out} (summary.json)")
     print(json.dumps(summary))
 
 
