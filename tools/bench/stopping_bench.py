@@ -1,0 +1,385 @@
+"""Early stopping, measured as time to a good model (issue 13's benchmark).
+
+For each workload (lstm_freq, fno1d: the seed workloads, with the search
+space, data size and epoch cap of tools/examples/<workload>_random.json),
+every contender gets the same wall-clock budget on this machine, with two
+local workers of one rank each and one BLAS / intra-op thread per process:
+
+  hpsweep random            `hpsweep run`, method random, no stopping
+  hpsweep random+asha       random, early_terminate asha (min_iter 1, eta 3)
+  hpsweep bayes+hyperband   bayes, early_terminate hyperband (min_iter 1, eta 3)
+  hpsweep pbt               method pbt (when the build has it)
+  optuna tpe+hyperband      the anchor: Optuna 3.1, TPESampler + HyperbandPruner,
+                            2 processes sharing one SQLite storage, the same
+                            model in PyTorch on the same data (stopping_optuna.py)
+
+The clock starts when the contender's processes are launched (startup,
+data generation or loading included) and every validation value reported
+within the budget counts, pruned trials' included. The target of a
+workload is the best value `hpsweep random` reached by the end of its
+budget; each contender's time to the target and best value at the end are
+printed, then whether hpsweep's best contender met the goal. The last line
+is one JSON object. Run through stopping_bench.sh.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+HPSWEEP_CONTENDERS = ["random", "random+asha", "bayes+hyperband", "pbt"]
+ALL_CONTENDERS = HPSWEEP_CONTENDERS + ["optuna"]
+LABEL = {c: "hpsweep " + c for c in HPSWEEP_CONTENDERS}
+LABEL["optuna"] = "optuna tpe+hyperband"
+GOAL = ("goal: hpsweep's best configuration reaches the target >= 3x sooner than "
+        "Optuna TPE+Hyperband and ends with a lower loss")
+# Data-only metric each zoo model reports beside its objective (export_workload_data).
+REFERENCE = {"lstm_freq": "val_baseline_mse", "fno1d": "val_identity_rel_l2"}
+DEFAULT_PBT = {"population_size": 8, "perturbation_interval": 2, "quantile_fraction": 0.25,
+               "resample_probability": 0.25, "mutable": ["lr", "momentum"]}
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def sweep_for(base, contender, max_trials, pbt_options):
+    s = json.loads(json.dumps(base))
+    epochs = int(s["program"]["args"]["epochs"])
+    s["name"] = f"{s['program']['model']}-stopbench-{contender.replace('+', '-')}"
+    s["max_trials"] = max_trials
+    s.pop("early_terminate", None)
+    s.pop("method_options", None)
+    if contender == "random":
+        s["method"] = "random"
+    elif contender == "random+asha":
+        s["method"] = "random"
+        s["early_terminate"] = {"type": "asha", "min_iter": 1, "eta": 3, "max_iter": epochs}
+    elif contender == "bayes+hyperband":
+        s["method"] = "bayes"
+        s["method_options"] = {"n_initial": 8}
+        s["early_terminate"] = {"type": "hyperband", "min_iter": 1, "eta": 3, "max_iter": epochs}
+    elif contender == "pbt":
+        s["method"] = "pbt"
+        s["method_options"] = pbt_options
+    return s
+
+
+def descendants(pid):
+    """Process ids below `pid` (hpsweep run puts its worker jobs in their own groups)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def stop_process(proc, first_signal, grace_s):
+    """Sends first_signal, then again, then SIGKILL to it and everything it started,
+    so no contender's processes outlive its budget."""
+    for sig, wait in ((first_signal, grace_s), (first_signal, grace_s / 2)):
+        if proc.poll() is not None:
+            return
+        try:
+            os.kill(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+    for pid in descendants(proc.pid) + [proc.pid]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait()
+
+
+def run_hpsweep(a, workload, contender, base, wdir, meta):
+    cdir = os.path.join(wdir, contender.replace("+", "_"))
+    shutil.rmtree(cdir, ignore_errors=True)
+    os.makedirs(cdir)
+    sweep_path = os.path.join(cdir, "sweep.json")
+    with open(sweep_path, "w") as f:
+        json.dump(sweep_for(base, contender, a.max_trials, a.pbt_options), f, indent=1)
+    data_dir = os.path.join(cdir, "data")
+    out = open(os.path.join(cdir, "run.log"), "w")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    t0 = time.time()
+    proc = subprocess.Popen([a.hpsweep, "run", sweep_path, "--workers", str(a.workers),
+                             "--ranks-per-worker", "1", "--data-dir", data_dir],
+                            stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    try:
+        proc.wait(a.budget_s)
+    except subprocess.TimeoutExpired:
+        stop_process(proc, signal.SIGINT, 60)
+    out.close()
+    with open(os.path.join(cdir, "run.log")) as f:
+        text = f.read()
+    rc = proc.returncode
+    if rc in (1, 2) and time.time() - t0 < a.budget_s and "hpsweep run:" in text:
+        # Rejected before training (a bad sweep file, or a method this build lacks).
+        first = next(l for l in text.splitlines() if "hpsweep run:" in l)
+        missing = contender == "pbt" and "/method" in first and '"pbt"' in first
+        return {"available": False, "missing": missing, "why": first.strip()[:300]}
+    exp = subprocess.run([a.hpsweep, "export", "1", "--format", "json", "--data-dir", data_dir],
+                         capture_output=True, text=True)
+    if exp.returncode != 0:
+        return {"available": False, "why": f"hpsweep run exited {rc}; export: {exp.stderr.strip()[:200]}"}
+    trials = json.loads(exp.stdout)
+    metric, ref = meta["metric"], REFERENCE[workload]
+    points, ref_diffs = [], []
+    ref_of = {}
+    for t in trials:
+        info = os.path.join(wdir, "data", f"trial_{t['number']}", "info.json")
+        if os.path.exists(info):
+            with open(info) as f:
+                ref_of[t["number"]] = json.load(f)["reference"]["value"]
+    for t in trials:
+        for p in t.get("metrics", []):
+            v = p.get("values", {})
+            if metric in v:
+                points.append((p["time_us"] / 1e6 - t0, v[metric]))
+            if ref in v and t["number"] in ref_of:
+                want = ref_of[t["number"]]
+                ref_diffs.append(abs(v[ref] - want) / max(abs(want), 1e-12))
+    states = {}
+    for t in trials:
+        states[t["state"]] = states.get(t["state"], 0) + 1
+    return {"available": True, "points": points, "trials": len(trials), "states": states,
+            "ref_checked": len(ref_diffs), "ref_max_rel_diff": max(ref_diffs) if ref_diffs else None,
+            "exit": rc}
+
+
+def run_optuna(a, workload, base, wdir, data_dir):
+    cdir = os.path.join(wdir, "optuna")
+    shutil.rmtree(cdir, ignore_errors=True)
+    os.makedirs(cdir)
+    sweep_path = os.path.join(cdir, "sweep.json")
+    with open(sweep_path, "w") as f:
+        json.dump(base, f, indent=1)
+    storage = f"sqlite:///{os.path.join(cdir, 'optuna.db')}"
+    script = os.path.join(HERE, "stopping_optuna.py")
+    subprocess.run([a.python, script, "create", "--storage", storage, "--study", workload], check=True)
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    logs = [os.path.join(cdir, f"proc{i}.jsonl") for i in range(a.workers)]
+    t0 = time.time()
+    procs = [subprocess.Popen([a.python, script, "run", "--sweep", sweep_path, "--data", data_dir,
+                               "--storage", storage, "--study", workload, "--log", logs[i],
+                               "--seed", str(1000 * a.seed + i), "--max-trials", str(a.max_trials),
+                               "--export", a.export],
+                              stdout=open(os.path.join(cdir, f"proc{i}.out"), "w"),
+                              stderr=subprocess.STDOUT, env=env, start_new_session=True)
+             for i in range(a.workers)]
+    deadline = t0 + a.budget_s
+    for p in procs:
+        try:
+            p.wait(max(0.0, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            pass
+    for p in procs:
+        stop_process(p, signal.SIGTERM, 10)
+    points = []
+    for path in logs:
+        if os.path.exists(path):
+            with open(path) as f:
+                for line in f:
+                    r = json.loads(line)
+                    points.append((r["t"] - t0, r["value"]))
+    import optuna
+    study = optuna.load_study(study_name=workload, storage=storage)
+    states = {}
+    for t in study.get_trials(deepcopy=False):
+        name = {"COMPLETE": "completed", "PRUNED": "pruned", "FAIL": "failed"}.get(t.state.name, "unfinished")
+        states[name] = states.get(name, 0) + 1
+    return {"available": True, "points": points, "trials": len(study.trials), "states": states,
+            "exit": [p.returncode for p in procs]}
+
+
+def summarize(points, budget_s):
+    """Best-so-far curve (t, best) over the budget."""
+    curve, best = [], float("inf")
+    for t, v in sorted(points):
+        if t > budget_s:
+            break
+        if v == v and v < best:  # NaN never counts
+            best = v
+            curve.append((round(t, 2), best))
+    return curve
+
+
+def time_to(curve, target):
+    return next((t for t, b in curve if b <= target), None)
+
+
+def report(a, workload, meta, results, param_lines, data_note):
+    log(f"\n== {workload}: metric {meta['metric']} (minimize), budget {a.budget_s:g} s per contender, "
+        f"{a.workers} workers x 1 rank, 1 BLAS + 1 intra-op thread per process")
+    for line in param_lines:
+        log(line)
+    log(data_note)
+    curves = {c: summarize(r["points"], a.budget_s) for c, r in results.items() if r["available"]}
+    base = curves.get("random")
+    target = base[-1][1] if base else None
+    log(f"target (best of hpsweep random at the end of its budget): "
+        f"{'n/a' if target is None else f'{target:.6g}'}")
+    checkpoints = [a.budget_s * f for f in (0.1, 0.25, 0.5, 0.75, 1.0)]
+    log(f"{'contender':<26}{'trials':>8}{'pruned':>8}{'time to target':>16}{'best at end':>14}   "
+        f"best so far at {', '.join(f'{t:g}' for t in checkpoints)} s")
+    out = {}
+    for c, r in results.items():
+        if not r["available"]:
+            log(f"{LABEL[c]:<26}" + ("pbt: not available in this build" if r.get("missing")
+                                      else f"failed: {r['why']}"))
+            out[c] = {"available": False, "why": r["why"]}
+            continue
+        curve = curves[c]
+        tt = time_to(curve, target) if target is not None else None
+        end = curve[-1][1] if curve else None
+        at = [next((b for t, b in reversed(curve) if t <= x), None) for x in checkpoints]
+        log(f"{LABEL[c]:<26}{r['trials']:>8}{r['states'].get('pruned', 0):>8}"
+            f"{'not reached' if tt is None else f'{tt:.1f} s':>16}{'-' if end is None else f'{end:.6g}':>14}   "
+            + ", ".join("-" if v is None else f"{v:.4g}" for v in at))
+        out[c] = {"available": True, "trials": r["trials"], "states": r["states"], "time_to_target_s": tt,
+                  "best_end": end, "curve": curve}
+        if "ref_checked" in r:
+            out[c]["data_check"] = {"evaluations": r["ref_checked"], "max_rel_diff": r["ref_max_rel_diff"]}
+    goal = judge(out, a.budget_s)
+    log(goal["line"])
+    return {"target": target, "contenders": out, "goal": goal}
+
+
+def judge(out, budget_s):
+    """MET / NOT MET / UNDETERMINED (Optuna never reached the target, and the
+    budget is too short for that alone to show a 3x lead)."""
+    hp = {c: r for c, r in out.items() if c != "optuna" and r.get("available") and r["time_to_target_s"] is not None}
+    opt = out.get("optuna", {})
+    if not hp or not opt.get("available"):
+        return {"met": None, "line": GOAL + ": cannot judge (a side is missing)"}
+    best = min(hp, key=lambda c: (hp[c]["time_to_target_s"], hp[c]["best_end"]))
+    tb, eb = hp[best]["time_to_target_s"], hp[best]["best_end"]
+    to, eo = opt.get("time_to_target_s"), opt.get("best_end")
+    lower = eo is None or eb < eo
+    if to is None:
+        # Optuna's time is only known to exceed the budget.
+        speed = budget_s / max(tb, 1e-9)
+        sooner = True if speed >= 3.0 else None
+        says = (f"Optuna did not reach the target within {budget_s:g} s; hpsweep {best} reached it in "
+                f"{tb:.1f} s (> {speed:.2f}x sooner)")
+    else:
+        speed = to / max(tb, 1e-9)
+        sooner = speed >= 3.0
+        says = f"hpsweep {best} {speed:.2f}x sooner ({tb:.1f} s vs {to:.1f} s)"
+    met = (sooner and lower) if sooner is not None else (None if lower else False)
+    says += f", ends at {eb:.6g} vs Optuna's {'-' if eo is None else f'{eo:.6g}'}"
+    verdict = {True: "MET", False: "NOT MET", None: "UNDETERMINED (longer budget needed)"}[met]
+    return {"met": met, "best_hpsweep": best, "speedup": speed, "speedup_is_lower_bound": to is None,
+            "line": f"{GOAL}: {says} -> {verdict}"}
+
+
+def prepare_data(a, workload, base, wdir):
+    """Exports trials 0..max_trials-1's data (all the anchor may use) before any
+    clock starts, split over `workers` processes; checks the Python twin."""
+    data_dir = os.path.join(wdir, "data")
+    shutil.rmtree(data_dir, ignore_errors=True)
+    t = time.time()
+    n, k = a.max_trials, a.workers
+    ranges = [(i * n // k, (i + 1) * n // k) for i in range(k)]
+    procs = [subprocess.Popen([a.export, "--model", workload, "--args", json.dumps(base["program"]["args"]),
+                               "--sweep-id", "1", "--first", str(lo), "--trials", str(hi - lo),
+                               "--out", data_dir], stdout=subprocess.DEVNULL)
+             for lo, hi in ranges if hi > lo]
+    if any(p.wait() != 0 for p in procs):
+        sys.exit(f"{workload}: export_workload_data failed")
+    with open(os.path.join(data_dir, "meta.json")) as f:
+        meta = json.load(f)
+    chk = subprocess.run([a.python, os.path.join(HERE, "stopping_optuna.py"), "check-params", "--data", data_dir],
+                         capture_output=True, text=True)
+    lines = ["the Python twin vs the C++ model (C++ initial parameters loaded by name):"]
+    lines += chk.stdout.rstrip().splitlines()
+    if chk.returncode != 0 and chk.stderr.strip():
+        lines.append("check-params failed: " + chk.stderr.strip()[-300:])
+    log(f"{workload}: exported {n} trials' data in {time.time() - t:.1f} s")
+    return data_dir, meta, lines, chk.returncode == 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--budget-s", type=float, default=600.0, help="wall clock per contender (default 600)")
+    ap.add_argument("--workloads", default="lstm_freq,fno1d")
+    ap.add_argument("--contenders", default=",".join(ALL_CONTENDERS))
+    ap.add_argument("--max-trials", type=int, default=500,
+                    help="trial cap per contender; as many data sets are exported first (default 500)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0, help="Optuna samplers' seed base")
+    ap.add_argument("--pbt-options", default=json.dumps(DEFAULT_PBT),
+                    help="method_options of the pbt sweep (JSON)")
+    ap.add_argument("--out", default="/tmp/hpsweep-stopbench")
+    ap.add_argument("--hpsweep", required=True)
+    ap.add_argument("--export", required=True)
+    ap.add_argument("--python", default="/usr/bin/python3")
+    a = ap.parse_args()
+    a.pbt_options = json.loads(a.pbt_options)
+    contenders = [c for c in a.contenders.split(",") if c]
+    for c in contenders:
+        if c not in ALL_CONTENDERS:
+            sys.exit(f"--contenders: unknown {c!r}; known: {', '.join(ALL_CONTENDERS)}")
+    workloads = [w for w in a.workloads.split(",") if w]
+    for w in workloads:
+        if w not in REFERENCE:
+            sys.exit(f"--workloads: unknown {w!r}; known: {', '.join(REFERENCE)}")
+    log("figures from a shared 2-core machine are noisy (load average "
+        f"{os.getloadavg()[0]:.1f} at start); compare contenders within one run")
+    log(GOAL)
+    summary = {"budget_s": a.budget_s, "workers": a.workers, "load_avg_start": os.getloadavg()[0],
+               "workloads": {}}
+    for workload in workloads:
+        base_path = os.path.join(ROOT, "tools", "examples", f"{workload}_random.json")
+        with open(base_path) as f:
+            base = json.load(f)
+        wdir = os.path.join(a.out, workload)
+        os.makedirs(wdir, exist_ok=True)
+        data_dir, meta, param_lines, params_ok = prepare_data(a, workload, base, wdir)
+        results = {}
+        for c in contenders:
+            log(f"{workload}: running {LABEL[c]} for {a.budget_s:g} s ...")
+            if c == "optuna":
+                results[c] = run_optuna(a, workload, base, wdir, data_dir)
+            else:
+                results[c] = run_hpsweep(a, workload, c, base, wdir, meta)
+        checked = [r for r in results.values() if r.get("ref_checked")]
+        worst = max((r["ref_max_rel_diff"] for r in checked), default=None)
+        data_ok = worst is not None and worst < 1e-4
+        data_note = (f"same data on both sides: {REFERENCE[workload]} of "
+                     f"{sum(r['ref_checked'] for r in checked)} hpsweep evaluations vs the export, "
+                     f"max relative difference {'-' if worst is None else f'{worst:.2g}'}"
+                     + ("" if data_ok else "  MISMATCH (or nothing to compare)"))
+        s = report(a, workload, meta, results, param_lines, data_note)
+        s["params_match"], s["data_match"] = params_ok, data_ok
+        summary["workloads"][workload] = s
+    summary["load_avg_end"] = os.getloadavg()[0]
+    with open(os.path.join(a.out, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    log(f"curves and logs of every contender: {a.out} (summary.json)")
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""The early-stopping benchmark's bookkeeping: sweep files per contender,
+best-so-far curves, time to target and the goal's verdict (standard library
+only; the runs themselves are not started)."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import stopping_bench as b  # noqa: E402
+
+BASE = {"name": "x", "method": "random", "max_trials": 24, "metric": {"name": "val_mse", "goal": "minimize"},
+        "parameters": {"lr": {"min": 0.1, "max": 1.0}}, "method_options": {"n_initial": 3},
+        "early_terminate": {"type": "median"}, "program": {"model": "lstm_freq", "args": {"epochs": 10}}}
+
+
+class SweepFor(unittest.TestCase):
+    def test_contenders(self):
+        r = b.sweep_for(BASE, "random", 50, {})
+        self.assertEqual((r["method"], r["max_trials"]), ("random", 50))
+        self.assertNotIn("early_terminate", r)
+        a = b.sweep_for(BASE, "random+asha", 50, {})
+        self.assertEqual(a["early_terminate"], {"type": "asha", "min_iter": 1, "eta": 3, "max_iter": 10})
+        h = b.sweep_for(BASE, "bayes+hyperband", 50, {})
+        self.assertEqual(h["method"], "bayes")
+        self.assertEqual(h["early_terminate"]["type"], "hyperband")
+        self.assertEqual(h["early_terminate"]["max_iter"], 10)
+        p = b.sweep_for(BASE, "pbt", 50, {"population_size": 4})
+        self.assertEqual((p["method"], p["method_options"]), ("pbt", {"population_size": 4}))
+        self.assertNotIn("early_terminate", p)
+        self.assertEqual(BASE["method"], "random")  # the base is not modified
+        self.assertEqual(r["parameters"], BASE["parameters"])
+
+
+class Curves(unittest.TestCase):
+    def test_best_so_far_within_budget(self):
+        pts = [(5, 0.5), (1, 0.9), (3, float("nan")), (7, 0.6), (9, 0.2), (12, 0.1)]
+        self.assertEqual(b.summarize(pts, 10), [(1, 0.9), (5, 0.5), (9, 0.2)])
+        self.assertEqual(b.time_to(b.summarize(pts, 10), 0.5), 5)
+        self.assertIsNone(b.time_to(b.summarize(pts, 10), 0.15))
+
+
+class Judge(unittest.TestCase):
+    def out(self, t_hp, end_hp, t_opt, end_opt):
+        return {"random": {"available": True, "time_to_target_s": 100.0, "best_end": 0.3},
+                "random+asha": {"available": True, "time_to_target_s": t_hp, "best_end": end_hp},
+                "pbt": {"available": False, "why": "x"},
+                "optuna": {"available": True, "time_to_target_s": t_opt, "best_end": end_opt}}
+
+    def test_verdicts(self):
+        g = b.judge(self.out(20.0, 0.1, 70.0, 0.2), 600)
+        self.assertEqual((g["met"], g["best_hpsweep"]), (True, "random+asha"))
+        self.assertAlmostEqual(g["speedup"], 3.5)
+        self.assertFalse(b.judge(self.out(20.0, 0.1, 50.0, 0.2), 600)["met"])   # 2.5x
+        self.assertFalse(b.judge(self.out(20.0, 0.3, 70.0, 0.2), 600)["met"])   # ends higher
+        self.assertTrue(b.judge(self.out(20.0, 0.1, None, 0.4), 600)["met"])    # > 30x
+        self.assertIsNone(b.judge(self.out(50.0, 0.1, None, 0.4), 100)["met"])  # > 2x only
+        del_opt = self.out(20.0, 0.1, 70.0, 0.2)
+        del del_opt["optuna"]
+        self.assertIsNone(b.judge(del_opt, 600)["met"])
+
+
+if __name__ == "__main__":
+    unittest.main()
