@@ -100,6 +100,11 @@ class Fno1dWorkload : public TorchWorkload {
     train_y_ = AddNoise(train.ut, hp.Float("noise"), ctx.seed, kNoiseStream).to(ctx.device);
     val_x_ = val.u0.to(ctx.device);
     val_y_ = AddNoise(val.ut, hp.Float("noise"), ctx.seed, kNoiseStream + 1).to(ctx.device);
+    // The gaussian heads predict in units of the training targets' sd: the
+    // variance head then starts near the targets' own spread (softplus(0) =
+    // 0.69) and its floor is relative, whatever the PDE's amplitude. Scaling
+    // adds a constant log(scale) to the NLL and changes no gradient direction.
+    if (gaussian_) target_scale_ = train_y_.std().clamp_min(1e-12).item<double>();
     WithInitSeed(ctx.seed, [&] {
       model_ = Fno1d(Fno1dOptions()
                          .modes(hp.Int("modes"))
@@ -117,7 +122,7 @@ class Fno1dWorkload : public TorchWorkload {
   torch::Tensor ComputeTrainLoss(const torch::Tensor& indices) override {
     torch::Tensor x = Rows(train_x_, indices), y = Rows(train_y_, indices);
     if (!gaussian_) return RelativeL2(model_->forward(x), y);
-    GaussianOutput out = model_->forward_gaussian(x);
+    GaussianOutput out = Predict(x);
     return GaussianNllLoss(out.mean, out.variance, y, nll_beta_);
   }
 
@@ -128,7 +133,7 @@ class Fno1dWorkload : public TorchWorkload {
       m["val_rel_l2"] = RelativeL2(model_->forward(val_x_), val_y_).item<double>();
       return m;
     }
-    GaussianOutput out = model_->forward_gaussian(val_x_);
+    GaussianOutput out = Predict(val_x_);
     m["val_rel_l2"] = RelativeL2(out.mean, val_y_).item<double>();
     GaussianScores s = ScoreGaussian(out.mean, out.variance, val_y_);
     m["val_nll"] = s.nll;
@@ -139,6 +144,12 @@ class Fno1dWorkload : public TorchWorkload {
   }
 
  private:
+  // The gaussian model's output in the targets' units.
+  GaussianOutput Predict(const torch::Tensor& x) {
+    GaussianOutput out = model_->forward_gaussian(x);
+    return {out.mean * target_scale_, out.variance * (target_scale_ * target_scale_)};
+  }
+
   // u plus `sd` times standard normal noise from its own generator stream
   // (nothing drawn when sd is 0, so exact data stays exact).
   static torch::Tensor AddNoise(const torch::Tensor& u, double sd, uint64_t seed,
@@ -150,6 +161,7 @@ class Fno1dWorkload : public TorchWorkload {
 
   const bool gaussian_;
   const double nll_beta_;
+  double target_scale_ = 1.0;
   torch::Tensor train_x_, train_y_, val_x_, val_y_;
   Fno1d model_{nullptr};
 };

@@ -16,7 +16,8 @@
 //     and "val_identity_rel_l2" (the error of predicting u(t_final) = u(0);
 //     a baseline, not a target).
 //   - "gaussian": a second head predicts a variance at every grid point, so
-//     the output is an independent Gaussian N(mean, var) per point. Training
+//     the output is an independent Gaussian N(mean, var) per point (both
+//     heads work in units of the training targets' sd). Training
 //     loss: Gaussian NLL per point, beta-weighted by `nll_beta`
 //     (gaussian_predictive.h). Metrics: the two above (of the mean) plus
 //     "val_nll" (mean NLL per point in nats, minimize), "val_coverage90"

@@ -223,9 +223,14 @@ TEST_F(Fno1dGaussianTest, VarianceIsPositiveAndFiniteEvenForExtremeFeatures) {
   EXPECT_THROW(plain->forward_gaussian(torch::zeros({1, 16})), c10::Error);
 }
 
-// The test: on the heat equation with observation noise, NLL falls
-// and after a short training the 90% interval covers 0.9 +- 0.1 of the
-// validation points.
+// The test: on the heat equation with observation noise (sd 0.01),
+// NLL falls and after a short training (200 steps, ~13 epochs of 256 pairs)
+// the 90% interval covers 0.9 +- 0.1 of the validation points. Seen here: 0.88
+// at step 200 and 0.86-0.93 at every 100 steps up to 800 (band chosen with that
+// spread in mind, not tuned to one run). Without noise the only uncertainty is
+// the model's own error, which moves as it trains; the variance head lags it
+// and coverage swings (0.54-1.0 in a Python replica), so no band is promised
+// there.
 TEST_F(Fno1dGaussianTest, NllFallsAndNinetyPercentIntervalCoversNinetyPercentOnHeat) {
   constexpr int64_t kSteps = 200;
   nlohmann::json p = Gaussian(Heat());
@@ -234,7 +239,17 @@ TEST_F(Fno1dGaussianTest, NllFallsAndNinetyPercentIntervalCoversNinetyPercentOnH
   ASSERT_TRUE(w.ok()) << w.status();
   auto before = (*w)->Evaluate();
   ASSERT_TRUE(before.ok()) << before.status();
-  std::vector<double> losses = testing::Train(**w, kSteps);
+  std::vector<double> losses;
+  for (int64_t done = 0; done < kSteps; done += 100) {
+    std::vector<double> l = testing::Train(**w, 100, done);
+    losses.insert(losses.end(), l.begin(), l.end());
+    auto e = (*w)->Evaluate();
+    ASSERT_TRUE(e.ok());
+    std::printf("step %lld: loss %.3f val_nll %.3f cov90 %.3f cal %.3f sd %.4f rel %.4f\n",
+                (long long)done + 100, MeanOf(l, 80, 100), e->at("val_nll"),
+                e->at("val_coverage90"), e->at("val_calibration_error"), e->at("val_mean_std"),
+                e->at("val_rel_l2"));
+  }
   const double first = MeanOf(losses, 0, 5), last = MeanOf(losses, kSteps - 20, kSteps);
   auto m = (*w)->Evaluate();
   ASSERT_TRUE(m.ok()) << m.status();
@@ -250,7 +265,12 @@ TEST_F(Fno1dGaussianTest, NllFallsAndNinetyPercentIntervalCoversNinetyPercentOnH
   EXPECT_NEAR(m->at("val_coverage90"), 0.9, 0.1);
   EXPECT_LT(m->at("val_calibration_error"), 0.1);
   for (const auto& [name, value] : *m) EXPECT_TRUE(std::isfinite(value)) << name;
-  EXPECT_GT(m->at("val_mean_std"), 0.0);
+  // Calibrated and sharp: the untrained model is nearly calibrated too (it
+  // starts close to the targets' marginal spread, sd ~0.1), so the predicted
+  // sd must also have shrunk to the noise actually present (0.01; the mean
+  // is learned well enough for the noise to dominate the error).
+  EXPECT_GT(m->at("val_mean_std"), 0.5 * 0.01);
+  EXPECT_LT(m->at("val_mean_std"), 1.5 * 0.01);
 }
 
 TEST_F(Fno1dGaussianTest, ResumeIsBitIdentical) {
