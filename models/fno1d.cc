@@ -3,6 +3,7 @@
 #include <cmath>
 #include <utility>
 
+#include "models/gaussian_predictive.h"
 #include "models/hyperparams.h"
 #include "models/training.h"
 
@@ -12,6 +13,12 @@ namespace {
 constexpr char kName[] = "fno1d";
 // Fourier modes of the random initial conditions.
 constexpr int64_t kInitModes = 8;
+// Floor of the predicted variance: keeps the NLL finite when a point is fit
+// exactly.
+constexpr double kMinVariance = 1e-6;
+// Data-generator streams of the observation noise (0 and 1 are the train and
+// validation solutions).
+constexpr uint64_t kNoiseStream = 2;
 
 std::vector<HyperparamInfo> Specs() {
   TrainingDefaults d;
@@ -30,6 +37,12 @@ std::vector<HyperparamInfo> Specs() {
           IntParam("layers", 4, 1, 16, "Fourier layers"),
           IntParam("train_size", 1000, 16, 1 << 20, "training pairs"),
           IntParam("val_size", 200, 16, 1 << 20, "validation pairs"),
+          FloatParam("noise", 0.0, 0.0, 10.0,
+                     "sd of Gaussian observation noise on the targets (train and validation)"),
+          ChoiceParam("uncertainty", "none", {"none", "gaussian"},
+                      "none: point prediction; gaussian: mean and variance heads, NLL loss"),
+          FloatParam("nll_beta", 0.0, 0.0, 1.0,
+                     "gaussian only: beta-NLL weight var^beta (0 = plain NLL)"),
       },
       TrainingHyperparams(d));
 }
@@ -73,7 +86,10 @@ torch::Tensor SolveHeat(const torch::Tensor& u0, double nu, double t_final) {
 
 class Fno1dWorkload : public TorchWorkload {
  public:
-  Fno1dWorkload(const Hyperparams& hp, const WorkloadContext& ctx) : TorchWorkload(hp, ctx) {
+  Fno1dWorkload(const Hyperparams& hp, const WorkloadContext& ctx)
+      : TorchWorkload(hp, ctx),
+        gaussian_(hp.String("uncertainty") == "gaussian"),
+        nll_beta_(hp.Float("nll_beta")) {
     auto make = [&](int64_t n, uint64_t stream) {
       return GeneratePdeData(hp.String("pde"), n, hp.Int("grid"), hp.Float("viscosity"),
                              hp.Float("t_final"), ctx.seed, stream);
@@ -81,12 +97,20 @@ class Fno1dWorkload : public TorchWorkload {
     PdeData train = make(hp.Int("train_size"), 0);
     PdeData val = make(hp.Int("val_size"), 1);
     train_x_ = train.u0.to(ctx.device);
-    train_y_ = train.ut.to(ctx.device);
+    train_y_ = AddNoise(train.ut, hp.Float("noise"), ctx.seed, kNoiseStream).to(ctx.device);
     val_x_ = val.u0.to(ctx.device);
-    val_y_ = val.ut.to(ctx.device);
+    val_y_ = AddNoise(val.ut, hp.Float("noise"), ctx.seed, kNoiseStream + 1).to(ctx.device);
+    // The gaussian heads predict in units of the training targets' sd: the
+    // variance head then starts near the targets' own spread (softplus(0) =
+    // 0.69) and its floor is relative, whatever the PDE's amplitude. Scaling
+    // adds a constant log(scale) to the NLL and changes no gradient direction.
+    if (gaussian_) target_scale_ = train_y_.std().clamp_min(1e-12).item<double>();
     WithInitSeed(ctx.seed, [&] {
-      model_ = Fno1d(
-          Fno1dOptions().modes(hp.Int("modes")).width(hp.Int("width")).layers(hp.Int("layers")));
+      model_ = Fno1d(Fno1dOptions()
+                         .modes(hp.Int("modes"))
+                         .width(hp.Int("width"))
+                         .layers(hp.Int("layers"))
+                         .gaussian(gaussian_));
     });
   }
 
@@ -96,17 +120,48 @@ class Fno1dWorkload : public TorchWorkload {
 
  protected:
   torch::Tensor ComputeTrainLoss(const torch::Tensor& indices) override {
-    return RelativeL2(model_->forward(Rows(train_x_, indices)), Rows(train_y_, indices));
+    torch::Tensor x = Rows(train_x_, indices), y = Rows(train_y_, indices);
+    if (!gaussian_) return RelativeL2(model_->forward(x), y);
+    GaussianOutput out = Predict(x);
+    return GaussianNllLoss(out.mean, out.variance, y, nll_beta_);
   }
 
   Metrics ComputeMetrics() override {
     Metrics m;
-    m["val_rel_l2"] = RelativeL2(model_->forward(val_x_), val_y_).item<double>();
     m["val_identity_rel_l2"] = RelativeL2(val_x_, val_y_).item<double>();
+    if (!gaussian_) {
+      m["val_rel_l2"] = RelativeL2(model_->forward(val_x_), val_y_).item<double>();
+      return m;
+    }
+    GaussianOutput out = Predict(val_x_);
+    m["val_rel_l2"] = RelativeL2(out.mean, val_y_).item<double>();
+    GaussianScores s = ScoreGaussian(out.mean, out.variance, val_y_);
+    m["val_nll"] = s.nll;
+    m["val_coverage90"] = s.coverage90;
+    m["val_calibration_error"] = s.calibration_error;
+    m["val_mean_std"] = s.mean_std;
     return m;
   }
 
  private:
+  // The gaussian model's output in the targets' units.
+  GaussianOutput Predict(const torch::Tensor& x) {
+    GaussianOutput out = model_->forward_gaussian(x);
+    return {out.mean * target_scale_, out.variance * (target_scale_ * target_scale_)};
+  }
+
+  // u plus `sd` times standard normal noise from its own generator stream
+  // (nothing drawn when sd is 0, so exact data stays exact).
+  static torch::Tensor AddNoise(const torch::Tensor& u, double sd, uint64_t seed,
+                                uint64_t stream) {
+    if (sd == 0.0) return u;
+    torch::Generator gen = DataGenerator(seed, stream);
+    return u + sd * torch::randn(u.sizes(), gen, torch::kDouble).to(u.scalar_type());
+  }
+
+  const bool gaussian_;
+  const double nll_beta_;
+  double target_scale_ = 1.0;
   torch::Tensor train_x_, train_y_, val_x_, val_y_;
   Fno1d model_{nullptr};
 };
@@ -153,9 +208,23 @@ Fno1dImpl::Fno1dImpl(Fno1dOptions options_) : options(options_) {
   }
   project1_ = register_module("project1", torch::nn::Linear(options.width(), 64));
   project2_ = register_module("project2", torch::nn::Linear(64, 1));
+  // Registered (and initialised) last, so every module above starts from the
+  // same weights as in the deterministic model with the same seed.
+  if (options.gaussian()) variance_ = register_module("variance", torch::nn::Linear(64, 1));
 }
 
 torch::Tensor Fno1dImpl::forward(const torch::Tensor& u0) {
+  return project2_->forward(Features(u0)).squeeze(2);
+}
+
+GaussianOutput Fno1dImpl::forward_gaussian(const torch::Tensor& u0) {
+  TORCH_CHECK(options.gaussian(), "Fno1d::forward_gaussian needs Fno1dOptions::gaussian(true)");
+  torch::Tensor f = Features(u0);
+  return {project2_->forward(f).squeeze(2),
+          torch::softplus(variance_->forward(f).squeeze(2)) + kMinVariance};
+}
+
+torch::Tensor Fno1dImpl::Features(const torch::Tensor& u0) {
   const int64_t b = u0.size(0), n = u0.size(1);
   torch::Tensor grid = torch::arange(n, u0.options()).div(static_cast<double>(n));
   torch::Tensor in = torch::stack({u0, grid.unsqueeze(0).expand({b, n})}, 2);  // [B, N, 2]
@@ -166,7 +235,7 @@ torch::Tensor Fno1dImpl::forward(const torch::Tensor& u0) {
     h = s + p.transpose(1, 2);
     if (i + 1 < spectral_->size()) h = Gelu(h);
   }
-  return project2_->forward(Gelu(project1_->forward(h.transpose(1, 2)))).squeeze(2);
+  return Gelu(project1_->forward(h.transpose(1, 2)));
 }
 
 PdeData GeneratePdeData(const std::string& pde, int64_t n, int64_t grid, double viscosity,

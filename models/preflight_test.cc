@@ -47,5 +47,31 @@ TEST(PreflightTest, ACommandProgramHasNothingToBuild) {
   EXPECT_TRUE(PreflightZooProgram(spec, "/no/such/dir").ok());
 }
 
+// fno1d's probabilistic metrics exist only in its gaussian mode: a sweep that
+// fixes the mode may target them; one that leaves the default is refused.
+TEST(PreflightTest, Fno1dGaussianMetricsAreSweepMetricsOnlyInGaussianMode) {
+  auto spec_for = [](const std::string& metric, const nlohmann::json& extra) {
+    proto::Json args = {{"pde", "heat"},      {"grid", 16},      {"modes", 4}, {"width", 4},
+                        {"train_size", 16}, {"val_size", 16}};
+    args.update(extra);
+    auto spec = proto::ParseSweepSpec(
+        {{"name", "fno"},
+         {"metric", {{"name", metric}, {"goal", "minimize"}}},
+         {"method", "random"},
+         {"max_trials", 2},
+         {"parameters", {{"nll_beta", {{"min", 0.0}, {"max", 1.0}}}}},
+         {"program", {{"model", "fno1d"}, {"args", args}}}});
+    EXPECT_TRUE(spec.ok()) << spec.status();
+    return spec.ok() ? *spec : proto::SweepSpec();
+  };
+  for (const char* metric : {"val_nll", "val_calibration_error", "val_coverage90", "val_rel_l2"}) {
+    Status s = PreflightZooProgram(spec_for(metric, {{"uncertainty", "gaussian"}}), ".");
+    EXPECT_TRUE(s.ok()) << metric << ": " << s;
+  }
+  Status s = PreflightZooProgram(spec_for("val_nll", proto::Json::object()), ".");
+  ASSERT_EQ(s.code(), StatusCode::kInvalidArgument) << s;
+  EXPECT_EQ(s.field(), "/metric/name");
+}
+
 }  // namespace
 }  // namespace hpsweep::models
