@@ -95,6 +95,8 @@ const std::vector<Route>& ApiRoutes() {
       {"GET", "/dashboard/app.js", Auth::kOpen, false, "dashboard_app_js", &H::DashboardAsset},
       {"GET", "/dashboard/charts.js", Auth::kOpen, false, "dashboard_charts_js",
        &H::DashboardAsset},
+      {"GET", "/dashboard/pareto.js", Auth::kOpen, false, "dashboard_pareto_js",
+       &H::DashboardAsset},
       {"GET", "/dashboard/style.css", Auth::kOpen, false, "dashboard_style_css",
        &H::DashboardAsset},
       {"GET", "/api/v1/events", Auth::kNone, false, "events", &H::Events},

@@ -180,6 +180,9 @@ let current = null;  // the page on screen: {stop()}
 
 // --- Sweeps page ----------------------------------------------------------------------
 
+// A sweep's first objective (`metric`, or `metrics[0]` with several).
+const first = (sweep) => Pareto.objectives(sweep.spec)[0];
+
 function sweepsPage(main) {
   const tbody = el('tbody');
   main.append(el('h1', {}, 'Sweeps'),
@@ -197,7 +200,7 @@ function sweepsPage(main) {
         el('td', {}, el('span', { class: 'state ' + s.state }, s.state)),
         el('td', {}, s.spec.method),
         el('td', { class: 'progress' }, el('progress', { max: s.spec.max_trials, value: c.completed + c.failed + c.pruned }), ' ', progress),
-        el('td', { class: 'num' }, s.best_value === undefined ? '—' : `${fmt(s.best_value)} (${s.spec.metric.goal === 'maximize' ? 'max' : 'min'} ${s.spec.metric.name})`),
+        el('td', { class: 'num' }, s.best_value === undefined ? '—' : `${fmt(s.best_value)} (${first(s).goal === 'maximize' ? 'max' : 'min'} ${first(s).name})`),
         el('td', {}, age(s.created_us)));
     }));
     main.dataset.rendered = String((+main.dataset.rendered || 0) + 1);
@@ -230,7 +233,7 @@ function axisFor(name, p, trials) {
 
 function sweepPage(main, sweepId) {
   const state = {
-    sweep: null, trials: new Map(), curves: new Map(), brushed: null,
+    sweep: null, trials: new Map(), curves: new Map(), brushed: null, front: new Set(), pareto: null,
     sort: { key: 'id', dir: 1 }, filter: '', page: 0, loading: true,
   };
   // Milliseconds since navigation started (read by tools/bench/dashboard_bench.sh).
@@ -260,7 +263,8 @@ function sweepPage(main, sweepId) {
   const pc = new Charts.ParallelCoordinates(parallel, (ids) => {
     state.brushed = ids ? new Set(ids) : null; state.page = 0; renderTable();
   });
-  const cv = new Charts.Curves(curves, (id, x, y) => {
+  // A trial's parameters next to the pointer (learning curves, Pareto front).
+  const showTip = (id, x, y) => {
     if (id === null) { tip.hidden = true; return; }
     const t = state.trials.get(id);
     if (!t) return;
@@ -268,10 +272,19 @@ function sweepPage(main, sweepId) {
     tip.style.left = (x + 14) + 'px'; tip.style.top = (y + 14 + window.scrollY) + 'px';
     tip.textContent = `trial ${id} (${t.state})` + (Number.isFinite(t.objective) ? ` ${fmt(t.objective)}` : '') + '\n' +
       Object.entries(t.params).map(([k, v]) => `${k} = ${fmt(v)}`).join('\n');
-  });
+  };
+  const cv = new Charts.Curves(curves, showTip);
+  // Multi-objective sweeps only: added once the spec is known.
+  const multiObjective = () => Pareto.objectives(state.sweep.spec).length > 1;
+  const loadFront = async () => {
+    if (!multiObjective()) return;
+    const page = await api(`sweeps/${sweepId}/pareto`);
+    state.front = new Set(page.trials.map((t) => t.id));
+  };
   stateFilter.addEventListener('change', () => { state.filter = stateFilter.value; state.page = 0; renderTable(); });
 
-  const metric = () => state.sweep.spec.metric;
+  // The (first) objective: what history, curves and the table judge by.
+  const metric = () => Pareto.objectives(state.sweep.spec)[0];
   const sign = () => (metric().goal === 'maximize' ? -1 : 1);
 
   function renderHeader() {
@@ -301,6 +314,10 @@ function sweepPage(main, sweepId) {
   function drawCharts() {
     if (!state.sweep) return;
     const trials = [...state.trials.values()];
+    if (multiObjective()) {
+      if (!state.pareto) { state.pareto = new Pareto.Panel(el, showTip); $('.charts', main).prepend(state.pareto.section); }
+      state.pareto.set(state.sweep.spec, trials, state.front);
+    }
     const finished = trials.filter((t) => TERMINAL.has(t.state) && t.state !== 'cancelled')
       .sort((a, b) => a.updated_us - b.updated_us || a.id - b.id)
       .map((t) => ({ id: t.id, state: t.state, objective: t.objective, last: lastValue(t.id) }));
@@ -420,6 +437,7 @@ function sweepPage(main, sweepId) {
     });
     state.trials = fresh;
     renderTable();
+    await loadFront();
     await loadCurves(null);
     state.loading = false;
     drawCharts();
@@ -433,7 +451,7 @@ function sweepPage(main, sweepId) {
     try {
       await Promise.all(ids.map(async (id) => { state.trials.set(id, await api(`trials/${id}`)); }));
       const ended = ids.filter((id) => TERMINAL.has(state.trials.get(id).state));
-      if (ended.length) await loadCurves(ended);  // the stored, downsampled curve replaces the live one
+      if (ended.length) await Promise.all([loadCurves(ended), loadFront()]);  // the stored, downsampled curve replaces the live one
       redraw();
     } catch (e) { showError(e); }
   }, 300);

@@ -295,7 +295,16 @@ const Charts = (() => {
         ctx.stroke();
       }
       if (this.ylabel) { ctx.fillStyle = COLORS.axis; ctx.textAlign = 'left'; ctx.textBaseline = 'top'; ctx.fillText(this.ylabel + (ylog ? ' (log)' : ''), PAD.left + 4, 2); }
-      mark(this.canvas, { lines: drawn, points });
+      // Where each pruned trial's line ends ("id@step ..."), and where a
+      // trial's point at a step is drawn (CSS pixels in the canvas): for tests.
+      const ends = this.lines.filter((l) => l.state === 'pruned' && l.steps.length)
+        .map((l) => `${l.id}@${l.steps[l.steps.length - 1]}`).join(' ');
+      this.canvas.pointOf = (id, step) => {
+        const l = this.lines.find((c) => c.id === id);
+        const i = l ? l.steps.indexOf(step) : -1;
+        return i < 0 ? null : [x(step), y(l.values[i])];
+      };
+      mark(this.canvas, { lines: drawn, points, prunedEnds: ends });
     }
   }
 
