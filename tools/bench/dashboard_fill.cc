@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -86,8 +87,9 @@ class Batcher {
 };
 
 Status Fill(const FillOptions& o) {
-  HPS_ASSIGN_OR_RETURN(std::unique_ptr<coordinator::Store> store,
-                       coordinator::OpenRocksStore(o.data_dir));
+  // Where the coordinator keeps its store in a data directory (coordinator.cc).
+  const std::string db = (std::filesystem::path(o.data_dir) / "db").string();
+  HPS_ASSIGN_OR_RETURN(std::unique_ptr<coordinator::Store> store, coordinator::OpenRocksStore(db));
   RealClock clock;
   coordinator::SweepService service(&clock, coordinator::SweepServiceOptions(), nullptr,
                                     coordinator::DefaultSearcherFactory());
