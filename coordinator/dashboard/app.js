@@ -176,6 +176,19 @@ function throttle(fn, ms) {
   };
 }
 
+// Runs at most `n` of the async functions given to it at once.
+function pool(n) {
+  let active = 0;
+  const waiting = [];
+  const next = () => {
+    if (active >= n || !waiting.length) return;
+    const [fn, resolve, reject] = waiting.shift();
+    active++;
+    fn().then(resolve, reject).finally(() => { active--; next(); });
+  };
+  return (fn) => new Promise((resolve, reject) => { waiting.push([fn, resolve, reject]); next(); });
+}
+
 let current = null;  // the page on screen: {stop()}
 
 // --- Sweeps page ----------------------------------------------------------------------
@@ -311,6 +324,15 @@ function sweepPage(main, sweepId) {
     return c && c.values.length ? c.values[c.values.length - 1] : undefined;
   }
 
+  function drawCurves() {
+    const lines = [];
+    for (const [id, c] of state.curves) {
+      const t = state.trials.get(id);
+      if (t && c.steps.length) lines.push({ id, state: t.state, steps: c.steps, values: c.values });
+    }
+    cv.set(lines, state.curveMetric);
+  }
+
   function drawCharts() {
     if (!state.sweep) return;
     const trials = [...state.trials.values()];
@@ -330,12 +352,7 @@ function sweepPage(main, sweepId) {
     const dims = names.map((n) => axisFor(n, params[n], trials))
       .concat([{ name: metric().name, kind: 'linear', min: lo, max: hi > lo ? hi : lo + 1 }]);
     pc.set(dims, done.map((t) => ({ id: t.id, values: { ...t.params, [metric().name]: t.objective }, color: color(t.objective) })));
-    const lines = [];
-    for (const [id, c] of state.curves) {
-      const t = state.trials.get(id);
-      if (t && c.steps.length) lines.push({ id, state: t.state, steps: c.steps, values: c.values });
-    }
-    cv.set(lines, state.curveMetric);
+    drawCurves();
     const imp = Charts.importance(trials, names);
     importanceBox.replaceChildren(...(imp.length ? imp.map((r) => el('div', { class: 'bar-row', 'data-param': r.name },
       el('span', { class: 'bar-label' }, r.name),
@@ -394,7 +411,7 @@ function sweepPage(main, sweepId) {
       }, c.label)), el('th', {}, 'Curve'), el('th', {}, 'Checkpoint'))),
       el('tbody', {}, shown.map((t) => el('tr', { 'data-trial': t.id, 'data-state': t.state },
         cols.map((c) => { const v = c.get(t); return el('td', { class: typeof v === 'number' ? 'num' : '' }, v === undefined ? '' : typeof v === 'number' ? fmt(v) : String(v)); }),
-        el('td', {}, el('a', { href: '#', onclick: (e) => { e.preventDefault(); cv.highlight = t.id; cv.draw(); curves.scrollIntoView({ block: 'center' }); } }, 'curve')),
+        el('td', {}, el('a', { href: '#', onclick: (e) => { e.preventDefault(); cv.highlight = t.id; cv.overlay(); curves.scrollIntoView({ block: 'center' }); } }, 'curve')),
         el('td', {}, t.checkpoint_step >= 0 ? el('a', { href: '#', onclick: (e) => { e.preventDefault(); downloadCheckpoint(t); } }, `step ${t.checkpoint_step}`) : '')))));
     table.dataset.rows = String(rows.length);
     pager.replaceChildren(`${rows.length} trials · page ${state.page + 1} of ${pages} `,
@@ -409,24 +426,37 @@ function sweepPage(main, sweepId) {
 
   async function loadCurves(ids) {
     const n = state.trials.size;
-    if (ids) {
-      await Promise.all(ids.map(async (id) => {
-        const page = await api(`sweeps/${sweepId}/curves?max_points=${maxPoints(n)}&limit=1&page_token=${id - 1}`);
-        for (const c of page.curves) if (c.trial_id === id) state.curves.set(id, c);
-      }));
-      return;
-    }
-    await allPages(async (token) => {
-      const page = await api(`sweeps/${sweepId}/curves?max_points=${maxPoints(n)}&limit=500&page_token=${token}`);
-      state.curveMetric = page.metric;
-      return { items: page.curves, next: page.next_page_token };
-    }, (curvesPage) => { for (const c of curvesPage) state.curves.set(c.trial_id, c); redraw(); });
+    await Promise.all(ids.map(async (id) => {
+      const page = await api(`sweeps/${sweepId}/curves?max_points=${maxPoints(n)}&limit=1&page_token=${id - 1}`);
+      for (const c of page.curves) if (c.trial_id === id) state.curves.set(id, c);
+    }));
   }
 
+  // The curves of the trials after `after` up to trial `last` (in the
+  // sweep's id order), following next_page_token where the server ends a
+  // page early.
+  async function loadCurveRange(after, last, points) {
+    for (let token = after; ;) {
+      const page = await api(`sweeps/${sweepId}/curves?max_points=${points}&limit=500&page_token=${token}`);
+      state.curveMetric = page.metric;
+      for (const c of page.curves) if (c.trial_id <= last) state.curves.set(c.trial_id, c);
+      const end = page.curves.length ? page.curves[page.curves.length - 1].trial_id : last;
+      if (end >= last || !page.next_page_token) return;
+      token = page.next_page_token;
+    }
+  }
+
+  // Curves load while the trials do: each page of trials asks for its
+  // trials' curves at once, three requests at a time, and while they come
+  // only the curves chart redraws (at most once a second).
   async function loadAll() {
     state.loading = true;
     state.sweep = await api(`sweeps/${sweepId}`);
     renderHeader();
+    const points = maxPoints(state.sweep.counters.created);
+    const queue = pool(3);
+    const pending = [];
+    const redrawCurves = throttle(drawCurves, 1000);
     const fresh = new Map();
     await allPages(async (token) => {
       const page = await api(`sweeps/${sweepId}/trials?limit=1000&page_token=${token}`);
@@ -434,11 +464,14 @@ function sweepPage(main, sweepId) {
     }, (trials) => {
       for (const t of trials) fresh.set(t.id, t);
       if (timings.firstRender === null) { state.trials = fresh; renderTable(); timings.firstRender = performance.now(); }
+      for (let i = 0; i < trials.length; i += 500) {
+        const chunk = trials.slice(i, i + 500);
+        pending.push(queue(() => loadCurveRange(chunk[0].id - 1, chunk[chunk.length - 1].id, points)).then(redrawCurves));
+      }
     });
     state.trials = fresh;
     renderTable();
-    await loadFront();
-    await loadCurves(null);
+    await Promise.all([loadFront(), ...pending]);
     state.loading = false;
     drawCharts();
     main.dataset.loaded = String((+main.dataset.loaded || 0) + 1);

@@ -7,7 +7,8 @@
 // the bytes the page read from the API, and two interactions on the loaded
 // page: a curve hover (find the nearest trial and redraw) and a table sort.
 // Anchor, same run: reading the same data the page reads (every trials page
-// and every downsampled curve page) from Node with no rendering.
+// and every downsampled curve page, in the page's order and concurrency)
+// from Node with no rendering.
 //
 // Fill modes: "store" (default) runs dashboard_fill, which drives the
 // coordinator's own SweepService in-process and commits its WriteSets to the
@@ -83,19 +84,41 @@ async function fillHttp(c, trials) {
   await Promise.all(Array.from({ length: 64 }, (_, k) => client(k)));
 }
 
-// What the page reads, without rendering (the page's maxPoints rule).
+// What the page reads, without rendering, in the page's pattern: trials
+// pages in turn, each page's curves in chunks of 500 three requests at a
+// time while the next trials page loads (the page's maxPoints rule).
 async function readLikeThePage(c, trials) {
   const t0 = performance.now();
   const maxPoints = trials <= 100 ? 200 : trials <= 1000 ? 60 : 20;
   await c.call('GET', 'sweeps/1');
+  let active = 0;
+  const waiting = [];
+  const run = () => {
+    while (active < 3 && waiting.length) {
+      const [fn, done] = waiting.shift();
+      active++;
+      fn().then(done).finally(() => { active--; run(); });
+    }
+  };
+  const queue = (fn) => new Promise((done) => { waiting.push([fn, done]); run(); });
+  const curves = async (after, last) => {
+    for (let token = after; ;) {
+      const page = await c.call('GET', `sweeps/1/curves?max_points=${maxPoints}&limit=500&page_token=${token}`);
+      const end = page.curves.length ? page.curves[page.curves.length - 1].trial_id : last;
+      if (end >= last || !page.next_page_token) return;
+      token = page.next_page_token;
+    }
+  };
+  const pending = [];
   for (let token = ''; ;) {
     const page = await c.call('GET', `sweeps/1/trials?limit=1000&page_token=${token}`);
+    for (let i = 0; i < page.trials.length; i += 500) {
+      const chunk = page.trials.slice(i, i + 500);
+      pending.push(queue(() => curves(chunk[0].id - 1, chunk[chunk.length - 1].id)));
+    }
     token = page.next_page_token; if (!token) break;
   }
-  for (let token = ''; ;) {
-    const page = await c.call('GET', `sweeps/1/curves?max_points=${maxPoints}&limit=500&page_token=${token}`);
-    token = page.next_page_token; if (!token) break;
-  }
+  await Promise.all(pending);
   return performance.now() - t0;
 }
 
