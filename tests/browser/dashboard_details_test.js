@@ -107,6 +107,7 @@ async function main() {
     check('two objectives: no axis selector', await page.$eval('#pareto-section .pickers', (e) => e.hidden));
     await page.$eval('#pareto-section', (e) => e.scrollIntoView());
     await page.screenshot({ path: path.join(OUT, 'pareto.png') });
+    await page.locator('#pareto-section').screenshot({ path: path.join(OUT, 'pareto_panel.png') });
 
     // Three objectives: the selectors pick the axes.
     await page.goto(`${c.url}/#/sweeps/${ids.mo3}`);
