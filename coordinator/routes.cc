@@ -97,6 +97,8 @@ const std::vector<Route>& ApiRoutes() {
        &H::DashboardAsset},
       {"GET", "/dashboard/pareto.js", Auth::kOpen, false, "dashboard_pareto_js",
        &H::DashboardAsset},
+      {"GET", "/dashboard/stream.js", Auth::kOpen, false, "dashboard_stream_js",
+       &H::DashboardAsset},
       {"GET", "/dashboard/style.css", Auth::kOpen, false, "dashboard_style_css",
        &H::DashboardAsset},
       {"GET", "/api/v1/events", Auth::kNone, false, "events", &H::Events},
