@@ -112,7 +112,8 @@ const Pareto = (() => {
       this.ySel = el('select', { id: 'pareto-y' });
       this.pickers = el('span', { class: 'pickers', hidden: true }, ' x: ', this.xSel, ' y: ', this.ySel);
       this.section = el('section', { id: 'pareto-section' }, el('h2', {}, 'Pareto front'),
-        el('p', { class: 'legend' }, '● front (non-dominated, feasible; from the coordinator over all objectives)  ● other feasible  ✕ infeasible', this.pickers),
+        el('p', { class: 'legend' }, el('span', { style: `color:${COLORS.front}` }, '●'), ' front (non-dominated, feasible; from the coordinator over all objectives)  ',
+          el('span', { style: `color:${COLORS.feasible}` }, '●'), ' other feasible  ', el('span', { style: `color:${COLORS.infeasible}` }, '✕'), ' infeasible', this.pickers),
         this.canvas);
       this.points = []; this.scales = null; this.objectives = [];
       const redraw = () => this.draw();
