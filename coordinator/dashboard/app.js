@@ -55,78 +55,6 @@ async function allPages(fetchPage, onPage) {
   } while (token);
 }
 
-// --- The event stream -----------------------------------------------------------
-
-// Reads text/event-stream with fetch (so the token can go in a header),
-// reconnecting with ?after=<last event id> so that stored events missed while
-// away (a coordinator restart) are replayed. handlers: {event, report, reset,
-// open, down}.
-class EventStream {
-  constructor(sweepId, handlers) {
-    this.sweepId = sweepId; this.handlers = handlers; this.lastId = null; this.stopped = false;
-    this.controller = null; this.retry = 1000;
-    this.run();
-  }
-  stop() { this.stopped = true; if (this.controller) this.controller.abort(); }
-  async run() {
-    let everConnected = false;
-    while (!this.stopped) {
-      let opened = false;
-      try {
-        this.controller = new AbortController();
-        const q = new URLSearchParams();
-        if (this.sweepId) q.set('sweep_id', this.sweepId);
-        if (this.lastId !== null) q.set('after', this.lastId);
-        const res = await fetch('/api/v1/events?' + q, { headers: headers(), signal: this.controller.signal });
-        if (!res.ok) throw new ApiError(res.status, null);
-        opened = true;
-        this.handlers.open(everConnected);
-        everConnected = true;
-        const reader = res.body.getReader();
-        const decoder = new TextDecoder();
-        let buffer = '';
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer += decoder.decode(value, { stream: true });
-          let end;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            this.dispatch(buffer.slice(0, end));
-            buffer = buffer.slice(end + 2);
-          }
-        }
-      } catch (e) {
-        if (this.stopped) return;
-        if (e instanceof ApiError && e.status === 401) showTokenBox('The event stream needs the API token.');
-      }
-      if (this.stopped) return;
-      this.handlers.down();
-      await new Promise((r) => setTimeout(r, opened ? this.retry : Math.min(5000, this.retry * 2)));
-    }
-  }
-  dispatch(block) {
-    let type = 'message', data = '', id = null;
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'event') type = value;
-      else if (field === 'data') data += value;
-      else if (field === 'id') id = value;
-      else if (field === 'retry') this.retry = +value || this.retry;
-    }
-    if (!data) return;
-    const msg = JSON.parse(data);
-    if (type === 'hello') {
-      if (this.lastId === null) this.lastId = String(msg.last_seq);
-      return;
-    }
-    if (id !== null) this.lastId = id;
-    if (this.handlers[type]) this.handlers[type](msg);
-  }
-}
-
 // --- Shared bits --------------------------------------------------------------------
 
 function setConnection(state, text) {
@@ -176,9 +104,25 @@ function throttle(fn, ms) {
   };
 }
 
+// Runs at most `n` of the async functions given to it at once.
+function pool(n) {
+  let active = 0;
+  const waiting = [];
+  const next = () => {
+    if (active >= n || !waiting.length) return;
+    const [fn, resolve, reject] = waiting.shift();
+    active++;
+    fn().then(resolve, reject).finally(() => { active--; next(); });
+  };
+  return (fn) => new Promise((resolve, reject) => { waiting.push([fn, resolve, reject]); next(); });
+}
+
 let current = null;  // the page on screen: {stop()}
 
 // --- Sweeps page ----------------------------------------------------------------------
+
+// A sweep's first objective (`metric`, or `metrics[0]` with several).
+const first = (sweep) => Pareto.objectives(sweep.spec)[0];
 
 function sweepsPage(main) {
   const tbody = el('tbody');
@@ -197,7 +141,7 @@ function sweepsPage(main) {
         el('td', {}, el('span', { class: 'state ' + s.state }, s.state)),
         el('td', {}, s.spec.method),
         el('td', { class: 'progress' }, el('progress', { max: s.spec.max_trials, value: c.completed + c.failed + c.pruned }), ' ', progress),
-        el('td', { class: 'num' }, s.best_value === undefined ? '—' : `${fmt(s.best_value)} (${s.spec.metric.goal === 'maximize' ? 'max' : 'min'} ${s.spec.metric.name})`),
+        el('td', { class: 'num' }, s.best_value === undefined ? '—' : `${fmt(s.best_value)} (${first(s).goal === 'maximize' ? 'max' : 'min'} ${first(s).name})`),
         el('td', {}, age(s.created_us)));
     }));
     main.dataset.rendered = String((+main.dataset.rendered || 0) + 1);
@@ -230,7 +174,7 @@ function axisFor(name, p, trials) {
 
 function sweepPage(main, sweepId) {
   const state = {
-    sweep: null, trials: new Map(), curves: new Map(), brushed: null,
+    sweep: null, trials: new Map(), curves: new Map(), brushed: null, front: new Set(), pareto: null,
     sort: { key: 'id', dir: 1 }, filter: '', page: 0, loading: true,
   };
   // Milliseconds since navigation started (read by tools/bench/dashboard_bench.sh).
@@ -260,7 +204,8 @@ function sweepPage(main, sweepId) {
   const pc = new Charts.ParallelCoordinates(parallel, (ids) => {
     state.brushed = ids ? new Set(ids) : null; state.page = 0; renderTable();
   });
-  const cv = new Charts.Curves(curves, (id, x, y) => {
+  // A trial's parameters next to the pointer (learning curves, Pareto front).
+  const showTip = (id, x, y) => {
     if (id === null) { tip.hidden = true; return; }
     const t = state.trials.get(id);
     if (!t) return;
@@ -268,10 +213,19 @@ function sweepPage(main, sweepId) {
     tip.style.left = (x + 14) + 'px'; tip.style.top = (y + 14 + window.scrollY) + 'px';
     tip.textContent = `trial ${id} (${t.state})` + (Number.isFinite(t.objective) ? ` ${fmt(t.objective)}` : '') + '\n' +
       Object.entries(t.params).map(([k, v]) => `${k} = ${fmt(v)}`).join('\n');
-  });
+  };
+  const cv = new Charts.Curves(curves, showTip);
+  // Multi-objective sweeps only: added once the spec is known.
+  const multiObjective = () => Pareto.objectives(state.sweep.spec).length > 1;
+  const loadFront = async () => {
+    if (!multiObjective()) return;
+    const page = await api(`sweeps/${sweepId}/pareto`);
+    state.front = new Set(page.trials.map((t) => t.id));
+  };
   stateFilter.addEventListener('change', () => { state.filter = stateFilter.value; state.page = 0; renderTable(); });
 
-  const metric = () => state.sweep.spec.metric;
+  // The (first) objective: what history, curves and the table judge by.
+  const metric = () => Pareto.objectives(state.sweep.spec)[0];
   const sign = () => (metric().goal === 'maximize' ? -1 : 1);
 
   function renderHeader() {
@@ -298,9 +252,22 @@ function sweepPage(main, sweepId) {
     return c && c.values.length ? c.values[c.values.length - 1] : undefined;
   }
 
+  function drawCurves() {
+    const lines = [];
+    for (const [id, c] of state.curves) {
+      const t = state.trials.get(id);
+      if (t && c.steps.length) lines.push({ id, state: t.state, steps: c.steps, values: c.values });
+    }
+    cv.set(lines, state.curveMetric);
+  }
+
   function drawCharts() {
     if (!state.sweep) return;
     const trials = [...state.trials.values()];
+    if (multiObjective()) {
+      if (!state.pareto) { state.pareto = new Pareto.Panel(el, showTip); $('.charts', main).prepend(state.pareto.section); }
+      state.pareto.set(state.sweep.spec, trials, state.front);
+    }
     const finished = trials.filter((t) => TERMINAL.has(t.state) && t.state !== 'cancelled')
       .sort((a, b) => a.updated_us - b.updated_us || a.id - b.id)
       .map((t) => ({ id: t.id, state: t.state, objective: t.objective, last: lastValue(t.id) }));
@@ -313,12 +280,7 @@ function sweepPage(main, sweepId) {
     const dims = names.map((n) => axisFor(n, params[n], trials))
       .concat([{ name: metric().name, kind: 'linear', min: lo, max: hi > lo ? hi : lo + 1 }]);
     pc.set(dims, done.map((t) => ({ id: t.id, values: { ...t.params, [metric().name]: t.objective }, color: color(t.objective) })));
-    const lines = [];
-    for (const [id, c] of state.curves) {
-      const t = state.trials.get(id);
-      if (t && c.steps.length) lines.push({ id, state: t.state, steps: c.steps, values: c.values });
-    }
-    cv.set(lines, state.curveMetric);
+    drawCurves();
     const imp = Charts.importance(trials, names);
     importanceBox.replaceChildren(...(imp.length ? imp.map((r) => el('div', { class: 'bar-row', 'data-param': r.name },
       el('span', { class: 'bar-label' }, r.name),
@@ -377,7 +339,7 @@ function sweepPage(main, sweepId) {
       }, c.label)), el('th', {}, 'Curve'), el('th', {}, 'Checkpoint'))),
       el('tbody', {}, shown.map((t) => el('tr', { 'data-trial': t.id, 'data-state': t.state },
         cols.map((c) => { const v = c.get(t); return el('td', { class: typeof v === 'number' ? 'num' : '' }, v === undefined ? '' : typeof v === 'number' ? fmt(v) : String(v)); }),
-        el('td', {}, el('a', { href: '#', onclick: (e) => { e.preventDefault(); cv.highlight = t.id; cv.draw(); curves.scrollIntoView({ block: 'center' }); } }, 'curve')),
+        el('td', {}, el('a', { href: '#', onclick: (e) => { e.preventDefault(); cv.highlight = t.id; cv.overlay(); curves.scrollIntoView({ block: 'center' }); } }, 'curve')),
         el('td', {}, t.checkpoint_step >= 0 ? el('a', { href: '#', onclick: (e) => { e.preventDefault(); downloadCheckpoint(t); } }, `step ${t.checkpoint_step}`) : '')))));
     table.dataset.rows = String(rows.length);
     pager.replaceChildren(`${rows.length} trials · page ${state.page + 1} of ${pages} `,
@@ -392,24 +354,37 @@ function sweepPage(main, sweepId) {
 
   async function loadCurves(ids) {
     const n = state.trials.size;
-    if (ids) {
-      await Promise.all(ids.map(async (id) => {
-        const page = await api(`sweeps/${sweepId}/curves?max_points=${maxPoints(n)}&limit=1&page_token=${id - 1}`);
-        for (const c of page.curves) if (c.trial_id === id) state.curves.set(id, c);
-      }));
-      return;
-    }
-    await allPages(async (token) => {
-      const page = await api(`sweeps/${sweepId}/curves?max_points=${maxPoints(n)}&limit=500&page_token=${token}`);
-      state.curveMetric = page.metric;
-      return { items: page.curves, next: page.next_page_token };
-    }, (curvesPage) => { for (const c of curvesPage) state.curves.set(c.trial_id, c); redraw(); });
+    await Promise.all(ids.map(async (id) => {
+      const page = await api(`sweeps/${sweepId}/curves?max_points=${maxPoints(n)}&limit=1&page_token=${id - 1}`);
+      for (const c of page.curves) if (c.trial_id === id) state.curves.set(id, c);
+    }));
   }
 
+  // The curves of the trials after `after` up to trial `last` (in the
+  // sweep's id order), following next_page_token where the server ends a
+  // page early.
+  async function loadCurveRange(after, last, points) {
+    for (let token = after; ;) {
+      const page = await api(`sweeps/${sweepId}/curves?max_points=${points}&limit=500&page_token=${token}`);
+      state.curveMetric = page.metric;
+      for (const c of page.curves) if (c.trial_id <= last) state.curves.set(c.trial_id, c);
+      const end = page.curves.length ? page.curves[page.curves.length - 1].trial_id : last;
+      if (end >= last || !page.next_page_token) return;
+      token = page.next_page_token;
+    }
+  }
+
+  // Curves load while the trials do: each page of trials asks for its
+  // trials' curves at once, three requests at a time, and while they come
+  // only the curves chart redraws (at most once a second).
   async function loadAll() {
     state.loading = true;
     state.sweep = await api(`sweeps/${sweepId}`);
     renderHeader();
+    const points = maxPoints(state.sweep.counters.created);
+    const queue = pool(3);
+    const pending = [];
+    const redrawCurves = throttle(drawCurves, 1000);
     const fresh = new Map();
     await allPages(async (token) => {
       const page = await api(`sweeps/${sweepId}/trials?limit=1000&page_token=${token}`);
@@ -417,10 +392,14 @@ function sweepPage(main, sweepId) {
     }, (trials) => {
       for (const t of trials) fresh.set(t.id, t);
       if (timings.firstRender === null) { state.trials = fresh; renderTable(); timings.firstRender = performance.now(); }
+      for (let i = 0; i < trials.length; i += 500) {
+        const chunk = trials.slice(i, i + 500);
+        pending.push(queue(() => loadCurveRange(chunk[0].id - 1, chunk[chunk.length - 1].id, points)).then(redrawCurves));
+      }
     });
     state.trials = fresh;
     renderTable();
-    await loadCurves(null);
+    await Promise.all([loadFront(), ...pending]);
     state.loading = false;
     drawCharts();
     main.dataset.loaded = String((+main.dataset.loaded || 0) + 1);
@@ -433,7 +412,7 @@ function sweepPage(main, sweepId) {
     try {
       await Promise.all(ids.map(async (id) => { state.trials.set(id, await api(`trials/${id}`)); }));
       const ended = ids.filter((id) => TERMINAL.has(state.trials.get(id).state));
-      if (ended.length) await loadCurves(ended);  // the stored, downsampled curve replaces the live one
+      if (ended.length) await Promise.all([loadCurves(ended), loadFront()]);  // the stored, downsampled curve replaces the live one
       redraw();
     } catch (e) { showError(e); }
   }, 300);

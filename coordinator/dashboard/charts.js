@@ -238,17 +238,35 @@ const Charts = (() => {
   }
 
   // Learning curves: one line per trial, colored by state; hovering shows the
-  // nearest trial through onHover(id or null, clientX, clientY).
+  // nearest trial through onHover(id or null, clientX, clientY). The lines are
+  // drawn once per data change and kept as a bitmap, so that a hover only
+  // copies it back and draws the highlighted line (thousands of trials).
   class Curves {
     constructor(canvas, onHover) {
-      this.canvas = canvas; this.lines = []; this.highlight = null;
+      this.canvas = canvas; this.lines = []; this.highlight = null; this.base = null;
       canvas.addEventListener('mousemove', (e) => {
         const r = canvas.getBoundingClientRect();
         const id = this.nearest(e.clientX - r.left, e.clientY - r.top);
-        if (id !== this.highlight) { this.highlight = id; this.draw(); }
+        if (id !== this.highlight) { this.highlight = id; this.overlay(); }
         onHover(id, e.clientX, e.clientY);
       });
-      canvas.addEventListener('mouseleave', () => { this.highlight = null; this.draw(); onHover(null); });
+      canvas.addEventListener('mouseleave', () => { this.highlight = null; this.overlay(); onHover(null); });
+    }
+    // Puts the kept bitmap back and draws the highlighted trial's line on it.
+    overlay() {
+      if (!this.base || this.base.width !== this.canvas.width || this.base.height !== this.canvas.height) { this.draw(); return; }
+      const ctx = this.canvas.getContext('2d');
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+      ctx.drawImage(this.base, 0, 0);
+      const ratio = window.devicePixelRatio || 1;
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      const hl = this.lines.find((l) => l.id === this.highlight);
+      if (!hl || !hl.steps.length) return;
+      const x = this.sx, y = this.sy;
+      ctx.strokeStyle = COLORS.best; ctx.lineWidth = 2.5; ctx.beginPath();
+      hl.steps.forEach((s, i) => { if (i === 0) ctx.moveTo(x(s), y(hl.values[i])); else ctx.lineTo(x(s), y(hl.values[i])); });
+      ctx.stroke();
     }
     // lines: [{id, state, steps: [], values: []}]
     set(lines, ylabel) { this.lines = lines; this.ylabel = ylabel; this.draw(); }
@@ -288,14 +306,21 @@ const Charts = (() => {
         drawn++; points += l.steps.length;
       }
       ctx.globalAlpha = 1;
-      const hl = this.lines.find((l) => l.id === this.highlight);
-      if (hl && hl.steps.length) {
-        ctx.strokeStyle = COLORS.best; ctx.lineWidth = 2.5; ctx.beginPath();
-        hl.steps.forEach((s, i) => { if (i === 0) ctx.moveTo(x(s), y(hl.values[i])); else ctx.lineTo(x(s), y(hl.values[i])); });
-        ctx.stroke();
-      }
       if (this.ylabel) { ctx.fillStyle = COLORS.axis; ctx.textAlign = 'left'; ctx.textBaseline = 'top'; ctx.fillText(this.ylabel + (ylog ? ' (log)' : ''), PAD.left + 4, 2); }
-      mark(this.canvas, { lines: drawn, points });
+      // Where each pruned trial's line ends ("id@step ..."), and where a
+      // trial's point at a step is drawn (CSS pixels in the canvas): for tests.
+      const ends = this.lines.filter((l) => l.state === 'pruned' && l.steps.length)
+        .map((l) => `${l.id}@${l.steps[l.steps.length - 1]}`).join(' ');
+      this.canvas.pointOf = (id, step) => {
+        const l = this.lines.find((c) => c.id === id);
+        const i = l ? l.steps.indexOf(step) : -1;
+        return i < 0 ? null : [x(step), y(l.values[i])];
+      };
+      if (!this.base) this.base = document.createElement('canvas');
+      this.base.width = this.canvas.width; this.base.height = this.canvas.height;
+      this.base.getContext('2d').drawImage(this.canvas, 0, 0);
+      this.overlay();
+      mark(this.canvas, { lines: drawn, points, prunedEnds: ends });
     }
   }
 

@@ -60,7 +60,8 @@ TEST_F(DashboardRoutesTest, ServesThePageAndItsFilesWithoutAToken) {
   EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
   EXPECT_NE(page.body.find("<script src=\"/dashboard/app.js\">"), std::string::npos);
   EXPECT_NE(HeaderOf(page, "Content-Security-Policy").find("default-src 'self'"), std::string::npos);
-  for (const char* file : {"/dashboard/app.js", "/dashboard/charts.js"}) {
+  for (const char* file : {"/dashboard/app.js", "/dashboard/charts.js", "/dashboard/pareto.js",
+                           "/dashboard/stream.js"}) {
     HttpResponse r = Send("GET", file, "", "");
     EXPECT_EQ(r.status, 200) << file;
     EXPECT_EQ(r.content_type, "text/javascript; charset=utf-8") << file;

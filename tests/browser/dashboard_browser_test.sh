@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs dashboard_test.js: the dashboard in Debian's Chromium (driven by the
+# Runs a browser test script (the first argument, a file in tests/browser;
+# default dashboard_test.js): the dashboard in Debian's Chromium (driven by the
 # playwright-core that tools/setup.sh installs here with npm ci) against a
 # real coordinator. Screenshots go to $TEST_UNDECLARED_OUTPUTS_DIR. Skips,
 # saying why, only when Chromium cannot start at all.
@@ -27,4 +28,4 @@ export COORDINATOR="$runfiles/coordinator/hpsweep-coordinator"
 export CHROMIUM="$chromium"
 export HOME="$work"  # Chromium's profile and caches stay in the test's folder
 export NODE_PATH="$here/node_modules"
-exec node "$runfiles/tests/browser/dashboard_test.js"
+exec node "$runfiles/tests/browser/${1:-dashboard_test.js}"

@@ -2,66 +2,14 @@
 // (no browser download), against a real coordinator process with a sweep in
 // progress, fed through the HTTP API as an ask/tell client would.
 //
-// Environment: COORDINATOR (binary), CHROMIUM (executable), WORK (a scratch
-// folder), OUT (where screenshots go). Exits 0 when every check passed, 1
+// Environment as in harness.js. Exits 0 when every check passed, 1
 // otherwise; 0 with "SKIPPED" when Chromium cannot start at all.
 'use strict';
 
-const { spawn } = require('child_process');
-const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { env, check, Coordinator, launch, data, waitData, finish } = require('./harness');
 
-const env = (name) => {
-  if (!process.env[name]) throw new Error(`${name} is not set`);
-  return process.env[name];
-};
 const WORK = env('WORK'), OUT = env('OUT');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-let passed = 0, failed = 0;
-function check(what, ok, detail = '') {
-  if (ok) { passed++; console.log(`ok    ${what}`); } else { failed++; console.log(`FAIL  ${what} ${detail}`); }
-}
-
-// --- A real coordinator --------------------------------------------------------
-
-class Coordinator {
-  constructor(dataDir) { this.dataDir = dataDir; this.proc = null; this.url = null; }
-  async start(port = 0) {
-    const endpoint = path.join(this.dataDir, 'endpoint');
-    fs.rmSync(endpoint, { force: true });
-    this.proc = spawn(env('COORDINATOR'), ['--data-dir', this.dataDir, '--port', String(port)],
-      { stdio: ['ignore', 'inherit', 'inherit'] });
-    const exited = new Promise((r) => this.proc.once('exit', (code) => r(code)));
-    for (let i = 0; i < 600; i++) {
-      if (fs.existsSync(endpoint)) {
-        this.url = fs.readFileSync(endpoint, 'utf8').trim();
-        this.token = fs.readFileSync(path.join(this.dataDir, 'token'), 'utf8').trim();
-        return;
-      }
-      if (await Promise.race([exited, sleep(100).then(() => 'wait')]) !== 'wait') break;
-    }
-    throw new Error('the coordinator did not start (no endpoint file)');
-  }
-  async stop() {
-    if (!this.proc) return;
-    const done = new Promise((r) => this.proc.once('exit', r));
-    this.proc.kill('SIGTERM');
-    await done;
-    this.proc = null;
-  }
-  port() { return +new URL(this.url).port; }
-  async call(method, p, body) {
-    const res = await fetch(this.url + '/api/v1/' + p, {
-      method, body: body === undefined ? undefined : JSON.stringify(body),
-      headers: { Authorization: 'Bearer ' + this.token, 'Content-Type': 'application/json' },
-    });
-    const json = await res.json();
-    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  }
-}
 
 const SPEC = {
   name: 'browser-test', method: 'random', seed: 7, max_trials: 12,
@@ -96,24 +44,6 @@ async function feed(c) {
   }
   return running;
 }
-
-async function launch() {
-  try {
-    return await chromium.launch({
-      executablePath: env('CHROMIUM'),
-      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
-      timeout: 90000,
-    });
-  } catch (e) {
-    console.log(`SKIPPED: Chromium (${env('CHROMIUM')}) cannot start here: ${e.message.split('\n')[0]}`);
-    process.exit(0);
-  }
-}
-
-const data = (page, sel, key) => page.$eval(sel, (e, k) => e.dataset[k], key);
-const waitData = (page, sel, key, want) => page.waitForFunction(
-  ([s, k, w]) => { const e = document.querySelector(s); return e && e.dataset[k] === String(w); },
-  [sel, key, want], { timeout: 60000 }).then(() => true, () => false);
 
 async function main() {
   const browser = await launch();  // first: a skip leaves nothing running
@@ -225,8 +155,7 @@ async function main() {
     await browser.close();
     await c.stop();
   }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  finish();
 }
 
-main().catch((e) => { console.error(e); console.log(`${passed} passed, ${failed + 1} failed`); process.exit(1); });
+main().catch((e) => { console.error(e); check('the test ran to its end', false); finish(); });
