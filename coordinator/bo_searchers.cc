@@ -89,7 +89,9 @@ bool NeedsOutcomeModel(const bo::Problem& problem) {
 }
 
 // Each adapter's Model() names, for TrialOrigin::model, the model that
-// Suggest() runs on `problem` (documented in proto/messages.h).
+// Suggest() runs for a sweep with several objectives or constraints
+// (`outcomes`) or without (documented in proto/messages.h). The sweep decides,
+// not the history: the first trials, before any result, are named the same.
 class BayesSuggester {
  public:
   explicit BayesSuggester(const bo::GpOptions& options) : single_(options), multi_(options) {}
@@ -99,7 +101,7 @@ class BayesSuggester {
     if (NeedsOutcomeModel(problem)) return multi_.Suggest(problem, count, seed, from_model, cancelled);
     return single_.Suggest(problem, count, seed, from_model, cancelled);
   }
-  static const char* Model(const bo::Problem& problem) { return NeedsOutcomeModel(problem) ? "qparego" : "gp"; }
+  static const char* Model(bool outcomes) { return outcomes ? "qparego" : "gp"; }
 
  private:
   bo::GpSuggester single_;
@@ -115,7 +117,7 @@ class TpeAdapter {
                                                      const std::atomic<bool>* cancelled) const {
     return tpe_.Suggest(problem, count, seed, from_model, cancelled);
   }
-  static const char* Model(const bo::Problem& problem) { return NeedsOutcomeModel(problem) ? "motpe" : "tpe"; }
+  static const char* Model(bool outcomes) { return outcomes ? "motpe" : "tpe"; }
 
  private:
   bo::TpeSuggester tpe_;
@@ -154,14 +156,15 @@ class BoSearcher final : public Searcher {
 
   StatusOr<std::vector<Suggestion>> SuggestBatch(const std::vector<TrialView>& history, uint64_t,
                                                  int count, const std::atomic<bool>* cancelled) override {
-    bo::Problem problem = EncodeHistory(space_, history);
-    problem.dims = dims_;
     proto::TrialOrigin origin;
-    origin.model = Suggester::Model(problem);
+    const proto::SweepSpec& spec = space_.spec();
+    origin.model = Suggester::Model(proto::Objectives(spec).size() > 1 || !spec.constraints.empty());
     if (space_.dimensions() == 0) {  // only constants: every trial is the same
       origin.source = "initial_design";
       return std::vector<Suggestion>(count, Suggestion{space_.Decode({}), origin});
     }
+    bo::Problem problem = EncodeHistory(space_, history);
+    problem.dims = dims_;
     // The sweep's fixed seed: the suggesters' initial designs continue from
     // the number of points they already know, so a rebuilt searcher proposes
     // the same points for the same history.
