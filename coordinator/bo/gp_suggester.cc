@@ -131,9 +131,8 @@ class Run {
   StatusOr<GpHyperparameters> FitHyperparameters(const std::vector<std::vector<double>>& xs,
                                                  const std::vector<double>& raw,
                                                  const torch::Tensor& x, const torch::Tensor& y) {
-    return FitWithCheckpoints(
-        options_, xs, raw, x, y, [](const std::vector<double>& v) { return WarpOutcomes(v).values; }, seed_,
-        checkpoint_, cancelled_);
+    auto warp = [](const std::vector<double>& v) { return WarpOutcomes(v).values; };
+    return FitWithCheckpoints(options_, xs, raw, x, y, warp, seed_, checkpoint_, cancelled_);
   }
 
   torch::Tensor Acquisition(const torch::Tensor& x) const {
@@ -205,7 +204,8 @@ class Run {
     for (int64_t i = 0; i < best_x.size(0); ++i) cands.push_back(Row(best_x, i));
     const auto raw_top = std::get<1>(raw_acq.topk(std::min<int64_t>(kSnappedRawCandidates, raw.size(0))));
     for (int64_t i = 0; i < raw_top.size(0); ++i) cands.push_back(Row(raw, raw_top[i].item<int64_t>()));
-    return RankSnapped(problem_.dims, std::move(cands), [this](const torch::Tensor& t) { return Acquisition(t); });
+    return RankSnapped(problem_.dims, std::move(cands),
+                       [this](const torch::Tensor& t) { return Acquisition(t); });
   }
 
   const GpOptions& options_;

@@ -42,7 +42,9 @@ double Mean(const std::vector<double>& v) {
 
 // What one model's GP is fitted to, from the raw values (imputed for failed
 // trials): the objectives power-warped, the constraints standardized.
-std::vector<double> WarpObjective(const std::vector<double>& raw) { return WarpOutcomes(raw).values; }
+std::vector<double> WarpObjective(const std::vector<double>& raw) {
+  return WarpOutcomes(raw).values;
+}
 
 // Mean and sample standard deviation (1 when the values do not vary).
 std::pair<double, double> MeanAndSd(const std::vector<double>& raw) {
@@ -79,8 +81,8 @@ namespace {
 
 class Run {
  public:
-  Run(const GpOptions& options, const Problem& problem, uint64_t seed, MoGpSuggester::Checkpoints* checkpoints,
-      const std::atomic<bool>* cancelled)
+  Run(const GpOptions& options, const Problem& problem, uint64_t seed,
+      MoGpSuggester::Checkpoints* checkpoints, const std::atomic<bool>* cancelled)
       : options_(options),
         problem_(problem),
         seed_(seed),
@@ -107,17 +109,21 @@ class Run {
   }
 
  private:
-  Status CheckCancelled() const { return bo::CheckCancelled(cancelled_, "multi-objective GP suggestion"); }
+  Status CheckCancelled() const {
+    return bo::CheckCancelled(cancelled_, "multi-objective GP suggestion");
+  }
 
   // The GP of model `slot` on points xs (x) with raw values `raw`,
   // warm-started from the slot's checkpoint (suggest_common.h).
-  StatusOr<GpModel> Fit(size_t slot, const std::vector<std::vector<double>>& xs, const torch::Tensor& x,
-                        const std::vector<double>& raw,
-                        std::vector<double> (*transform)(const std::vector<double>&), uint64_t stream) {
+  StatusOr<GpModel> Fit(size_t slot, const std::vector<std::vector<double>>& xs,
+                        const torch::Tensor& x, const std::vector<double>& raw,
+                        std::vector<double> (*transform)(const std::vector<double>&),
+                        uint64_t stream) {
     const auto yt = torch::tensor(transform(raw), F64());
-    HPS_ASSIGN_OR_RETURN(GpHyperparameters hp,
-                         FitWithCheckpoints(options_, xs, raw, x, yt, transform, MixSeed(seed_, stream),
-                                            checkpoints_->Slot(slot), cancelled_));
+    HPS_ASSIGN_OR_RETURN(
+        GpHyperparameters hp,
+        FitWithCheckpoints(options_, xs, raw, x, yt, transform, MixSeed(seed_, stream),
+                           checkpoints_->Slot(slot), cancelled_));
     HPS_RETURN_IF_ERROR(CheckCancelled());
     return GpModel::Create(x, yt, std::move(hp));
   }
@@ -127,8 +133,10 @@ class Run {
     const size_t k_obj = problem_.NumObjectives();
     const size_t k_con = problem_.NumConstraints();
     std::vector<std::vector<double>> xs;
-    for (const auto& o : problem_.completed) xs.push_back(NeutralizeInactive(problem_.dims, o.x, o.active));
-    for (const auto& f : problem_.failed) xs.push_back(NeutralizeInactive(problem_.dims, f.x, f.active));
+    for (const auto& o : problem_.completed)
+      xs.push_back(NeutralizeInactive(problem_.dims, o.x, o.active));
+    for (const auto& f : problem_.failed)
+      xs.push_back(NeutralizeInactive(problem_.dims, f.x, f.active));
     const auto x = ToTensor(xs, d_);
     // Objectives: warped per objective; the scalarization normalizes the
     // warped values of the completed points to [0, 1].
@@ -166,7 +174,8 @@ class Run {
       if (problem_.IsFeasible(i)) feasible_.push_back(i);
     }
     std::vector<std::vector<double>> pending;
-    for (const auto& p : problem_.pending) pending.push_back(NeutralizeInactive(problem_.dims, p.x, p.active));
+    for (const auto& p : problem_.pending)
+      pending.push_back(NeutralizeInactive(problem_.dims, p.x, p.active));
     if (!pending.empty()) HPS_RETURN_IF_ERROR(Believe(pending));
     return Status::Ok();
   }
@@ -188,8 +197,8 @@ class Run {
 
   // The acquisition for one scalarization (weights, base samples, best).
   struct Scalarization {
-    torch::Tensor weights;  // [K]
-    torch::Tensor base;     // [S, K]
+    torch::Tensor weights;       // [K]
+    torch::Tensor base;          // [S, K]
     std::optional<double> best;  // none: nothing feasible observed
   };
 
@@ -205,7 +214,7 @@ class Run {
       }
       const auto mu = torch::stack(means, 1).unsqueeze(1);  // [m,1,K]
       const auto sd = torch::stack(sds, 1).unsqueeze(1);
-      const auto samples = mu + sd * s.base.unsqueeze(0);   // [m,S,K]
+      const auto samples = mu + sd * s.base.unsqueeze(0);  // [m,S,K]
       value = LogMeanSoftImprovement(ChebyshevScalarize(samples, s.weights, kRho), *s.best, kTau);
     }
     if (!constraints_.empty()) {
@@ -253,14 +262,16 @@ class Run {
     std::vector<double> score(problem_.completed.size());
     for (size_t i = 0; i < score.size(); ++i) {
       score[i] = problem_.IsFeasible(i)
-                     ? ChebyshevScalarize(torch::tensor(observed_[i], F64()), s.weights, kRho).item<double>()
+                     ? ChebyshevScalarize(torch::tensor(observed_[i], F64()), s.weights, kRho)
+                           .item<double>()
                      : problem_.Violation(i);
     }
     if (order.empty()) {
       order.resize(score.size());
       std::iota(order.begin(), order.end(), 0);
     }
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score[a] < score[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return score[a] < score[b]; });
     std::vector<std::vector<double>> centers;
     for (size_t i = 0; i < order.size() && static_cast<int>(i) < kLocalCenters; ++i) {
       centers.push_back(problem_.completed[order[i]].x);
@@ -304,9 +315,12 @@ class Run {
       }
     }
     std::vector<std::vector<double>> cands = best;
-    const auto raw_top = std::get<1>(raw_acq.topk(std::min<int64_t>(kSnappedRawCandidates, raw.size(0))));
-    for (int64_t i = 0; i < raw_top.size(0); ++i) cands.push_back(raw_rows[raw_top[i].item<int64_t>()]);
-    return RankSnapped(problem_.dims, std::move(cands), [&s, this](const torch::Tensor& t) { return Acquisition(t, s); });
+    const auto raw_top =
+        std::get<1>(raw_acq.topk(std::min<int64_t>(kSnappedRawCandidates, raw.size(0))));
+    for (int64_t i = 0; i < raw_top.size(0); ++i)
+      cands.push_back(raw_rows[raw_top[i].item<int64_t>()]);
+    return RankSnapped(problem_.dims, std::move(cands),
+                       [&s, this](const torch::Tensor& t) { return Acquisition(t, s); });
   }
 
   const GpOptions& options_;
@@ -327,13 +341,14 @@ class Run {
 MoGpSuggester::MoGpSuggester(GpOptions options)
     : options_(std::move(options)), checkpoints_(std::make_shared<Checkpoints>()) {}
 
-StatusOr<std::vector<std::vector<double>>> MoGpSuggester::Suggest(const Problem& problem, int count,
-                                                                  uint64_t seed, std::vector<bool>* from_model,
-                                                                  const std::atomic<bool>* cancelled) const {
+StatusOr<std::vector<std::vector<double>>> MoGpSuggester::Suggest(
+    const Problem& problem, int count, uint64_t seed, std::vector<bool>* from_model,
+    const std::atomic<bool>* cancelled) const {
   HPS_RETURN_IF_ERROR(ValidateSuggestRequest(options_, problem, count));
   Run run(options_, problem, seed, checkpoints_.get(), cancelled);
   HPS_ASSIGN_OR_RETURN(std::vector<std::vector<double>> points, run.Suggest(count));
-  if (from_model) from_model->insert(from_model->end(), run.from_model().begin(), run.from_model().end());
+  if (from_model)
+    from_model->insert(from_model->end(), run.from_model().begin(), run.from_model().end());
   return points;
 }
 

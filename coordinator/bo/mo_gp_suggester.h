@@ -57,10 +57,9 @@ class MoGpSuggester {
 
   // Same contract as GpSuggester::Suggest, for a problem with problem.ys
   // and/or problem.constraints (a plain single-objective problem works too).
-  StatusOr<std::vector<std::vector<double>>> Suggest(const Problem& problem, int count,
-                                                     uint64_t seed,
-                                                     std::vector<bool>* from_model = nullptr,
-                                                     const std::atomic<bool>* cancelled = nullptr) const;
+  StatusOr<std::vector<std::vector<double>>> Suggest(
+      const Problem& problem, int count, uint64_t seed, std::vector<bool>* from_model = nullptr,
+      const std::atomic<bool>* cancelled = nullptr) const;
 
   // The checkpoint fits of every model, cached (see mo_gp_suggester.cc).
   struct Checkpoints;

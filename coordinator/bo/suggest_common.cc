@@ -25,7 +25,8 @@ size_t CheckpointFor(size_t n) {
 }
 
 // FNV-1a over the bit patterns of the first `n` rows and values.
-uint64_t DataKey(const std::vector<std::vector<double>>& xs, const std::vector<double>& ys, size_t n) {
+uint64_t DataKey(const std::vector<std::vector<double>>& xs, const std::vector<double>& ys,
+                 size_t n) {
   uint64_t h = 1469598103934665603ULL;
   auto mix = [&h](double v) {
     uint64_t bits;
@@ -95,7 +96,8 @@ SuggestionBatch::SuggestionBatch(const GpOptions& options, const Problem& proble
 
 bool SuggestionBatch::AddInitialDesign(int count) {
   // A GP needs one finite value and two points.
-  const bool can_model = !problem_.completed.empty() && problem_.completed.size() + problem_.failed.size() >= 2;
+  const bool can_model =
+      !problem_.completed.empty() && problem_.completed.size() + problem_.failed.size() >= 2;
   while (static_cast<int>(out_.size()) < count && (known_ + out_.size() < n_init_ || !can_model)) {
     out_.push_back(NextDesignPoint());
     from_model_.push_back(false);
@@ -126,7 +128,8 @@ std::vector<double> SuggestionBatch::NextDesignPoint() {
   return x;
 }
 
-std::vector<std::vector<double>> ScreenPoints(const std::vector<Dimension>& dims, const GpOptions& options,
+std::vector<std::vector<double>> ScreenPoints(const std::vector<Dimension>& dims,
+                                              const GpOptions& options,
                                               const std::vector<std::vector<double>>& centers,
                                               uint64_t sobol_seed, Rng* rng) {
   SobolSequence sobol(CoordinateCount(dims), sobol_seed);
@@ -175,8 +178,8 @@ std::vector<std::vector<double>> RankSnapped(
 }
 
 StatusOr<GpHyperparameters> FitWithCheckpoints(
-    const GpOptions& options, const std::vector<std::vector<double>>& xs, const std::vector<double>& raw,
-    const torch::Tensor& x, const torch::Tensor& y,
+    const GpOptions& options, const std::vector<std::vector<double>>& xs,
+    const std::vector<double>& raw, const torch::Tensor& x, const torch::Tensor& y,
     const std::function<std::vector<double>(const std::vector<double>&)>& transform, uint64_t seed,
     FitCheckpoint* checkpoint, const std::atomic<bool>* cancelled) {
   const size_t n = xs.size();

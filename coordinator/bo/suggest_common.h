@@ -92,7 +92,8 @@ class SuggestionBatch {
 // 2% and 10% of the range alternately, drawn from `rng`, clamped), each
 // snapped to the space (integers on their levels, categoricals one-hot: a
 // relaxed one-hot between categories scores points that do not exist).
-std::vector<std::vector<double>> ScreenPoints(const std::vector<Dimension>& dims, const GpOptions& options,
+std::vector<std::vector<double>> ScreenPoints(const std::vector<Dimension>& dims,
+                                              const GpOptions& options,
                                               const std::vector<std::vector<double>>& centers,
                                               uint64_t sobol_seed, Rng* rng);
 
@@ -128,8 +129,8 @@ struct FitCheckpoint {
 // does not depend on what it holds. kCancelled between the two fits when
 // `cancelled` turns true (the checkpoint fit is cached first).
 StatusOr<GpHyperparameters> FitWithCheckpoints(
-    const GpOptions& options, const std::vector<std::vector<double>>& xs, const std::vector<double>& raw,
-    const torch::Tensor& x, const torch::Tensor& y,
+    const GpOptions& options, const std::vector<std::vector<double>>& xs,
+    const std::vector<double>& raw, const torch::Tensor& x, const torch::Tensor& y,
     const std::function<std::vector<double>(const std::vector<double>&)>& transform, uint64_t seed,
     FitCheckpoint* checkpoint, const std::atomic<bool>* cancelled);
 
