@@ -181,10 +181,25 @@ class Run {
   }
 
   // Kriging believer: every model takes its posterior mean at `points` as
-  // observed.
+  // observed. A believed value is an observation, as in GpSuggester: a point
+  // whose believed constraints hold joins the incumbents, so that neither it
+  // nor its neighbourhood offers the improvement it is believed to bring
+  // (else the rest of a batch piles up around the pending trials).
   Status Believe(const std::vector<std::vector<double>>& points) {
     torch::NoGradGuard no_grad;
     const auto xp = ToTensor(points, d_);
+    auto feasible = torch::ones({xp.size(0)}, torch::kBool);
+    for (size_t c = 0; c < constraints_.size(); ++c) {
+      feasible = feasible & (constraints_[c].Posterior(xp).first <= thresholds_[c]);
+    }
+    std::vector<torch::Tensor> means;
+    for (size_t k = 0; k < objectives_.size(); ++k) {
+      means.push_back((objectives_[k].Posterior(xp).first - lo_[k]) / range_[k]);
+    }
+    const auto believed = torch::stack(means, 1);
+    for (int64_t i = 0; i < xp.size(0); ++i) {
+      if (feasible[i].item<bool>()) believed_.push_back(Row(believed, i));
+    }
     for (auto* models : {&objectives_, &constraints_}) {
       for (GpModel& m : *models) {
         const auto mean = m.Posterior(xp).first;
@@ -243,10 +258,15 @@ class Run {
     for (int i = 0; i < kMcSamples; ++i) {
       for (size_t j = 0; j < k; ++j) a[i][j] = rng->Normal();
     }
-    for (size_t i : feasible_) {
-      const auto f = torch::tensor(observed_[i], F64());
-      const double v = ChebyshevScalarize(f, s.weights, kRho).item<double>();
+    auto consider = [&](const std::vector<double>& f) {
+      const double v = ChebyshevScalarize(torch::tensor(f, F64()), s.weights, kRho).item<double>();
       s.best = s.best ? std::min(*s.best, v) : v;
+    };
+    for (size_t i : feasible_) consider(observed_[i]);
+    // Believed points count only beside an observed feasible one: with none,
+    // the acquisition is P(feasible) alone.
+    if (s.best) {
+      for (const auto& f : believed_) consider(f);
     }
     return s;
   }
@@ -334,6 +354,9 @@ class Run {
   std::vector<double> lo_, range_, thresholds_;
   std::vector<std::vector<double>> observed_;  // normalized warped objectives of completed points
   std::vector<size_t> feasible_;
+  // Normalized believed objectives of pending and already chosen points
+  // whose believed constraints hold.
+  std::vector<std::vector<double>> believed_;
 };
 
 }  // namespace

@@ -19,7 +19,8 @@
 //     constraint standardized (failed trials imputed at the largest
 //     violation), and a GP fitted to each, warm-started as GpSuggester's
 //     (GpOptions::warm_iterations: a full fit at checkpoints, each model its
-//     own); pending trials are added to every GP as Kriging believers;
+//     own); pending trials are added to every GP as Kriging believers
+//     (and, where their believed constraints hold, to the incumbents);
 //   - per suggestion, weights drawn uniformly from the simplex, Monte Carlo
 //     qParEGO with common random numbers times P(feasible), maximized over
 //     Sobol and local samples around the best feasible points, the best few
