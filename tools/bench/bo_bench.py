@@ -26,14 +26,12 @@ import json
 import math
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from typing import Dict, List
 
 import bo_problems
-from bo_client import ApiError, Connection, run_clients
+from bo_client import ApiError, Connection, OptunaChild, run_clients
 
 HPSWEEP_METHODS = ("random", "tpe", "bayes")
 OPTUNA_METHODS = ("optuna_tpe", "optuna_random")
@@ -506,14 +504,12 @@ def measure(args):
     start = time.perf_counter()
     runs: Dict[str, Dict] = {}
     defects: List[str] = []
-    child, optuna_file = None, None
+    child = None
     if any(m in OPTUNA_METHODS for m in args.methods):
-        optuna_file = tempfile.NamedTemporaryFile(prefix="bo_bench_optuna_", suffix=".jsonl", delete=False).name
-        child = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--optuna-out", optuna_file,
-                                  "--seeds", str(args.seeds), "--evals", str(args.evals),
-                                  "--problems", ",".join(args.problems), "--methods", ",".join(args.methods),
-                                  "--batches", ",".join(map(str, args.batches)),
-                                  "--pause-problems=", "--latency-observations="])
+        child = OptunaChild(__file__, ["--seeds", str(args.seeds), "--evals", str(args.evals),
+                                       "--problems", ",".join(args.problems), "--methods", ",".join(args.methods),
+                                       "--batches", ",".join(map(str, args.batches)),
+                                       "--pause-problems=", "--latency-observations="], "bo_bench_optuna_")
 
     def record(key: str, r: Dict) -> None:
         runs[key] = r
@@ -530,13 +526,10 @@ def measure(args):
             child.kill()
         raise
     if child is not None:
-        if child.wait() != 0:
-            defects.append(f"the Optuna child process exited {child.returncode}")
-        with open(optuna_file) as f:
-            for line in f:
-                r = json.loads(line)
-                record(r.pop("key"), r)
-        os.unlink(optuna_file)
+        optuna_runs, optuna_defects = child.collect()
+        defects.extend(optuna_defects)
+        for key, r in optuna_runs.items():
+            record(key, r)
 
     latency = []
     for n in args.latency_observations:

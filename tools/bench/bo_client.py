@@ -11,6 +11,10 @@ talk to.
 """
 import http.client
 import json
+import os
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -168,3 +172,33 @@ def run_clients(endpoint: str, token: str, sweep_id: int, name: str, evals: int,
         t.join()
     return {"records": records, "ask_s": latencies, "empty_asks": state["empty_asks"],
             "wall_s": time.perf_counter() - start, "errors": errors}
+
+
+class OptunaChild:
+    """The benchmarks' Optuna anchor runs in a child process while the
+    hpsweep runs go through the coordinator: `script` is re-run with
+    `--optuna-out FILE` and `flags`, and writes one JSON line per run with
+    its "key". Keeps FILE when `out_path` names it (else a temporary file,
+    removed after `collect`)."""
+
+    def __init__(self, script: str, flags: List[str], prefix: str, out_path: Optional[str] = None):
+        self.path = out_path or tempfile.NamedTemporaryFile(prefix=prefix, suffix=".jsonl", delete=False).name
+        self._keep = out_path is not None
+        self._child = subprocess.Popen([sys.executable, os.path.abspath(script), "--optuna-out", self.path] + flags)
+
+    def kill(self) -> None:
+        self._child.kill()
+
+    def collect(self) -> Tuple[Dict[str, Dict], List[str]]:
+        """Waits for the child; returns its runs by key and what went wrong."""
+        defects = []
+        if self._child.wait() != 0:
+            defects.append(f"the Optuna child process exited {self._child.returncode}")
+        runs = {}
+        with open(self.path) as f:
+            for line in f:
+                r = json.loads(line)
+                runs[r.pop("key")] = r
+        if not self._keep:
+            os.unlink(self.path)
+        return runs, defects

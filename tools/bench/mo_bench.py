@@ -18,14 +18,12 @@ import json
 import math
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from typing import Dict, List
 
 import mo_problems
-from bo_client import ApiError, Connection, run_clients
+from bo_client import ApiError, Connection, OptunaChild, run_clients
 
 HPSWEEP_METHODS = ("random", "tpe", "bayes")
 OPTUNA_METHODS = ("optuna_motpe", "optuna_nsga2")
@@ -175,7 +173,7 @@ def print_report(args, fig: Dict, runs: Dict, defects: List[str], wall: float) -
         print("  " + "method".ljust(14) + "".join(c.rjust(14) for c in cells))
         for m, row in per.items():
             print("  " + m.ljust(14) + "".join((f"{row[c]:.5g}" if c in row else "-").rjust(14) for c in cells))
-    print(f"\ngeometric mean over problems of (median regret / Optuna MOTPE's); goal for hpsweep <= 0.5")
+    print("\ngeometric mean over problems of (median regret / Optuna MOTPE's); goal for hpsweep <= 0.5")
     for m, row in fig["geomean_ratio_vs_motpe"].items():
         print("  " + m.ljust(14) + "".join((f"{row[c]:.3f}" if c in row else "-").rjust(14) for c in cells))
     asks = [s for k, r in runs.items() if k.split("/")[1] == "bayes" for s in r["ask_s"]]
@@ -203,18 +201,21 @@ def measure(args):
     start = time.perf_counter()
     runs: Dict[str, Dict] = {}
     defects: List[str] = []
-    child, optuna_file = None, None
+    child = None
     if any(m in OPTUNA_METHODS for m in args.methods):
-        optuna_file = (args.runs_out + ".optuna" if args.runs_out else
-                       tempfile.NamedTemporaryFile(prefix="mo_bench_optuna_", suffix=".jsonl", delete=False).name)
-        child = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--optuna-out", optuna_file,
-                                  "--seeds", str(args.seeds), "--evals", str(args.evals),
-                                  "--problems", ",".join(args.problems), "--methods", ",".join(args.methods),
-                                  "--batches", ",".join(map(str, args.batches))])
+        child = OptunaChild(__file__, ["--seeds", str(args.seeds), "--evals", str(args.evals),
+                                       "--problems", ",".join(args.problems), "--methods", ",".join(args.methods),
+                                       "--batches", ",".join(map(str, args.batches))],
+                            "mo_bench_optuna_", args.runs_out + ".optuna" if args.runs_out else None)
     try:
         for s, pname, b, m in jobs(args, HPSWEEP_METHODS):
             key = run_key(pname, m, b, s)
-            r = hpsweep_run(endpoint, token, mo_problems.PROBLEMS[pname], m, b, s, args.evals, args.ask_timeout)
+            try:
+                r = hpsweep_run(endpoint, token, mo_problems.PROBLEMS[pname], m, b, s, args.evals,
+                                args.ask_timeout)
+            except (ApiError, OSError) as e:  # the sweep could not be created or read
+                r = {"results": [], "ask_s": [], "wall_s": 0.0, "origins": {}, "front_size": 0,
+                     "errors": [f"{type(e).__name__}: {e}"]}
             runs[key] = r
             defects.extend(f"{key}: {e}" for e in r["errors"])
             if len(r["results"]) != args.evals:
@@ -230,14 +231,9 @@ def measure(args):
             child.kill()
         raise
     if child is not None:
-        if child.wait() != 0:
-            defects.append(f"the Optuna child process exited {child.returncode}")
-        with open(optuna_file) as f:
-            for line in f:
-                r = json.loads(line)
-                runs[r.pop("key")] = r
-        if not args.runs_out:
-            os.unlink(optuna_file)
+        optuna_runs, optuna_defects = child.collect()
+        runs.update(optuna_runs)
+        defects.extend(optuna_defects)
     return runs, defects, time.perf_counter() - start
 
 
