@@ -47,7 +47,10 @@ struct TrialOrigin {
   // "fallback": a quasi-random point served because no fresh model
   //   suggestion came within the sweep's wait bound (see `reason`).
   std::string source;
-  std::string model;               // "gp" or "tpe" for bayes/tpe sweeps; else empty
+  // The searcher's model, set for bayes and tpe sweeps (else empty): "gp"
+  // (bayes, one objective) or "qparego" (bayes with several objectives or
+  // outcome constraints); "tpe" or "motpe" (tpe, likewise).
+  std::string model;
   int64_t observations = -1;       // finished trials the suggestion was computed from
   int64_t pending = -1;            // trials in flight it accounted for
   double wait_seconds = 0;         // how long the ask waited for it

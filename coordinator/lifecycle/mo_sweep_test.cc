@@ -108,8 +108,13 @@ TEST(MoSweepTest, EverySearcherRunsAMultiObjectiveConstrainedSweep) {
     CheckResults(service, sweep->response.id, n);
     if (method == "tpe" || method == "bayes") {
       // Past the initial design, suggestions come from the model.
+      // Provenance names the multi-objective model: qParEGO for bayes,
+      // MOTPE for tpe, on every trial (the initial design included).
       int from_model = 0;
-      for (const auto& t : AllTrials(service, sweep->response.id)) from_model += t.origin.source == "model";
+      for (const auto& t : AllTrials(service, sweep->response.id)) {
+        from_model += t.origin.source == "model";
+        EXPECT_EQ(t.origin.model, method == "bayes" ? "qparego" : "motpe") << t.number;
+      }
       EXPECT_GT(from_model, 0);
     }
   }
@@ -173,6 +178,38 @@ TEST(MoSweepTest, AConstrainedSweepNeverReportsAnInfeasibleTrialAsBest) {
   ASSERT_TRUE(front.ok());
   ASSERT_EQ(front->trials.size(), 1u);
   EXPECT_EQ(front->trials[0].id, t[1].trial.id);
+}
+
+// proto/sweep_schema.md: early stopping on a multi-objective sweep judges
+// the first objective's reported values, in its goal's direction; reports
+// without it are not judged.
+TEST(MoSweepTest, EarlyStoppingJudgesTheFirstObjective) {
+  FakeClock clock;
+  SweepService service(&clock, SweepServiceOptions());
+  Json spec = MoSweep("random", 3);
+  spec["metrics"] = {{{"name", "score"}, {"goal", "maximize"}}, {{"name", "f1"}, {"goal", "minimize"}}};
+  spec["early_terminate"] = {{"type", "asha"}, {"min_iter", 1}, {"eta", 2}};
+  auto sweep = service.CreateSweep(spec);
+  ASSERT_TRUE(sweep.ok()) << sweep.status();
+  auto ask = AskNow(service, AskFor("c", 3));
+  ASSERT_TRUE(ask.ok());
+  ASSERT_EQ(ask->response.trials.size(), 3u);
+  const uint64_t a = ask->response.trials[0].trial.id, b = ask->response.trials[1].trial.id,
+                 c = ask->response.trials[2].trial.id;
+  auto report = [&](uint64_t id, proto::Values values) {
+    auto r = service.Report(id, {"c", 1, std::move(values)});
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() && r->response.stop;
+  };
+  EXPECT_FALSE(report(a, {{"score", 0.9}, {"f1", 0.9}})) << "first at the rung";
+  // b's second objective is the best seen, but only the first one counts:
+  // a report without it is not judged.
+  EXPECT_FALSE(report(b, {{"f1", 0.0}}));
+  // Maximized: 0.1 ranks below 0.9 (a minimizing rule would keep it).
+  EXPECT_TRUE(report(b, {{"score", 0.1}, {"f1", 0.0}}));
+  EXPECT_EQ(service.GetTrial(b)->state, proto::TrialState::kPruned);
+  EXPECT_FALSE(report(c, {{"score", 0.95}, {"f1", 1.0}}));
+  EXPECT_EQ(service.GetTrial(c)->state, proto::TrialState::kRunning);
 }
 
 TEST(MoSweepTest, ParetoRouteServesTheFront) {

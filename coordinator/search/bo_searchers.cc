@@ -82,21 +82,45 @@ StatusOr<BoSettings> ParseSettings(const SearchSpace& space) {
 
 // bayes: the GP with LogEI for one unconstrained objective, qParEGO with
 // P(feasible) (bo/mo_gp_suggester.h) for several objectives or constraints.
+// Several objectives or any outcome constraint: the multi-objective path of
+// either searcher.
+bool NeedsOutcomeModel(const bo::Problem& problem) {
+  return problem.NumObjectives() > 1 || problem.NumConstraints() > 0;
+}
+
+// Each adapter's Model() names, for TrialOrigin::model, the model that
+// Suggest() runs for a sweep with several objectives or constraints
+// (`outcomes`) or without (documented in proto/messages.h). The sweep decides,
+// not the history: the first trials, before any result, are named the same.
 class BayesSuggester {
  public:
   explicit BayesSuggester(const bo::GpOptions& options) : single_(options), multi_(options) {}
   StatusOr<std::vector<std::vector<double>>> Suggest(const bo::Problem& problem, int count,
                                                      uint64_t seed, std::vector<bool>* from_model,
                                                      const std::atomic<bool>* cancelled) const {
-    if (problem.NumObjectives() > 1 || problem.NumConstraints() > 0) {
-      return multi_.Suggest(problem, count, seed, from_model, cancelled);
-    }
+    if (NeedsOutcomeModel(problem)) return multi_.Suggest(problem, count, seed, from_model, cancelled);
     return single_.Suggest(problem, count, seed, from_model, cancelled);
   }
+  static const char* Model(bool outcomes) { return outcomes ? "qparego" : "gp"; }
 
  private:
   bo::GpSuggester single_;
   bo::MoGpSuggester multi_;
+};
+
+// tpe: MOTPE's split (bo/tpe_split.h) for several objectives or constraints.
+class TpeAdapter {
+ public:
+  explicit TpeAdapter(const bo::TpeOptions& options) : tpe_(options) {}
+  StatusOr<std::vector<std::vector<double>>> Suggest(const bo::Problem& problem, int count,
+                                                     uint64_t seed, std::vector<bool>* from_model,
+                                                     const std::atomic<bool>* cancelled) const {
+    return tpe_.Suggest(problem, count, seed, from_model, cancelled);
+  }
+  static const char* Model(bool outcomes) { return outcomes ? "motpe" : "tpe"; }
+
+ private:
+  bo::TpeSuggester tpe_;
 };
 
 // The user's direction to minimized: -v for a maximized metric.
@@ -117,13 +141,8 @@ bool AllFinite(const std::vector<double>& v) {
 template <typename Suggester>
 class BoSearcher final : public Searcher {
  public:
-  BoSearcher(const SearchSpace& space, Suggester suggester, std::string model,
-             BoSettings settings)
-      : space_(space),
-        dims_(Dimensions(space)),
-        suggester_(std::move(suggester)),
-        model_(std::move(model)),
-        settings_(settings) {}
+  BoSearcher(const SearchSpace& space, Suggester suggester, BoSettings settings)
+      : space_(space), dims_(Dimensions(space)), suggester_(std::move(suggester)), settings_(settings) {}
 
   bool IsSlow() const override { return true; }
   double MaxWaitSeconds() const override { return settings_.max_wait_seconds; }
@@ -138,7 +157,8 @@ class BoSearcher final : public Searcher {
   StatusOr<std::vector<Suggestion>> SuggestBatch(const std::vector<TrialView>& history, uint64_t,
                                                  int count, const std::atomic<bool>* cancelled) override {
     proto::TrialOrigin origin;
-    origin.model = model_;
+    const proto::SweepSpec& spec = space_.spec();
+    origin.model = Suggester::Model(proto::Objectives(spec).size() > 1 || !spec.constraints.empty());
     if (space_.dimensions() == 0) {  // only constants: every trial is the same
       origin.source = "initial_design";
       return std::vector<Suggestion>(count, Suggestion{space_.Decode({}), origin});
@@ -165,7 +185,6 @@ class BoSearcher final : public Searcher {
   const SearchSpace& space_;
   std::vector<bo::Dimension> dims_;
   Suggester suggester_;
-  const std::string model_;
   const BoSettings settings_;
 };
 
@@ -248,7 +267,7 @@ StatusOr<std::unique_ptr<Searcher>> NewBayesSearcher(const SearchSpace& space) {
   options.initial_design = static_cast<int>(settings.n_initial);
   HPS_RETURN_IF_ERROR(options.Validate());
   return std::unique_ptr<Searcher>(
-      new BoSearcher<BayesSuggester>(space, BayesSuggester(options), "gp", settings));
+      new BoSearcher<BayesSuggester>(space, BayesSuggester(options), settings));
 }
 
 StatusOr<std::unique_ptr<Searcher>> NewTpeSearcher(const SearchSpace& space) {
@@ -256,7 +275,7 @@ StatusOr<std::unique_ptr<Searcher>> NewTpeSearcher(const SearchSpace& space) {
   bo::TpeOptions options;
   if (settings.n_initial > 0) options.startup_trials = static_cast<int>(settings.n_initial);
   return std::unique_ptr<Searcher>(
-      new BoSearcher<bo::TpeSuggester>(space, bo::TpeSuggester(options), "tpe", settings));
+      new BoSearcher<TpeAdapter>(space, TpeAdapter(options), settings));
 }
 
 }  // namespace hpsweep::coordinator

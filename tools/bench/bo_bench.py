@@ -26,15 +26,12 @@ import json
 import math
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from typing import Dict, List
 
 import bo_problems
-from bo_client import ApiError, Connection
+from bo_client import ApiError, Connection, OptunaChild, run_clients
 
 HPSWEEP_METHODS = ("random", "tpe", "bayes")
 OPTUNA_METHODS = ("optuna_tpe", "optuna_random")
@@ -76,65 +73,31 @@ def hpsweep_run(endpoint: str, token: str, problem: bo_problems.Problem, method:
             "program": {"external": True}}  # default method_options: what users get
     before = main.metrics().get(FALLBACK_SERIES, 0.0)
     sweep_id = main.create_sweep(spec)["id"]
-    lock = threading.Lock()
-    state = {"issued": 0}
-    values, latencies, origins, params_seen, problems_seen, outside = [], [], [], [], [], []
-    errors: List[str] = []
-    empty_asks = [0]
 
-    def client(index: int) -> None:
-        conn = Connection(endpoint, token, timeout_s=ask_timeout)
-        client_id = f"{name}-c{index}"
+    def evaluate(trial: Dict):
+        params = trial["params"]
+        outside = None
         try:
-            while True:
-                with lock:
-                    if state["issued"] >= evals or errors:
-                        return
-                    state["issued"] += 1
-                while True:
-                    answer, seconds = conn.ask(sweep_id, client_id)
-                    with lock:
-                        latencies.append(seconds)
-                    if answer["trials"]:
-                        break
-                    if answer["done"]:
-                        raise RuntimeError(f"ask answered done after {state['issued'] - 1} trials of {evals}")
-                    with lock:
-                        empty_asks[0] += 1
-                    time.sleep(answer.get("retry_after_seconds") or 0.05)
-                trial = answer["trials"][0]["trial"]
-                params = trial["params"]
-                try:
-                    problem.check_params(params)
-                except ValueError as e:
-                    # A defect of the searcher; evaluated anyway, as a real
-                    # client would (a run stops only if evaluation fails).
-                    with lock:
-                        outside.append(f"trial {trial['id']} (sweep {sweep_id}): {e}")
-                try:
-                    value = problem.evaluate(params)
-                except Exception as e:
-                    raise RuntimeError(f"trial {trial['id']}: evaluating {params} failed: {e!r}")
-                if pause:
-                    time.sleep(pause)
-                conn.complete(trial["id"], client_id, {METRIC: value})
-                with lock:
-                    values.append(value)
-                    origins.append(trial.get("origin"))
-                    params_seen.append(json.dumps(params, sort_keys=True))
-        except (ApiError, RuntimeError, OSError) as e:  # OSError: a socket timeout is a stalled ask
-            with lock:
-                errors.append(f"client {index}: {type(e).__name__}: {e}")
-        finally:
-            conn.close()
+            problem.check_params(params)
+        except ValueError as e:
+            # A defect of the searcher; evaluated anyway, as a real client
+            # would (a run stops only if evaluation fails).
+            outside = f"trial {trial['id']} (sweep {sweep_id}): {e}"
+        try:
+            value = problem.evaluate(params)
+        except Exception as e:
+            raise RuntimeError(f"trial {trial['id']}: evaluating {params} failed: {e!r}")
+        if pause:
+            time.sleep(pause)
+        return {METRIC: value}, (value, trial.get("origin"), json.dumps(params, sort_keys=True), outside)
 
-    start = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(batch)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - start
+    driven = run_clients(endpoint, token, sweep_id, name, evals, batch, evaluate, ask_timeout)
+    values = [r[0] for r in driven["records"]]
+    origins = [r[1] for r in driven["records"]]
+    params_seen = [r[2] for r in driven["records"]]
+    outside = [r[3] for r in driven["records"] if r[3] is not None]
+    latencies, errors, wall = driven["ask_s"], driven["errors"], driven["wall_s"]
+    problems_seen: List[str] = []
     after = main.metrics().get(FALLBACK_SERIES, 0.0)
     sweep = main.sweep(sweep_id)
     main.close()
@@ -148,7 +111,7 @@ def hpsweep_run(endpoint: str, token: str, problem: bo_problems.Problem, method:
     return {"values": values, "ask_s": latencies, "wall_s": wall, "sweep_id": sweep_id,
             "origins": sources, "fallbacks": sources.get("fallback", 0) if has_origin else int(after - before),
             "fallbacks_from": "origin" if has_origin else "metrics",
-            "empty_asks": empty_asks[0], "duplicates": len(params_seen) - len(set(params_seen)),
+            "empty_asks": driven["empty_asks"], "duplicates": len(params_seen) - len(set(params_seen)),
             "outside": outside, "errors": errors + problems_seen}
 
 
@@ -541,14 +504,12 @@ def measure(args):
     start = time.perf_counter()
     runs: Dict[str, Dict] = {}
     defects: List[str] = []
-    child, optuna_file = None, None
+    child = None
     if any(m in OPTUNA_METHODS for m in args.methods):
-        optuna_file = tempfile.NamedTemporaryFile(prefix="bo_bench_optuna_", suffix=".jsonl", delete=False).name
-        child = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--optuna-out", optuna_file,
-                                  "--seeds", str(args.seeds), "--evals", str(args.evals),
-                                  "--problems", ",".join(args.problems), "--methods", ",".join(args.methods),
-                                  "--batches", ",".join(map(str, args.batches)),
-                                  "--pause-problems=", "--latency-observations="])
+        child = OptunaChild(__file__, ["--seeds", str(args.seeds), "--evals", str(args.evals),
+                                       "--problems", ",".join(args.problems), "--methods", ",".join(args.methods),
+                                       "--batches", ",".join(map(str, args.batches)),
+                                       "--pause-problems=", "--latency-observations="], "bo_bench_optuna_")
 
     def record(key: str, r: Dict) -> None:
         runs[key] = r
@@ -565,13 +526,10 @@ def measure(args):
             child.kill()
         raise
     if child is not None:
-        if child.wait() != 0:
-            defects.append(f"the Optuna child process exited {child.returncode}")
-        with open(optuna_file) as f:
-            for line in f:
-                r = json.loads(line)
-                record(r.pop("key"), r)
-        os.unlink(optuna_file)
+        optuna_runs, optuna_defects = child.collect()
+        defects.extend(optuna_defects)
+        for key, r in optuna_runs.items():
+            record(key, r)
 
     latency = []
     for n in args.latency_observations:

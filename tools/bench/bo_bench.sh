@@ -41,8 +41,6 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 python="${HPSWEEP_PYTHON:-/usr/bin/python3}"
-bazel_startup=()
-[[ -n "${BAZEL_OUTPUT_BASE:-}" ]] && bazel_startup=(--output_base="$BAZEL_OUTPUT_BASE")
 "$python" -c 'import optuna, sklearn' 2>/dev/null ||
   { echo "bo_bench: $python lacks optuna or sklearn (run tools/setup.sh)" >&2; exit 1; }
 for arg in "$@"; do
@@ -51,36 +49,5 @@ done
 # Bad flags fail here, before the build.
 "$python" "$repo/tools/bench/bo_bench.py" "$@" --check-args
 
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-tmp="$(mktemp -d)"
-coordinator_pid=""
-cleanup() {
-  if [[ -n "$coordinator_pid" ]]; then
-    kill -TERM "$coordinator_pid" 2>/dev/null || true
-    wait "$coordinator_pid" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-cd "$repo"
-bazel "${bazel_startup[@]}" build -c opt //coordinator:hpsweep-coordinator >"$tmp/build.log" 2>&1 ||
-  { cat "$tmp/build.log" >&2; exit 1; }
-bin="$(bazel "${bazel_startup[@]}" info -c opt bazel-bin 2>/dev/null)/coordinator/hpsweep-coordinator"
-
-mkdir "$tmp/data"
-"$bin" --data-dir "$tmp/data" --port 0 >"$tmp/coordinator.log" 2>&1 &
-coordinator_pid=$!
-for _ in $(seq 100); do
-  [[ -s "$tmp/data/endpoint" ]] && break
-  kill -0 "$coordinator_pid" 2>/dev/null || { cat "$tmp/coordinator.log" >&2; exit 1; }
-  sleep 0.1
-done
-[[ -s "$tmp/data/endpoint" ]] || { echo "bo_bench: no endpoint file after 10 s" >&2; cat "$tmp/coordinator.log" >&2; exit 1; }
-
-status=0
-"$python" "$repo/tools/bench/bo_bench.py" --data-dir "$tmp/data" "$@" || status=$?
-kill -0 "$coordinator_pid" 2>/dev/null ||
-  { echo "bo_bench: the coordinator exited during the benchmark; its log:" >&2; tail -50 "$tmp/coordinator.log" >&2; status=1; }
-grep -E '\b(ERROR|FATAL)\b' "$tmp/coordinator.log" | head -20 >&2 || true
-exit "$status"
+# Build, start one coordinator, run the benchmark against it, stop it.
+exec "$repo/tools/bench/with_coordinator.sh" bo_bench "$python" "$repo/tools/bench/bo_bench.py" "$@"

@@ -18,15 +18,12 @@ import json
 import math
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from typing import Dict, List
 
 import mo_problems
-from bo_client import ApiError, Connection
+from bo_client import ApiError, Connection, OptunaChild, run_clients
 
 HPSWEEP_METHODS = ("random", "tpe", "bayes")
 OPTUNA_METHODS = ("optuna_motpe", "optuna_nsga2")
@@ -50,51 +47,23 @@ def hpsweep_run(endpoint: str, token: str, problem: mo_problems.Problem, method:
     if problem.n_constraints:
         spec["constraints"] = [f"c{k} <= 0" for k in range(problem.n_constraints)]
     sweep_id = main.create_sweep(spec)["id"]
-    lock = threading.Lock()
-    state = {"issued": 0}
-    results, latencies, errors, origins = [], [], [], {}
 
-    def client(index: int) -> None:
-        conn = Connection(endpoint, token, timeout_s=ask_timeout)
-        client_id = f"{name}-c{index}"
-        try:
-            while True:
-                with lock:
-                    if state["issued"] >= evals or errors:
-                        return
-                    state["issued"] += 1
-                while True:
-                    answer, seconds = conn.ask(sweep_id, client_id)
-                    with lock:
-                        latencies.append(seconds)
-                    if answer["trials"]:
-                        break
-                    if answer["done"]:
-                        raise RuntimeError("ask answered done early")
-                    time.sleep(answer.get("retry_after_seconds") or 0.05)
-                trial = answer["trials"][0]["trial"]
-                x = [trial["params"][f"x{i}"] for i in range(problem.dims)]
-                f, c = problem.evaluate(x)
-                values = {f"f{k}": v for k, v in enumerate(f)}
-                values.update({f"c{k}": v for k, v in enumerate(c)})
-                conn.complete(trial["id"], client_id, values)
-                with lock:
-                    results.append([f, c])
-                    src = (trial.get("origin") or {}).get("source", "?")
-                    origins[src] = origins.get(src, 0) + 1
-        except (ApiError, RuntimeError, OSError) as e:
-            with lock:
-                errors.append(f"client {index}: {type(e).__name__}: {e}")
-        finally:
-            conn.close()
+    def evaluate(trial: Dict):
+        x = [trial["params"][f"x{i}"] for i in range(problem.dims)]
+        f, c = problem.evaluate(x)
+        values = {f"f{k}": v for k, v in enumerate(f)}
+        values.update({f"c{k}": v for k, v in enumerate(c)})
+        return values, ([f, c], trial.get("origin") or {})
 
-    start = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(batch)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - start
+    driven = run_clients(endpoint, token, sweep_id, name, evals, batch, evaluate, ask_timeout)
+    results = [r[0] for r in driven["records"]]
+    origins: Dict[str, int] = {}
+    for _, o in driven["records"]:
+        # source:model, as `hpsweep trials` labels it.
+        source = o.get("source", "?")
+        label = source + (":" + o["model"] if o.get("model") and source != "fallback" else "")
+        origins[label] = origins.get(label, 0) + 1
+    latencies, errors, wall = driven["ask_s"], driven["errors"], driven["wall_s"]
     front = main.call("GET", f"/api/v1/sweeps/{sweep_id}/pareto")["trials"]
     main.close()
     return {"results": results, "ask_s": latencies, "wall_s": wall, "origins": origins, "errors": errors,
@@ -136,14 +105,18 @@ def optuna_phase(args) -> None:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     warnings.simplefilter("ignore")  # constraints_func is experimental in 3.1
     with open(args.optuna_out, "w") as out:
-        for pname in args.problems:
-            for method in [m for m in args.methods if m in OPTUNA_METHODS]:
-                for batch in args.batches:
-                    for seed in range(args.seeds):
-                        r = optuna_run(mo_problems.PROBLEMS[pname], method, batch, seed, args.evals)
-                        r["key"] = run_key(pname, method, batch, seed)
-                        out.write(json.dumps(r) + "\n")
-                        out.flush()
+        for seed, pname, batch, method in jobs(args, OPTUNA_METHODS):
+            r = optuna_run(mo_problems.PROBLEMS[pname], method, batch, seed, args.evals)
+            r["key"] = run_key(pname, method, batch, seed)
+            out.write(json.dumps(r) + "\n")
+            out.flush()
+
+
+def jobs(args, methods):
+    """(seed, problem, batch, method) of `methods`, seed by seed: a run cut
+    short has every problem at its first seeds."""
+    return [(s, p, b, m) for s in range(args.seeds) for p in args.problems for b in args.batches
+            for m in args.methods if m in methods]
 
 
 def regret(problem: mo_problems.Problem, results: List, n: int) -> float:
@@ -158,13 +131,18 @@ def geomean(xs: List[float]) -> float:
 def figures(args, runs: Dict[str, Dict]) -> Dict:
     counts = sorted({min(50, args.evals), args.evals})
     table: Dict = {}
+    seeds_used: Dict = {}
     for pname in args.problems:
         p = mo_problems.PROBLEMS[pname]
-        for m in args.methods:
-            for b in args.batches:
+        for b in args.batches:
+            # Every method on the same seeds: those all of them ran (a run
+            # cut short, read back with --report-from, may lack the last).
+            seeds = [s for s in range(args.seeds)
+                     if all(run_key(pname, m, b, s) in runs for m in args.methods)]
+            seeds_used.setdefault(pname, {})[f"b{b}"] = len(seeds)
+            for m in args.methods:
                 for n in counts:
-                    rs = [regret(p, runs[k]["results"], n) for k in
-                          (run_key(pname, m, b, s) for s in range(args.seeds)) if k in runs]
+                    rs = [regret(p, runs[run_key(pname, m, b, s)]["results"], n) for s in seeds]
                     if rs:
                         table.setdefault(pname, {}).setdefault(m, {})[f"b{b}/n{n}"] = statistics.median(rs)
     ratios: Dict = {}
@@ -181,7 +159,7 @@ def figures(args, runs: Dict[str, Dict]) -> Dict:
                         rs.append(max(per[m][cell], floor) / max(per[ANCHOR][cell], floor))
                 if rs:
                     ratios.setdefault(m, {})[cell] = geomean(rs)
-    return {"median_hv_regret": table, "geomean_ratio_vs_motpe": ratios,
+    return {"median_hv_regret": table, "geomean_ratio_vs_motpe": ratios, "seeds": seeds_used,
             "true_hv": {p: mo_problems.PROBLEMS[p].true_hv() for p in args.problems}}
 
 
@@ -190,11 +168,12 @@ def print_report(args, fig: Dict, runs: Dict, defects: List[str], wall: float) -
     print(f"\nmulti-objective benchmark: {args.seeds} seeds, {args.evals} evaluations, batches {args.batches}; "
           f"median hypervolume regret (true front's HV minus found), lower is better")
     for pname, per in fig["median_hv_regret"].items():
-        print(f"\n{pname} (true HV {fig['true_hv'][pname]:.6g})")
+        seeds = ", ".join(f"{b} {n}" for b, n in fig["seeds"][pname].items())
+        print(f"\n{pname} (true HV {fig['true_hv'][pname]:.6g}; seeds per batch: {seeds})")
         print("  " + "method".ljust(14) + "".join(c.rjust(14) for c in cells))
         for m, row in per.items():
             print("  " + m.ljust(14) + "".join((f"{row[c]:.5g}" if c in row else "-").rjust(14) for c in cells))
-    print(f"\ngeometric mean over problems of (median regret / Optuna MOTPE's); goal for hpsweep <= 0.5")
+    print("\ngeometric mean over problems of (median regret / Optuna MOTPE's); goal for hpsweep <= 0.5")
     for m, row in fig["geomean_ratio_vs_motpe"].items():
         print("  " + m.ljust(14) + "".join((f"{row[c]:.3f}" if c in row else "-").rjust(14) for c in cells))
     asks = [s for k, r in runs.items() if k.split("/")[1] == "bayes" for s in r["ask_s"]]
@@ -203,6 +182,14 @@ def print_report(args, fig: Dict, runs: Dict, defects: List[str], wall: float) -
         print(f"\nbayes ask latency: p50 {1e3 * asks[len(asks) // 2]:.1f} ms, "
               f"p99 {1e3 * asks[min(len(asks) - 1, int(0.99 * len(asks)))]:.1f} ms over {len(asks)} asks")
     fallbacks = sum(r["origins"].get("fallback", 0) for r in runs.values())
+    for m in HPSWEEP_METHODS:
+        served: Dict[str, int] = {}
+        for k, r in runs.items():
+            if k.split("/")[1] == m:
+                for label, n in r["origins"].items():
+                    served[label] = served.get(label, 0) + n
+        if served:
+            print(f"{m} trials by origin: " + ", ".join(f"{l} {n}" for l, n in sorted(served.items())))
     print(f"fallbacks served: {fallbacks}; wall {wall:.0f} s")
     for d in defects:
         print("DEFECT: " + d)
@@ -214,41 +201,55 @@ def measure(args):
     start = time.perf_counter()
     runs: Dict[str, Dict] = {}
     defects: List[str] = []
-    child, optuna_file = None, None
+    child = None
     if any(m in OPTUNA_METHODS for m in args.methods):
-        optuna_file = tempfile.NamedTemporaryFile(prefix="mo_bench_optuna_", suffix=".jsonl", delete=False).name
-        child = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--optuna-out", optuna_file,
-                                  "--seeds", str(args.seeds), "--evals", str(args.evals),
-                                  "--problems", ",".join(args.problems), "--methods", ",".join(args.methods),
-                                  "--batches", ",".join(map(str, args.batches))])
+        child = OptunaChild(__file__, ["--seeds", str(args.seeds), "--evals", str(args.evals),
+                                       "--problems", ",".join(args.problems), "--methods", ",".join(args.methods),
+                                       "--batches", ",".join(map(str, args.batches))],
+                            "mo_bench_optuna_", args.runs_out + ".optuna" if args.runs_out else None)
     try:
-        for pname in args.problems:
-            for m in [m for m in args.methods if m in HPSWEEP_METHODS]:
-                for b in args.batches:
-                    for s in range(args.seeds):
-                        key = run_key(pname, m, b, s)
-                        r = hpsweep_run(endpoint, token, mo_problems.PROBLEMS[pname], m, b, s, args.evals,
-                                        args.ask_timeout)
-                        runs[key] = r
-                        defects.extend(f"{key}: {e}" for e in r["errors"])
-                        if len(r["results"]) != args.evals:
-                            defects.append(f"{key}: {len(r['results'])} of {args.evals} trials completed")
-                        print(f"[{time.perf_counter() - start:6.0f} s] {key}: regret "
-                              f"{regret(mo_problems.PROBLEMS[pname], r['results'], args.evals):.5g}, "
-                              f"front {r['front_size']}", file=sys.stderr, flush=True)
+        for s, pname, b, m in jobs(args, HPSWEEP_METHODS):
+            key = run_key(pname, m, b, s)
+            try:
+                r = hpsweep_run(endpoint, token, mo_problems.PROBLEMS[pname], m, b, s, args.evals,
+                                args.ask_timeout)
+            except (ApiError, OSError) as e:  # the sweep could not be created or read
+                r = {"results": [], "ask_s": [], "wall_s": 0.0, "origins": {}, "front_size": 0,
+                     "errors": [f"{type(e).__name__}: {e}"]}
+            runs[key] = r
+            defects.extend(f"{key}: {e}" for e in r["errors"])
+            if len(r["results"]) != args.evals:
+                defects.append(f"{key}: {len(r['results'])} of {args.evals} trials completed")
+            if args.runs_out:
+                with open(args.runs_out, "a") as out:
+                    out.write(json.dumps(dict(r, key=key)) + "\n")
+            print(f"[{time.perf_counter() - start:6.0f} s] {key}: regret "
+                  f"{regret(mo_problems.PROBLEMS[pname], r['results'], args.evals):.5g}, "
+                  f"front {r['front_size']}", file=sys.stderr, flush=True)
     except BaseException:
         if child is not None:
             child.kill()
         raise
     if child is not None:
-        if child.wait() != 0:
-            defects.append(f"the Optuna child process exited {child.returncode}")
-        with open(optuna_file) as f:
-            for line in f:
-                r = json.loads(line)
-                runs[r.pop("key")] = r
-        os.unlink(optuna_file)
+        optuna_runs, optuna_defects = child.collect()
+        runs.update(optuna_runs)
+        defects.extend(optuna_defects)
     return runs, defects, time.perf_counter() - start
+
+
+def read_runs(args):
+    """The runs a --runs-out file pair holds (a run cut short: the runs that
+    ended). Every run's seed counts; the report names how many there were."""
+    runs: Dict[str, Dict] = {}
+    for path in (args.report_from, args.report_from + ".optuna"):
+        if os.path.exists(path):
+            with open(path) as f:
+                for line in f:
+                    if line.strip():
+                        r = json.loads(line)
+                        runs[r.pop("key")] = r
+    defects = [f"{k}: {e}" for k, r in runs.items() for e in r["errors"]]
+    return runs, defects, sum(r["wall_s"] for r in runs.values())
 
 
 def main() -> int:
@@ -261,6 +262,10 @@ def main() -> int:
     ap.add_argument("--batches", default="1,4")
     ap.add_argument("--ask-timeout", type=float, default=120.0)
     ap.add_argument("--json-out", help="also write the final JSON object here")
+    ap.add_argument("--runs-out", help="append every run's raw results here as it ends (JSON lines; "
+                                       "Optuna's go to FILE.optuna)")
+    ap.add_argument("--report-from", help="print the report from --runs-out files (FILE and FILE.optuna, "
+                                          "complete or cut short) instead of measuring; same settings flags")
     ap.add_argument("--optuna-out", help=argparse.SUPPRESS)
     ap.add_argument("--check-args", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -280,9 +285,12 @@ def main() -> int:
     if args.optuna_out:
         optuna_phase(args)
         return 0
-    if not args.data_dir:
-        ap.error("--data-dir is required (tools/bench/mo_bench.sh passes it)")
-    runs, defects, wall = measure(args)
+    if args.report_from:
+        runs, defects, wall = read_runs(args)
+    else:
+        if not args.data_dir:
+            ap.error("--data-dir is required (tools/bench/mo_bench.sh passes it)")
+        runs, defects, wall = measure(args)
     fig = figures(args, runs)
     print_report(args, fig, runs, defects, wall)
     text = json.dumps({"figures": fig, "defects": defects, "wall_s": wall})

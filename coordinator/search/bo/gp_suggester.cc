@@ -16,12 +16,11 @@
 #include "coordinator/search/bo/gp.h"
 #include "coordinator/search/bo/outcome_transform.h"
 #include "coordinator/search/bo/sobol.h"
+#include "coordinator/search/bo/suggest_common.h"
 
 namespace hpsweep::coordinator::bo {
 namespace {
 
-// Points closer than this (max-norm) count as the same point.
-constexpr double kSamePoint = 1e-9;
 // Raw points, after snapping, also ranked as final candidates.
 constexpr int kSnappedRawCandidates = 32;
 // Incumbents that local samples are drawn around.
@@ -30,69 +29,10 @@ constexpr int kLocalCenters = 5;
 constexpr double kAdamLrStart = 0.05;
 constexpr double kAdamLrEnd = 0.001;
 
-torch::TensorOptions F64() { return torch::TensorOptions().dtype(torch::kFloat64); }
-
-torch::Tensor ToTensor(const std::vector<std::vector<double>>& rows, int64_t d) {
-  auto t = torch::empty({static_cast<int64_t>(rows.size()), d}, F64());
-  auto a = t.accessor<double, 2>();
-  for (size_t i = 0; i < rows.size(); ++i) {
-    for (int64_t j = 0; j < d; ++j) a[i][j] = rows[i][j];
-  }
-  return t;
-}
-
-std::vector<double> Row(const torch::Tensor& t, int64_t i) {
-  const auto r = t[i].contiguous();
-  return std::vector<double>(r.data_ptr<double>(), r.data_ptr<double>() + r.numel());
-}
-
-// Fits with fewer points than this are always full: they are cheap.
-constexpr size_t kMinWarmPoints = 16;
-// Checkpoints grow by this factor.
-constexpr double kCheckpointGrowth = 1.25;
-
-// The largest checkpoint <= n: kMinWarmPoints, then each 25% more.
-size_t CheckpointFor(size_t n) {
-  size_t c = kMinWarmPoints;
-  while (true) {
-    const size_t next = std::max(c + 1, static_cast<size_t>(c * kCheckpointGrowth));
-    if (next > n) return c;
-    c = next;
-  }
-}
-
-// FNV-1a over the bit patterns of the first `n` rows and values.
-uint64_t DataKey(const std::vector<std::vector<double>>& xs, const std::vector<double>& ys, size_t n) {
-  uint64_t h = 1469598103934665603ULL;
-  auto mix = [&h](double v) {
-    uint64_t bits;
-    std::memcpy(&bits, &v, sizeof bits);
-    for (int i = 0; i < 8; ++i) {
-      h ^= (bits >> (8 * i)) & 0xFF;
-      h *= 1099511628211ULL;
-    }
-  };
-  for (size_t i = 0; i < n; ++i) {
-    for (double v : xs[i]) mix(v);
-    mix(ys[i]);
-  }
-  return h ^ n;
-}
-
-bool IsNew(const std::vector<double>& x, const std::vector<std::vector<double>>& seen) {
-  for (const auto& s : seen) {
-    if (MaxAbsDistance(x, s) < kSamePoint) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
-struct GpSuggester::Checkpoint {
-  std::mutex mu;
-  uint64_t key = 0;  // DataKey of the points fitted; 0: none yet
-  GpHyperparameters hp;
-};
+// The checkpoint cache is suggest_common.h's.
+struct GpSuggester::Checkpoint : FitCheckpoint {};
 
 namespace {
 
@@ -105,44 +45,21 @@ class Run {
         seed_(seed),
         d_(CoordinateCount(problem.dims)),
         checkpoint_(checkpoint),
-        cancelled_(cancelled) {
-    for (const auto& o : problem.completed) seen_.push_back(o.x);
-    for (const auto& p : problem.failed) seen_.push_back(p.x);
-    for (const auto& p : problem.pending) seen_.push_back(p.x);
-    known_ = seen_.size();
-  }
+        cancelled_(cancelled),
+        batch_(options, problem, seed) {}
 
-  const std::vector<bool>& from_model() const { return from_model_; }
+  const std::vector<bool>& from_model() const { return batch_.from_model(); }
 
   StatusOr<std::vector<std::vector<double>>> Suggest(int count) {
-    const int n_dims = static_cast<int>(problem_.dims.size());
-    const size_t n_init = options_.initial_design > 0 ? options_.initial_design : std::max(5, 2 * n_dims);
-    SobolSequence design(n_dims, MixSeed(seed_, 0xD5));
-    design.Skip(known_);
-    // GP needs one finite value and two points.
-    const bool can_model = !problem_.completed.empty() && problem_.completed.size() + problem_.failed.size() >= 2;
-    while (static_cast<int>(out_.size()) < count && (known_ + out_.size() < n_init || !can_model)) {
-      out_.push_back(NextDesignPoint(&design));
-      from_model_.push_back(false);
-    }
-    if (static_cast<int>(out_.size()) == count) return out_;
+    if (batch_.AddInitialDesign(count)) return batch_.points();
 
     try {
       HPS_RETURN_IF_ERROR(BuildModel());
-      while (static_cast<int>(out_.size()) < count) {
+      while (static_cast<int>(batch_.size()) < count) {
         HPS_RETURN_IF_ERROR(CheckCancelled());
         HPS_ASSIGN_OR_RETURN(std::vector<std::vector<double>> ranked, MaximizeLogEi());
-        std::vector<double> pick;
-        for (auto& c : ranked) {
-          if (IsNew(c, seen_) && IsNew(c, out_)) {
-            pick = std::move(c);
-            break;
-          }
-        }
-        from_model_.push_back(!pick.empty());
-        if (pick.empty()) pick = NextDesignPoint(&design);
-        out_.push_back(pick);
-        if (static_cast<int>(out_.size()) < count) {
+        const std::vector<double> pick = batch_.AddFirstNew(std::move(ranked));
+        if (static_cast<int>(batch_.size()) < count) {
           // Kriging believer: the chosen point becomes a pseudo-observation
           // at its posterior mean.
           torch::NoGradGuard no_grad;
@@ -158,20 +75,10 @@ class Run {
     } catch (const c10::Error& e) {
       return InternalError(std::string("GpSuggester: ") + e.what_without_backtrace());
     }
-    return out_;
+    return batch_.points();
   }
 
  private:
-  // The next Sobol design point not already known (discrete spaces can
-  // repeat; then the sequence is advanced, a bounded number of times).
-  std::vector<double> NextDesignPoint(SobolSequence* design) {
-    std::vector<double> x;
-    for (int tries = 0; tries < 64; ++tries) {
-      x = PointFromDesign(problem_.dims, design->Next());
-      if (IsNew(x, seen_) && IsNew(x, out_)) break;
-    }
-    return x;
-  }
 
   Status BuildModel() {
     std::vector<std::vector<double>> xs;
@@ -224,32 +131,8 @@ class Run {
   StatusOr<GpHyperparameters> FitHyperparameters(const std::vector<std::vector<double>>& xs,
                                                  const std::vector<double>& raw,
                                                  const torch::Tensor& x, const torch::Tensor& y) {
-    const size_t n = xs.size();
-    if (options_.warm_iterations == 0 || n < kMinWarmPoints) {
-      return FitGpHyperparameters(x, y, options_.fit, MixSeed(seed_, n));
-    }
-    const size_t c = CheckpointFor(n);
-    const uint64_t key = DataKey(xs, raw, c);
-    GpHyperparameters start;
-    {
-      std::lock_guard<std::mutex> lock(checkpoint_->mu);
-      if (checkpoint_->key == key) start = checkpoint_->hp;
-    }
-    if (start.lengthscales.empty()) {
-      const std::vector<double> first(raw.begin(), raw.begin() + c);
-      const auto xc = x.narrow(0, 0, static_cast<int64_t>(c));
-      const auto yc = torch::tensor(WarpOutcomes(first).values, F64());
-      HPS_ASSIGN_OR_RETURN(start, FitGpHyperparameters(xc, yc, options_.fit, MixSeed(seed_, c)));
-      std::lock_guard<std::mutex> lock(checkpoint_->mu);
-      checkpoint_->key = key;
-      checkpoint_->hp = start;
-    }
-    if (c == n) return start;
-    HPS_RETURN_IF_ERROR(CheckCancelled());
-    GpFitOptions warm = options_.fit;
-    warm.restarts = 1;
-    warm.max_iterations = options_.warm_iterations;
-    return FitGpHyperparameters(x, y, warm, MixSeed(seed_, n), &start);
+    auto warp = [](const std::vector<double>& v) { return WarpOutcomes(v).values; };
+    return FitWithCheckpoints(options_, xs, raw, x, y, warp, seed_, checkpoint_, cancelled_);
   }
 
   torch::Tensor Acquisition(const torch::Tensor& x) const {
@@ -257,46 +140,22 @@ class Run {
     return LogExpectedImprovement(mean, var, best_f_);
   }
 
-  Status CheckCancelled() const {
-    if (cancelled_ != nullptr && cancelled_->load(std::memory_order_relaxed)) {
-      return CancelledError("GP suggestion no longer wanted");
-    }
-    return Status::Ok();
-  }
+  Status CheckCancelled() const { return bo::CheckCancelled(cancelled_, "GP suggestion"); }
 
   // [d]: 1 for continuous and integer coordinates, 0 for one-hot ones.
   torch::Tensor MovableCoordinates() const {
-    auto mask = torch::ones({d_}, F64());
-    int64_t coord = 0;
-    for (const Dimension& dim : problem_.dims) {
-      if (dim.kind == Dimension::Kind::kCategorical) {
-        mask.narrow(0, coord, dim.num_levels).zero_();
-        coord += dim.num_levels;
-      } else {
-        coord += 1;
-      }
-    }
+    const std::vector<bool> movable = bo::MovableCoordinates(problem_.dims);
+    auto mask = torch::zeros({d_}, F64());
+    for (int64_t c = 0; c < d_; ++c) mask[c] = movable[c] ? 1.0 : 0.0;
     return mask;
   }
 
   // Candidate points (snapped, in the space), best LogEI first.
   StatusOr<std::vector<std::vector<double>>> MaximizeLogEi() {
-    const uint64_t stream = MixSeed(seed_, known_ + out_.size());
+    const uint64_t stream = MixSeed(seed_, batch_.known() + batch_.size());
     Rng rng(MixSeed(stream, 0x10CA1));
-    SobolSequence sobol(static_cast<int>(d_), MixSeed(stream, 0x5A3));
-    std::vector<std::vector<double>> raw_rows;
-    raw_rows.reserve(options_.raw_samples + options_.local_samples);
-    for (int i = 0; i < options_.raw_samples; ++i) raw_rows.push_back(sobol.Next());
-    for (int i = 0; i < options_.local_samples && !centers_.empty(); ++i) {
-      std::vector<double> p = centers_[i % centers_.size()];
-      const double sd = i % 2 == 0 ? 0.02 : 0.1;
-      for (double& v : p) v = std::clamp(v + sd * rng.Normal(), 0.0, 1.0);
-      raw_rows.push_back(std::move(p));
-    }
-    // The screen ranks points of the space: integers on their levels, each
-    // categorical one-hot (a relaxed one-hot between categories scores
-    // points that do not exist).
-    for (auto& row : raw_rows) SnapToSpace(problem_.dims, &row);
+    const std::vector<std::vector<double>> raw_rows =
+        ScreenPoints(problem_.dims, options_, centers_, MixSeed(stream, 0x5A3), &rng);
     const auto raw = ToTensor(raw_rows, d_);
     torch::Tensor raw_acq;
     {
@@ -345,19 +204,8 @@ class Run {
     for (int64_t i = 0; i < best_x.size(0); ++i) cands.push_back(Row(best_x, i));
     const auto raw_top = std::get<1>(raw_acq.topk(std::min<int64_t>(kSnappedRawCandidates, raw.size(0))));
     for (int64_t i = 0; i < raw_top.size(0); ++i) cands.push_back(Row(raw, raw_top[i].item<int64_t>()));
-    for (auto& c : cands) SnapToSpace(problem_.dims, &c);
-    torch::Tensor cand_acq;
-    {
-      torch::NoGradGuard no_grad;
-      cand_acq = Acquisition(ToTensor(cands, d_));
-    }
-    std::vector<int64_t> order(cands.size());
-    std::iota(order.begin(), order.end(), 0);
-    const auto acc = cand_acq.accessor<double, 1>();
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return acc[a] > acc[b]; });
-    std::vector<std::vector<double>> ranked;
-    for (int64_t i : order) ranked.push_back(cands[i]);
-    return ranked;
+    return RankSnapped(problem_.dims, std::move(cands),
+                       [this](const torch::Tensor& t) { return Acquisition(t); });
   }
 
   const GpOptions& options_;
@@ -366,10 +214,7 @@ class Run {
   const int64_t d_;
   GpSuggester::Checkpoint* checkpoint_;
   const std::atomic<bool>* cancelled_;  // may be null
-  std::vector<std::vector<double>> seen_;
-  size_t known_ = 0;
-  std::vector<std::vector<double>> out_;
-  std::vector<bool> from_model_;  // per point of out_
+  SuggestionBatch batch_;
   std::optional<GpModel> model_;
   double best_f_ = 0;
   std::vector<std::vector<double>> centers_;
@@ -383,9 +228,7 @@ GpSuggester::GpSuggester(GpOptions options)
 StatusOr<std::vector<std::vector<double>>> GpSuggester::Suggest(const Problem& problem, int count,
                                                                 uint64_t seed, std::vector<bool>* from_model,
                                                                 const std::atomic<bool>* cancelled) const {
-  HPS_RETURN_IF_ERROR(options_.Validate());
-  HPS_RETURN_IF_ERROR(ValidateProblem(problem));
-  if (count < 1) return InvalidArgumentError("count must be >= 1", "count");
+  HPS_RETURN_IF_ERROR(ValidateSuggestRequest(options_, problem, count));
   Run run(options_, problem, seed, checkpoint_.get(), cancelled);
   HPS_ASSIGN_OR_RETURN(std::vector<std::vector<double>> points, run.Suggest(count));
   if (from_model) from_model->insert(from_model->end(), run.from_model().begin(), run.from_model().end());

@@ -4,20 +4,24 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <numeric>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "coordinator/search/bo/gp.h"
 #include "coordinator/search/bo/mo_acquisition.h"
 #include "coordinator/search/bo/outcome_transform.h"
 #include "coordinator/search/bo/sobol.h"
+#include "coordinator/search/bo/suggest_common.h"
 
 namespace hpsweep::coordinator::bo {
 namespace {
 
-constexpr double kSamePoint = 1e-9;
 // ParEGO's augmentation weight (Knowles 2006): keeps weakly dominated points
 // from tying with the points that dominate them.
 constexpr double kRho = 0.05;
@@ -32,95 +36,94 @@ constexpr double kLocalSpreads[] = {0.05, 0.02, 0.008, 0.003};
 constexpr int kPerturbations = 16;
 constexpr int kSnappedRawCandidates = 32;
 
-torch::TensorOptions F64() { return torch::TensorOptions().dtype(torch::kFloat64); }
-
-torch::Tensor ToTensor(const std::vector<std::vector<double>>& rows, int64_t d) {
-  auto t = torch::empty({static_cast<int64_t>(rows.size()), d}, F64());
-  auto a = t.accessor<double, 2>();
-  for (size_t i = 0; i < rows.size(); ++i) {
-    for (int64_t j = 0; j < d; ++j) a[i][j] = rows[i][j];
-  }
-  return t;
-}
-
-bool IsNew(const std::vector<double>& x, const std::vector<std::vector<double>>& seen) {
-  for (const auto& s : seen) {
-    if (MaxAbsDistance(x, s) < kSamePoint) return false;
-  }
-  return true;
-}
-
 double Mean(const std::vector<double>& v) {
   return v.empty() ? 0 : std::accumulate(v.begin(), v.end(), 0.0) / v.size();
 }
 
+// What one model's GP is fitted to, from the raw values (imputed for failed
+// trials): the objectives power-warped, the constraints standardized.
+std::vector<double> WarpObjective(const std::vector<double>& raw) {
+  return WarpOutcomes(raw).values;
+}
+
+// Mean and sample standard deviation (1 when the values do not vary).
+std::pair<double, double> MeanAndSd(const std::vector<double>& raw) {
+  const double mean = Mean(raw);
+  double var = 0;
+  for (double v : raw) var += (v - mean) * (v - mean);
+  return {mean, raw.size() > 1 && var > 0 ? std::sqrt(var / (raw.size() - 1)) : 1.0};
+}
+
+std::vector<double> StandardizeConstraint(const std::vector<double>& raw) {
+  const auto [mean, sd] = MeanAndSd(raw);
+  std::vector<double> out;
+  out.reserve(raw.size());
+  for (double v : raw) out.push_back((v - mean) / sd);
+  return out;
+}
+
+}  // namespace
+
+// One checkpoint per model (objective k at k, constraint c after the
+// objectives), created on first use; a deque keeps them in place.
+struct MoGpSuggester::Checkpoints {
+  std::mutex mu;
+  std::deque<FitCheckpoint> slots;
+
+  FitCheckpoint* Slot(size_t i) {
+    std::lock_guard<std::mutex> lock(mu);
+    while (slots.size() <= i) slots.emplace_back();
+    return &slots[i];
+  }
+};
+
+namespace {
+
 class Run {
  public:
-  Run(const GpOptions& options, const Problem& problem, uint64_t seed, const std::atomic<bool>* cancelled)
-      : options_(options), problem_(problem), seed_(seed), d_(CoordinateCount(problem.dims)), cancelled_(cancelled) {
-    for (const auto& o : problem.completed) seen_.push_back(o.x);
-    for (const auto& p : problem.failed) seen_.push_back(p.x);
-    for (const auto& p : problem.pending) seen_.push_back(p.x);
-    known_ = seen_.size();
-  }
+  Run(const GpOptions& options, const Problem& problem, uint64_t seed,
+      MoGpSuggester::Checkpoints* checkpoints, const std::atomic<bool>* cancelled)
+      : options_(options),
+        problem_(problem),
+        seed_(seed),
+        d_(CoordinateCount(problem.dims)),
+        checkpoints_(checkpoints),
+        cancelled_(cancelled),
+        batch_(options, problem, seed) {}
 
-  const std::vector<bool>& from_model() const { return from_model_; }
+  const std::vector<bool>& from_model() const { return batch_.from_model(); }
 
   StatusOr<std::vector<std::vector<double>>> Suggest(int count) {
-    const int n_dims = static_cast<int>(problem_.dims.size());
-    const size_t n_init = options_.initial_design > 0 ? options_.initial_design : std::max(5, 2 * n_dims);
-    SobolSequence design(n_dims, MixSeed(seed_, 0xD5));
-    design.Skip(known_);
-    const bool can_model = !problem_.completed.empty() && problem_.completed.size() + problem_.failed.size() >= 2;
-    while (static_cast<int>(out_.size()) < count && (known_ + out_.size() < n_init || !can_model)) {
-      out_.push_back(NextDesignPoint(&design));
-      from_model_.push_back(false);
-    }
-    if (static_cast<int>(out_.size()) == count) return out_;
+    if (batch_.AddInitialDesign(count)) return batch_.points();
     try {
       HPS_RETURN_IF_ERROR(BuildModels());
-      while (static_cast<int>(out_.size()) < count) {
+      while (static_cast<int>(batch_.size()) < count) {
         HPS_RETURN_IF_ERROR(CheckCancelled());
-        std::vector<std::vector<double>> ranked = Maximize();
-        std::vector<double> pick;
-        for (auto& c : ranked) {
-          if (IsNew(c, seen_) && IsNew(c, out_)) {
-            pick = std::move(c);
-            break;
-          }
-        }
-        from_model_.push_back(!pick.empty());
-        if (pick.empty()) pick = NextDesignPoint(&design);
-        out_.push_back(pick);
-        if (static_cast<int>(out_.size()) < count) HPS_RETURN_IF_ERROR(Believe({pick}));
+        const std::vector<double> pick = batch_.AddFirstNew(Maximize());
+        if (static_cast<int>(batch_.size()) < count) HPS_RETURN_IF_ERROR(Believe({pick}));
       }
     } catch (const c10::Error& e) {
       return InternalError(std::string("MoGpSuggester: ") + e.what_without_backtrace());
     }
-    return out_;
+    return batch_.points();
   }
 
  private:
-  std::vector<double> NextDesignPoint(SobolSequence* design) {
-    std::vector<double> x;
-    for (int tries = 0; tries < 64; ++tries) {
-      x = PointFromDesign(problem_.dims, design->Next());
-      if (IsNew(x, seen_) && IsNew(x, out_)) break;
-    }
-    return x;
-  }
-
   Status CheckCancelled() const {
-    if (cancelled_ != nullptr && cancelled_->load(std::memory_order_relaxed)) {
-      return CancelledError("multi-objective GP suggestion no longer wanted");
-    }
-    return Status::Ok();
+    return bo::CheckCancelled(cancelled_, "multi-objective GP suggestion");
   }
 
-  StatusOr<GpModel> Fit(const torch::Tensor& x, const std::vector<double>& y, uint64_t stream) {
-    const auto yt = torch::tensor(y, F64());
-    HPS_ASSIGN_OR_RETURN(GpHyperparameters hp,
-                         FitGpHyperparameters(x, yt, options_.fit, MixSeed(seed_, stream)));
+  // The GP of model `slot` on points xs (x) with raw values `raw`,
+  // warm-started from the slot's checkpoint (suggest_common.h).
+  StatusOr<GpModel> Fit(size_t slot, const std::vector<std::vector<double>>& xs,
+                        const torch::Tensor& x, const std::vector<double>& raw,
+                        std::vector<double> (*transform)(const std::vector<double>&),
+                        uint64_t stream) {
+    const auto yt = torch::tensor(transform(raw), F64());
+    HPS_ASSIGN_OR_RETURN(
+        GpHyperparameters hp,
+        FitWithCheckpoints(options_, xs, raw, x, yt, transform, MixSeed(seed_, stream),
+                           checkpoints_->Slot(slot), cancelled_));
     HPS_RETURN_IF_ERROR(CheckCancelled());
     return GpModel::Create(x, yt, std::move(hp));
   }
@@ -130,18 +133,20 @@ class Run {
     const size_t k_obj = problem_.NumObjectives();
     const size_t k_con = problem_.NumConstraints();
     std::vector<std::vector<double>> xs;
-    for (const auto& o : problem_.completed) xs.push_back(NeutralizeInactive(problem_.dims, o.x, o.active));
-    for (const auto& f : problem_.failed) xs.push_back(NeutralizeInactive(problem_.dims, f.x, f.active));
+    for (const auto& o : problem_.completed)
+      xs.push_back(NeutralizeInactive(problem_.dims, o.x, o.active));
+    for (const auto& f : problem_.failed)
+      xs.push_back(NeutralizeInactive(problem_.dims, f.x, f.active));
     const auto x = ToTensor(xs, d_);
     // Objectives: warped per objective; the scalarization normalizes the
     // warped values of the completed points to [0, 1].
     observed_.assign(n, std::vector<double>(k_obj));
     for (size_t k = 0; k < k_obj; ++k) {
-      std::vector<double> y(n);
-      for (size_t i = 0; i < n; ++i) y[i] = problem_.ObjectivesOf(i)[k];
-      const double worst = *std::max_element(y.begin(), y.end());
-      y.resize(xs.size(), worst);  // failed trials
-      y = WarpOutcomes(y).values;
+      std::vector<double> raw(n);
+      for (size_t i = 0; i < n; ++i) raw[i] = problem_.ObjectivesOf(i)[k];
+      const double worst = *std::max_element(raw.begin(), raw.end());
+      raw.resize(xs.size(), worst);  // failed trials
+      const std::vector<double> y = WarpObjective(raw);
       double lo = std::numeric_limits<double>::infinity(), hi = -lo;
       for (size_t i = 0; i < n; ++i) {
         lo = std::min(lo, y[i]);
@@ -150,7 +155,7 @@ class Run {
       lo_.push_back(lo);
       range_.push_back(hi - lo > 1e-9 ? hi - lo : 1.0);
       for (size_t i = 0; i < n; ++i) observed_[i][k] = (y[i] - lo) / range_.back();
-      HPS_ASSIGN_OR_RETURN(GpModel m, Fit(x, y, 0x0B000 + k));
+      HPS_ASSIGN_OR_RETURN(GpModel m, Fit(k, xs, x, raw, WarpObjective, 0x0B000 + k));
       objectives_.push_back(std::move(m));
     }
     // Constraints: standardized; the threshold 0 moves with them.
@@ -159,13 +164,9 @@ class Run {
       for (size_t i = 0; i < n; ++i) g[i] = problem_.constraints[i][c];
       const double worst = *std::max_element(g.begin(), g.end());
       g.resize(xs.size(), std::max(worst, 0.0) + 1.0);  // failed: infeasible
-      const double mean = Mean(g);
-      double var = 0;
-      for (double v : g) var += (v - mean) * (v - mean);
-      const double sd = g.size() > 1 && var > 0 ? std::sqrt(var / (g.size() - 1)) : 1.0;
-      for (double& v : g) v = (v - mean) / sd;
-      thresholds_.push_back(-mean / sd);
-      HPS_ASSIGN_OR_RETURN(GpModel m, Fit(x, g, 0x0C000 + c));
+      const auto [mean, sd] = MeanAndSd(g);
+      thresholds_.push_back(-mean / sd);  // 0 in standardized units
+      HPS_ASSIGN_OR_RETURN(GpModel m, Fit(k_obj + c, xs, x, g, StandardizeConstraint, 0x0C000 + c));
       constraints_.push_back(std::move(m));
     }
     // Incumbents: feasible completed points (their normalized objectives).
@@ -173,16 +174,32 @@ class Run {
       if (problem_.IsFeasible(i)) feasible_.push_back(i);
     }
     std::vector<std::vector<double>> pending;
-    for (const auto& p : problem_.pending) pending.push_back(NeutralizeInactive(problem_.dims, p.x, p.active));
+    for (const auto& p : problem_.pending)
+      pending.push_back(NeutralizeInactive(problem_.dims, p.x, p.active));
     if (!pending.empty()) HPS_RETURN_IF_ERROR(Believe(pending));
     return Status::Ok();
   }
 
   // Kriging believer: every model takes its posterior mean at `points` as
-  // observed.
+  // observed. A believed value is an observation, as in GpSuggester: a point
+  // whose believed constraints hold joins the incumbents, so that neither it
+  // nor its neighbourhood offers the improvement it is believed to bring
+  // (else the rest of a batch piles up around the pending trials).
   Status Believe(const std::vector<std::vector<double>>& points) {
     torch::NoGradGuard no_grad;
     const auto xp = ToTensor(points, d_);
+    auto feasible = torch::ones({xp.size(0)}, torch::kBool);
+    for (size_t c = 0; c < constraints_.size(); ++c) {
+      feasible = feasible & (constraints_[c].Posterior(xp).first <= thresholds_[c]);
+    }
+    std::vector<torch::Tensor> means;
+    for (size_t k = 0; k < objectives_.size(); ++k) {
+      means.push_back((objectives_[k].Posterior(xp).first - lo_[k]) / range_[k]);
+    }
+    const auto believed = torch::stack(means, 1);
+    for (int64_t i = 0; i < xp.size(0); ++i) {
+      if (feasible[i].item<bool>()) believed_.push_back(Row(believed, i));
+    }
     for (auto* models : {&objectives_, &constraints_}) {
       for (GpModel& m : *models) {
         const auto mean = m.Posterior(xp).first;
@@ -195,8 +212,8 @@ class Run {
 
   // The acquisition for one scalarization (weights, base samples, best).
   struct Scalarization {
-    torch::Tensor weights;  // [K]
-    torch::Tensor base;     // [S, K]
+    torch::Tensor weights;       // [K]
+    torch::Tensor base;          // [S, K]
     std::optional<double> best;  // none: nothing feasible observed
   };
 
@@ -212,7 +229,7 @@ class Run {
       }
       const auto mu = torch::stack(means, 1).unsqueeze(1);  // [m,1,K]
       const auto sd = torch::stack(sds, 1).unsqueeze(1);
-      const auto samples = mu + sd * s.base.unsqueeze(0);   // [m,S,K]
+      const auto samples = mu + sd * s.base.unsqueeze(0);  // [m,S,K]
       value = LogMeanSoftImprovement(ChebyshevScalarize(samples, s.weights, kRho), *s.best, kTau);
     }
     if (!constraints_.empty()) {
@@ -241,17 +258,22 @@ class Run {
     for (int i = 0; i < kMcSamples; ++i) {
       for (size_t j = 0; j < k; ++j) a[i][j] = rng->Normal();
     }
-    for (size_t i : feasible_) {
-      const auto f = torch::tensor(observed_[i], F64());
-      const double v = ChebyshevScalarize(f, s.weights, kRho).item<double>();
+    auto consider = [&](const std::vector<double>& f) {
+      const double v = ChebyshevScalarize(torch::tensor(f, F64()), s.weights, kRho).item<double>();
       s.best = s.best ? std::min(*s.best, v) : v;
+    };
+    for (size_t i : feasible_) consider(observed_[i]);
+    // Believed points count only beside an observed feasible one: with none,
+    // the acquisition is P(feasible) alone.
+    if (s.best) {
+      for (const auto& f : believed_) consider(f);
     }
     return s;
   }
 
   // Candidate points (snapped, in the space), best acquisition first.
   std::vector<std::vector<double>> Maximize() {
-    const uint64_t stream = MixSeed(seed_, known_ + out_.size());
+    const uint64_t stream = MixSeed(seed_, batch_.known() + batch_.size());
     Rng rng(MixSeed(stream, 0x40BE));
     const Scalarization s = Draw(&rng);
     // Local centres: the feasible points best under this scalarization
@@ -260,28 +282,22 @@ class Run {
     std::vector<double> score(problem_.completed.size());
     for (size_t i = 0; i < score.size(); ++i) {
       score[i] = problem_.IsFeasible(i)
-                     ? ChebyshevScalarize(torch::tensor(observed_[i], F64()), s.weights, kRho).item<double>()
+                     ? ChebyshevScalarize(torch::tensor(observed_[i], F64()), s.weights, kRho)
+                           .item<double>()
                      : problem_.Violation(i);
     }
     if (order.empty()) {
       order.resize(score.size());
       std::iota(order.begin(), order.end(), 0);
     }
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score[a] < score[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return score[a] < score[b]; });
     std::vector<std::vector<double>> centers;
     for (size_t i = 0; i < order.size() && static_cast<int>(i) < kLocalCenters; ++i) {
       centers.push_back(problem_.completed[order[i]].x);
     }
-    SobolSequence sobol(static_cast<int>(d_), MixSeed(stream, 0x5A3));
-    std::vector<std::vector<double>> raw_rows;
-    for (int i = 0; i < options_.raw_samples; ++i) raw_rows.push_back(sobol.Next());
-    for (int i = 0; i < options_.local_samples && !centers.empty(); ++i) {
-      std::vector<double> p = centers[i % centers.size()];
-      const double sd = i % 2 == 0 ? 0.02 : 0.1;
-      for (double& v : p) v = std::clamp(v + sd * rng.Normal(), 0.0, 1.0);
-      raw_rows.push_back(std::move(p));
-    }
-    for (auto& row : raw_rows) SnapToSpace(problem_.dims, &row);
+    const std::vector<std::vector<double>> raw_rows =
+        ScreenPoints(problem_.dims, options_, centers, MixSeed(stream, 0x5A3), &rng);
     const auto raw = ToTensor(raw_rows, d_);
     const auto raw_acq = Acquisition(raw, s);
     const int64_t starts = std::min<int64_t>(options_.refine_starts, raw.size(0));
@@ -294,7 +310,7 @@ class Run {
       best.push_back(raw_rows[top[i].item<int64_t>()]);
       best_v.push_back(raw_acq[top[i].item<int64_t>()].item<double>());
     }
-    const std::vector<bool> movable = Movable();
+    const std::vector<bool> movable = MovableCoordinates(problem_.dims);
     for (double spread : kLocalSpreads) {
       std::vector<std::vector<double>> trial;
       for (size_t b = 0; b < best.size(); ++b) {
@@ -319,58 +335,43 @@ class Run {
       }
     }
     std::vector<std::vector<double>> cands = best;
-    const auto raw_top = std::get<1>(raw_acq.topk(std::min<int64_t>(kSnappedRawCandidates, raw.size(0))));
-    for (int64_t i = 0; i < raw_top.size(0); ++i) cands.push_back(raw_rows[raw_top[i].item<int64_t>()]);
-    for (auto& c : cands) SnapToSpace(problem_.dims, &c);
-    const auto cand_acq = Acquisition(ToTensor(cands, d_), s);
-    std::vector<int64_t> idx(cands.size());
-    std::iota(idx.begin(), idx.end(), 0);
-    const auto acc = cand_acq.accessor<double, 1>();
-    std::stable_sort(idx.begin(), idx.end(), [&](int64_t a, int64_t b) { return acc[a] > acc[b]; });
-    std::vector<std::vector<double>> ranked;
-    for (int64_t i : idx) ranked.push_back(cands[i]);
-    return ranked;
-  }
-
-  // Per coordinate: false for one-hot (categorical) coordinates.
-  std::vector<bool> Movable() const {
-    std::vector<bool> m;
-    for (const Dimension& dim : problem_.dims) {
-      if (dim.kind == Dimension::Kind::kCategorical) {
-        m.insert(m.end(), dim.num_levels, false);
-      } else {
-        m.push_back(true);
-      }
-    }
-    return m;
+    const auto raw_top =
+        std::get<1>(raw_acq.topk(std::min<int64_t>(kSnappedRawCandidates, raw.size(0))));
+    for (int64_t i = 0; i < raw_top.size(0); ++i)
+      cands.push_back(raw_rows[raw_top[i].item<int64_t>()]);
+    return RankSnapped(problem_.dims, std::move(cands),
+                       [&s, this](const torch::Tensor& t) { return Acquisition(t, s); });
   }
 
   const GpOptions& options_;
   const Problem& problem_;
   const uint64_t seed_;
   const int64_t d_;
+  MoGpSuggester::Checkpoints* checkpoints_;
   const std::atomic<bool>* cancelled_;
-  std::vector<std::vector<double>> seen_;
-  size_t known_ = 0;
-  std::vector<std::vector<double>> out_;
-  std::vector<bool> from_model_;
+  SuggestionBatch batch_;
   std::vector<GpModel> objectives_, constraints_;
   std::vector<double> lo_, range_, thresholds_;
   std::vector<std::vector<double>> observed_;  // normalized warped objectives of completed points
   std::vector<size_t> feasible_;
+  // Normalized believed objectives of pending and already chosen points
+  // whose believed constraints hold.
+  std::vector<std::vector<double>> believed_;
 };
 
 }  // namespace
 
-StatusOr<std::vector<std::vector<double>>> MoGpSuggester::Suggest(const Problem& problem, int count,
-                                                                  uint64_t seed, std::vector<bool>* from_model,
-                                                                  const std::atomic<bool>* cancelled) const {
-  HPS_RETURN_IF_ERROR(options_.Validate());
-  HPS_RETURN_IF_ERROR(ValidateProblem(problem));
-  if (count < 1) return InvalidArgumentError("count must be >= 1", "count");
-  Run run(options_, problem, seed, cancelled);
+MoGpSuggester::MoGpSuggester(GpOptions options)
+    : options_(std::move(options)), checkpoints_(std::make_shared<Checkpoints>()) {}
+
+StatusOr<std::vector<std::vector<double>>> MoGpSuggester::Suggest(
+    const Problem& problem, int count, uint64_t seed, std::vector<bool>* from_model,
+    const std::atomic<bool>* cancelled) const {
+  HPS_RETURN_IF_ERROR(ValidateSuggestRequest(options_, problem, count));
+  Run run(options_, problem, seed, checkpoints_.get(), cancelled);
   HPS_ASSIGN_OR_RETURN(std::vector<std::vector<double>> points, run.Suggest(count));
-  if (from_model) from_model->insert(from_model->end(), run.from_model().begin(), run.from_model().end());
+  if (from_model)
+    from_model->insert(from_model->end(), run.from_model().begin(), run.from_model().end());
   return points;
 }
 

@@ -17,8 +17,10 @@
 //   - then each objective is power-warped and standardized
 //     (outcome_transform.h; failed trials imputed at the worst value), each
 //     constraint standardized (failed trials imputed at the largest
-//     violation), and a GP fitted to each; pending trials are added to every
-//     GP as Kriging believers;
+//     violation), and a GP fitted to each, warm-started as GpSuggester's
+//     (GpOptions::warm_iterations: a full fit at checkpoints, each model its
+//     own); pending trials are added to every GP as Kriging believers
+//     (and, where their believed constraints hold, to the incumbents);
 //   - per suggestion, weights drawn uniformly from the simplex, Monte Carlo
 //     qParEGO with common random numbers times P(feasible), maximized over
 //     Sobol and local samples around the best feasible points, the best few
@@ -27,12 +29,17 @@
 // A single objective with constraints uses the same path (the scalarization
 // is then the objective itself).
 //
-// Thread safety: const; concurrent calls are safe.
-#ifndef HPSWEEP_COORDINATOR_SEARCH_BO_MO_GP_SUGGESTER_H_
-#define HPSWEEP_COORDINATOR_SEARCH_BO_MO_GP_SUGGESTER_H_
+// The initial design, the screen and the ranking of candidates are shared
+// with GpSuggester (suggest_common.h).
+//
+// Thread safety: concurrent calls are safe (the checkpoint cache has a
+// mutex); copies share the cache, which only saves work.
+#ifndef HPSWEEP_COORDINATOR_BO_MO_GP_SUGGESTER_H_
+#define HPSWEEP_COORDINATOR_BO_MO_GP_SUGGESTER_H_
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "common/status.h"
@@ -44,21 +51,25 @@ namespace hpsweep::coordinator::bo {
 class MoGpSuggester {
  public:
   // Options shared with GpSuggester: initial_design, raw_samples,
-  // local_samples, refine_starts, fit (warm_iterations is not used: every
-  // call fits in full). REQUIRES: options.Validate().ok() (Suggest reports it).
-  explicit MoGpSuggester(GpOptions options) : options_(std::move(options)) {}
+  // local_samples, refine_starts, warm_iterations, fit (refine_steps is
+  // GpSuggester's; here a local search refines). REQUIRES:
+  // options.Validate().ok() (Suggest reports it).
+  explicit MoGpSuggester(GpOptions options);
 
   // Same contract as GpSuggester::Suggest, for a problem with problem.ys
   // and/or problem.constraints (a plain single-objective problem works too).
-  StatusOr<std::vector<std::vector<double>>> Suggest(const Problem& problem, int count,
-                                                     uint64_t seed,
-                                                     std::vector<bool>* from_model = nullptr,
-                                                     const std::atomic<bool>* cancelled = nullptr) const;
+  StatusOr<std::vector<std::vector<double>>> Suggest(
+      const Problem& problem, int count, uint64_t seed, std::vector<bool>* from_model = nullptr,
+      const std::atomic<bool>* cancelled = nullptr) const;
+
+  // The checkpoint fits of every model, cached (see mo_gp_suggester.cc).
+  struct Checkpoints;
 
  private:
   GpOptions options_;
+  std::shared_ptr<Checkpoints> checkpoints_;
 };
 
 }  // namespace hpsweep::coordinator::bo
 
-#endif  // HPSWEEP_COORDINATOR_SEARCH_BO_MO_GP_SUGGESTER_H_
+#endif  // HPSWEEP_COORDINATOR_BO_MO_GP_SUGGESTER_H_

@@ -89,6 +89,33 @@ TEST(MoGpSuggesterTest, PendingAndFailedTrialsAreAvoided) {
   }
 }
 
+TEST(MoGpSuggesterTest, WarmStartsNeverChangeTheSuggestions) {
+  // 20 observations: each model's fit starts from its checkpoint (the first
+  // 16 points). Whatever the cache holds — nothing, the checkpoint of the
+  // same points reached through a smaller problem, or another problem's —
+  // the suggestions are the same.
+  const Problem p = Observed(20);
+  auto fresh = MoGpSuggester(Small()).Suggest(p, 2, 4);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  MoGpSuggester warmed(Small());
+  ASSERT_TRUE(warmed.Suggest(Observed(17), 1, 4).ok());
+  auto warm = warmed.Suggest(p, 2, 4);
+  ASSERT_TRUE(warm.ok()) << warm.status();
+  EXPECT_EQ(*warm, *fresh);
+  MoGpSuggester other(Small());
+  ASSERT_TRUE(other.Suggest(Observed(24, /*degenerate=*/true), 1, 4).ok());
+  auto after_other = other.Suggest(p, 2, 4);
+  ASSERT_TRUE(after_other.ok());
+  EXPECT_EQ(*after_other, *fresh);
+  // warm_iterations 0: every fit full; still a valid batch.
+  GpOptions full = Small();
+  full.warm_iterations = 0;
+  std::vector<bool> from_model;
+  auto cold = MoGpSuggester(full).Suggest(p, 2, 4, &from_model);
+  ASSERT_TRUE(cold.ok()) << cold.status();
+  EXPECT_EQ(from_model, std::vector<bool>(2, true));
+}
+
 TEST(MoGpSuggesterTest, FewObservationsUseTheDesign) {
   const Problem p = Observed(2);
   MoGpSuggester s(Small());
