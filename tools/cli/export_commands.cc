@@ -106,7 +106,10 @@ int CheckpointGet(const Args& a, ResultSource& source, uint64_t trial_id, std::o
   } else if (model == "torchscript") {
     Json args = sweep->spec.program.args;
     for (auto it = trial->params.begin(); it != trial->params.end(); ++it) args[it.key()] = it.value();
-    const std::string module = args.value("module", "");
+    // A stored sweep's values are JSON of any type; only a string names a file.
+    const std::string module =
+        args.contains("module") && args["module"].is_string() ? args["module"].get<std::string>()
+                                                               : "";
     std::string base = a.base_dir;
     if (base.empty()) base = ReadFirstLine(std::filesystem::path(DataDir(a)) / "base_dir");
     const std::string path =
