@@ -5,12 +5,22 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+#include <string>
+
 #include "proto/sweep_spec.h"
 
 namespace hpsweep::models {
 namespace {
 
-proto::SweepSpec Spec(const std::string& metric) {
+std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+proto::SweepSpec Spec(const std::string& metric,
+                      const std::string& module = "models/testdata/tiny_regressor_metrics.pt") {
   const proto::Json json = {
       {"name", "preflight"},
       {"metric", {{"name", metric}, {"goal", "minimize"}}},
@@ -20,7 +30,7 @@ proto::SweepSpec Spec(const std::string& metric) {
       {"program",
        {{"model", "torchscript"},
         {"args",
-         {{"module", "models/testdata/tiny_regressor_metrics.pt"},
+         {{"module", module},
           {"train_data", "models/testdata/regression.npy"},
           {"epochs", 1}}}}}};
   auto spec = proto::ParseSweepSpec(json);
@@ -38,6 +48,31 @@ TEST(PreflightTest, AMetricNoOneReportsIsRefusedAtMetricName) {
   ASSERT_EQ(s.code(), StatusCode::kInvalidArgument) << s;
   EXPECT_EQ(s.field(), "/metric/name");
   EXPECT_NE(s.message().find("val_mae"), std::string::npos) << "names what the model reports: " << s;
+}
+
+// A module whose metrics() answers the wrong type is refused before any trial
+// starts, at the module's field, naming the module file and the method; the
+// module file and its data are left as they were.
+TEST(PreflightTest, AMetricsMethodOfTheWrongTypeIsRefusedNamingModuleAndMethod) {
+  struct Case {
+    const char* module;
+    const char* expected;  // what the message says was found
+  };
+  for (const Case& c : {Case{"models/testdata/bad_metrics_not_a_dict.pt", "got Tensor"},
+                        Case{"models/testdata/bad_metrics_not_scalar.pt",
+                             "metrics()[\"val_abs_err\"] must be a number or a one-element tensor"}}) {
+    SCOPED_TRACE(c.module);
+    const std::string before = ReadBytes(c.module);
+    ASSERT_FALSE(before.empty());
+    Status s = PreflightZooProgram(Spec("val_loss", c.module), ".");
+    ASSERT_EQ(s.code(), StatusCode::kInvalidArgument) << s;
+    EXPECT_EQ(s.field(), "/program/args/module") << s;
+    EXPECT_NE(s.message().find(c.module), std::string::npos) << "names the module file: " << s;
+    EXPECT_NE(s.message().find("metrics(output, target)"), std::string::npos)
+        << "names the method: " << s;
+    EXPECT_NE(s.message().find(c.expected), std::string::npos) << s;
+    EXPECT_EQ(ReadBytes(c.module), before) << "the module file is unchanged";
+  }
 }
 
 TEST(PreflightTest, ACommandProgramHasNothingToBuild) {

@@ -1,5 +1,7 @@
 #include "models/tensor_file.h"
 
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <regex>
@@ -75,7 +77,15 @@ StatusOr<torch::Tensor> ReadNpy(const std::string& path) {
     std::string item;
     while (std::getline(dims, item, ',')) {
       if (item.find_first_not_of(" \t") == std::string::npos) continue;
-      shape.push_back(std::stoll(item));
+      // std::stoll would throw on a malformed header; this is a user's file.
+      errno = 0;
+      char* end = nullptr;
+      const long long dim = std::strtoll(item.c_str(), &end, 10);
+      while (end != nullptr && (*end == ' ' || *end == '\t')) ++end;
+      if (errno != 0 || end == item.c_str() || *end != '\0' || dim < 0) {
+        return Bad(path, "bad 'shape' in .npy header: \"" + m[1].str() + "\"");
+      }
+      shape.push_back(dim);
     }
   }
   if (shape.empty() || shape.size() > 2) {

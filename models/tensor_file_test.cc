@@ -68,5 +68,28 @@ TEST(TensorFileTest, BadFilesAreInvalidArgument) {
   }
 }
 
+// A .npy header whose shape is not numbers is an error naming the file, not
+// an exception (std::stoll threw std::invalid_argument here before).
+TEST(TensorFileTest, ANpyShapeThatIsNotNumbersIsInvalidArgument) {
+  for (const std::string shape : {"(x, 2)", "(3, 2y)", "(99999999999999999999, 1)", "(-1, 2)"}) {
+    SCOPED_TRACE(shape);
+    const std::string header =
+        "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }\n";
+    std::string bytes = "\x93NUMPY";
+    bytes += '\x01';
+    bytes += '\x00';
+    bytes += static_cast<char>(header.size() & 0xff);
+    bytes += static_cast<char>(header.size() >> 8);
+    bytes += header;
+    const std::string path = TempPath("bad_shape.npy");
+    std::ofstream(path, std::ios::binary) << bytes;
+    auto t = ReadTable(path);
+    ASSERT_FALSE(t.ok());
+    EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(t.status().message().find("bad 'shape'"), std::string::npos) << t.status();
+    EXPECT_NE(t.status().message().find(path), std::string::npos) << t.status();
+  }
+}
+
 }  // namespace
 }  // namespace hpsweep::models

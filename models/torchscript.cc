@@ -50,9 +50,10 @@ struct Split {
 class TorchScriptWorkload : public TorchWorkload {
  public:
   TorchScriptWorkload(const Hyperparams& hp, const WorkloadContext& ctx, torch::jit::Module module,
-                      Split train, Split val, bool classify)
+                      std::string module_path, Split train, Split val, bool classify)
       : TorchWorkload(hp, ctx),
         module_(std::move(module)),
+        module_path_(std::move(module_path)),
         classify_(classify),
         train_(std::move(train)),
         val_(std::move(val)) {
@@ -88,7 +89,9 @@ class TorchScriptWorkload : public TorchWorkload {
     if (has_metrics_) {
       // The module's own metrics() must answer on these rows too.
       Metrics probe_metrics;
-      Status checked = TorchCall("calling the module's metrics(output, target)", [&] {
+      Status checked = TorchCall("calling metrics(output, target) of TorchScript module '" +
+                                     module_path_ + "'",
+                                 [&] {
         torch::NoGradGuard no_grad;
         probe_metrics = ModuleMetrics(out, train_.y.slice(0, 0, 2));
       });
@@ -196,6 +199,8 @@ class TorchScriptWorkload : public TorchWorkload {
   }
 
   torch::jit::Module module_;
+  // Where the module was loaded from, for messages.
+  const std::string module_path_;
   const bool has_metrics_ = module_.find_method("metrics").has_value();
   const bool classify_;
   Split train_, val_;
@@ -271,8 +276,8 @@ StatusOr<std::unique_ptr<Workload>> CreateTorchScriptWorkload(const nlohmann::js
                                  "train_data has " + std::to_string(train.x.size(1)));
     }
   }
-  return StartWorkload<TorchScriptWorkload>(kName, hp, context, std::move(module), train, val,
-                                            classify);
+  return StartWorkload<TorchScriptWorkload>(kName, hp, context, std::move(module), module_path,
+                                            train, val, classify);
 }
 
 }  // namespace hpsweep::models

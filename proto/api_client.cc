@@ -1,5 +1,6 @@
 #include "proto/api_client.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -17,12 +18,18 @@ std::string ReadFirstLine(const std::string& path) {
   return line;
 }
 
+// A reply body as its proto/ type. A body that does not read as one is
+// INTERNAL (the coordinator broke the API contract, retrying will not help)
+// with the offending field's pointer kept, e.g. "/sweeps/3/state".
 template <typename T>
 StatusOr<T> Decode(const StatusOr<Json>& json) {
   if (!json.ok()) return json.status();
   T value;
   Status s = FromJson(*json, &value);
-  if (!s.ok()) return InternalError("unexpected reply from the coordinator: " + s.ToString());
+  if (!s.ok()) {
+    return Status(StatusCode::kInternal,
+                  "unexpected reply from the coordinator: " + s.message(), s.field());
+  }
   return value;
 }
 
@@ -31,6 +38,21 @@ StatusOr<T> Decode(const StatusOr<Json>& json) {
 Json ParseReply(const std::string& body) {
   StatusOr<Json> json = ParseJsonText(body, {kMaxWrittenJsonDepth});
   return json.ok() ? *std::move(json) : Json(Json::value_t::discarded);
+}
+
+// The step a checkpoint download's X-Checkpoint-Step header names: a whole
+// number >= 0, else INTERNAL naming the header.
+StatusOr<int64_t> CheckpointStepHeader(const std::string& text) {
+  errno = 0;
+  char* end = nullptr;
+  const long long step = text.empty() ? -1 : std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || errno != 0 || end != text.c_str() + text.size() || step < 0 ||
+      !std::isdigit(static_cast<unsigned char>(text[0]))) {
+    return InternalError(
+        "unexpected reply from the coordinator: header X-Checkpoint-Step is not a step: \"" +
+        text + "\"");
+  }
+  return static_cast<int64_t>(step);
 }
 
 }  // namespace
@@ -114,13 +136,8 @@ StatusOr<Sweep> CoordinatorClient::CreateSweep(const Json& spec) {
 }
 
 StatusOr<std::vector<Sweep>> CoordinatorClient::ListSweeps() {
-  HPS_ASSIGN_OR_RETURN(Json json, Call("GET", "/api/v1/sweeps", nullptr));
-  std::vector<Sweep> out;
-  for (const Json& j : json.value("sweeps", Json::array())) {
-    HPS_ASSIGN_OR_RETURN(Sweep s, Decode<Sweep>(StatusOr<Json>(j)));
-    out.push_back(std::move(s));
-  }
-  return out;
+  HPS_ASSIGN_OR_RETURN(SweepList list, Decode<SweepList>(Call("GET", "/api/v1/sweeps", nullptr)));
+  return std::move(list.sweeps);
 }
 
 StatusOr<Sweep> CoordinatorClient::GetSweep(uint64_t id) {
@@ -171,13 +188,17 @@ StatusOr<Trial> CoordinatorClient::GetTrial(uint64_t id) {
 }
 
 StatusOr<std::vector<MetricPoint>> CoordinatorClient::TrialMetrics(uint64_t id) {
-  HPS_ASSIGN_OR_RETURN(Json json, Call("GET", "/api/v1/trials/" + std::to_string(id) + "/metrics", nullptr));
-  std::vector<MetricPoint> out;
-  for (const Json& j : json.value("points", Json::array())) {
-    HPS_ASSIGN_OR_RETURN(MetricPoint p, Decode<MetricPoint>(StatusOr<Json>(j)));
-    out.push_back(std::move(p));
+  HPS_ASSIGN_OR_RETURN(
+      proto::TrialMetrics metrics,
+      Decode<proto::TrialMetrics>(
+          Call("GET", "/api/v1/trials/" + std::to_string(id) + "/metrics", nullptr)));
+  if (metrics.trial_id != id) {
+    return Status(StatusCode::kInternal,
+                  "unexpected reply from the coordinator: metrics of trial " +
+                      std::to_string(metrics.trial_id) + " for trial " + std::to_string(id),
+                  "/trial_id");
   }
-  return out;
+  return std::move(metrics.points);
 }
 
 StatusOr<AskResponse> CoordinatorClient::Ask(const AskRequest& request) {
@@ -234,11 +255,13 @@ StatusOr<std::pair<int64_t, std::string>> CoordinatorClient::DownloadCheckpoint(
   if (reply.status >= 400) {
     return StatusFromErrorJson(ParseReply(reply.body), reply.status);
   }
-  const int64_t got = std::atoll(reply.headers["x-checkpoint-step"].c_str());
+  HPS_ASSIGN_OR_RETURN(const int64_t got, CheckpointStepHeader(reply.headers["x-checkpoint-step"]));
   return std::make_pair(got, std::move(reply.body));
 }
 
-StatusOr<Json> CoordinatorClient::ListWorkers() { return Call("GET", "/api/v1/workers", nullptr); }
+StatusOr<WorkerList> CoordinatorClient::ListWorkers() {
+  return Decode<WorkerList>(Call("GET", "/api/v1/workers", nullptr));
+}
 
 StatusOr<std::string> CoordinatorClient::MetricsText() {
   HPS_ASSIGN_OR_RETURN(HttpReply reply, http_->Send("GET", "/metrics"));

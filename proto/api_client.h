@@ -1,6 +1,8 @@
 // CoordinatorClient: typed calls of API v1 over HttpClient, for the CLI,
 // workers, tests and benchmarks. HTTP errors come back as the Status the
-// coordinator's error body describes (code, message, field).
+// coordinator's error body describes (code, message, field). Every reply
+// body, lists included, is read into its proto/ type (messages.h); one that
+// does not read is INTERNAL with the offending field's pointer.
 //
 // Thread safety: not thread-safe; one client per thread.
 #ifndef HPSWEEP_PROTO_API_CLIENT_H_
@@ -70,7 +72,7 @@ class CoordinatorClient {
   // The checkpoint at `step` (< 0: the latest) and its step. NOT_FOUND when none.
   StatusOr<std::pair<int64_t, std::string>> DownloadCheckpoint(uint64_t trial_id, int64_t step);
 
-  StatusOr<Json> ListWorkers();
+  StatusOr<WorkerList> ListWorkers();
   StatusOr<std::string> MetricsText();
 
   const std::string& url() const { return http_->base_url(); }

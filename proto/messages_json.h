@@ -26,7 +26,8 @@ Status ReadArray(JsonReader& r, std::string_view key, std::vector<T>* out) {
   for (size_t i = 0; i < arr->size(); ++i) {
     T item;
     Status s = FromJson((*arr)[i], &item);
-    if (!s.ok()) return s;
+    // The item's field is relative to the item; name it from this object.
+    if (!s.ok()) return Status(s.code(), s.message(), r.PathOf(key) + "/" + std::to_string(i) + s.field());
     out->push_back(std::move(item));
   }
   return Status();

@@ -3,6 +3,7 @@
 // trials, through `hpsweep run` and through a coordinator with worker jobs.
 #include <signal.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "coordinator/store/store.h"
 #include "gtest/gtest.h"
 #include "proto/api_client.h"
+#include "proto/sweep_file.h"
 #include "tests/coordinator_process.h"
 
 namespace hpsweep {
@@ -145,6 +147,47 @@ TEST_F(CommandE2eTest, HelperStdoutAndFailingScriptsThroughHpsweepRun) {
   EXPECT_NE(failed->error.find("ValueError: boom: learning rate 1 rejected"), std::string::npos)
       << failed->error;
   EXPECT_NE(failed->error.find("Traceback"), std::string::npos) << failed->error;
+  coordinator.Kill(SIGTERM);
+}
+
+// tools/examples/lstm_freq_script.yaml, the example as a user runs it: its
+// YAML, its train.py (plain PyTorch with the stdlib helper) and its search
+// space, through `hpsweep run`, shortened by overriding three parameters
+// (two trials of one epoch on a few short sequences) to stay seconds-fast.
+TEST_F(CommandE2eTest, TheLstmFreqScriptExampleRunsAsWritten) {
+  auto example = proto::ReadSweepFile(Runfile("tools/examples/lstm_freq_script.yaml"));
+  ASSERT_TRUE(example.ok()) << example.status();
+  Json spec = example->json;
+  spec["max_trials"] = 2;
+  spec["parameters"]["epochs"] = {{"value", 2}};
+  spec["parameters"]["mixes"] = {{"value", 2}};
+  spec["parameters"]["length"] = {{"value", 40}};
+  // The example's workdir is relative to its own folder; this sweep file
+  // lives elsewhere.
+  spec["program"]["workdir"] = Absolute("tools/examples/lstm_freq_script");
+  const std::string sweep = WriteSweep(spec);
+  Subprocess run;
+  ASSERT_TRUE(StartRun(run, sweep, "run.log").ok());
+  ASSERT_EQ(run.Wait(400), 0) << ReadFile(dir_ + "/run.log")
+                              << ReadFile(dir_ + "/data/logs/worker-0.log");
+  Subprocess coordinator;
+  auto connection = StartCoordinator(coordinator, Runfile("coordinator/hpsweep-coordinator"),
+                                     dir_ + "/data", dir_ + "/coordinator.log");
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  auto client = proto::CoordinatorClient::Create(*connection).value();
+  auto trials = client->AllTrials(1);
+  ASSERT_TRUE(trials.ok()) << trials.status();
+  ASSERT_EQ(trials->size(), 2u);
+  for (const proto::Trial& t : *trials) {
+    SCOPED_TRACE(t.id);
+    EXPECT_EQ(t.state, proto::TrialState::kCompleted) << t.error;
+    ASSERT_TRUE(t.objective.has_value());
+    EXPECT_TRUE(std::isfinite(*t.objective));
+    auto metrics = client->TrialMetrics(t.id);
+    ASSERT_TRUE(metrics.ok()) << metrics.status();
+    ASSERT_EQ(metrics->size(), 2u) << "train.py reports val_mse every epoch";
+    EXPECT_EQ((*metrics)[1].values.at("val_mse"), *t.objective);
+  }
   coordinator.Kill(SIGTERM);
 }
 

@@ -257,9 +257,33 @@ Status Gang::Run() {
       }
       case GangCommand::Kind::kTrain:
         HPS_RETURN_IF_ERROR(RunTrial(*command));
+        HPS_RETURN_IF_ERROR(ShareStats());
         break;
     }
   }
+}
+
+Status Gang::ShareStats() {
+  if (comm_->size() == 1) return Status();
+  // Only the leader hears the coordinator's last word on a trial (a
+  // completion refused, a failure after a stop counted as a stop).
+  std::string bytes;
+  if (comm_->rank() == 0) {
+    bytes = proto::DumpJson(Json{{"completed", stats_.trials_completed},
+                                 {"failed", stats_.trials_failed},
+                                 {"stopped", stats_.trials_stopped},
+                                 {"resumed", stats_.trials_resumed}});
+  }
+  HPS_RETURN_IF_ERROR(comm_->BroadcastBytes(&bytes, 0));
+  HPS_ASSIGN_OR_RETURN(Json j, proto::ParseJsonText(bytes, {proto::kMaxWrittenJsonDepth}));
+  proto::JsonReader r(j, "");
+  GangStats shared;
+  HPS_RETURN_IF_ERROR(r.Int("completed", &shared.trials_completed));
+  HPS_RETURN_IF_ERROR(r.Int("failed", &shared.trials_failed));
+  HPS_RETURN_IF_ERROR(r.Int("stopped", &shared.trials_stopped));
+  HPS_RETURN_IF_ERROR(r.Int("resumed", &shared.trials_resumed));
+  stats_ = shared;
+  return Status();
 }
 
 StatusOr<proto::Trial> Gang::CompleteWithRetry(uint64_t trial_id,

@@ -90,12 +90,16 @@ class Gang {
   Status Run();
   // Ends Run at the next safe point (see the file comment).
   void RequestStop() { stop_requested_.store(true); }
+  // How the gang's trials ended, the same on every rank (the leader's count,
+  // shared after each trial).
   const GangStats& stats() const { return stats_; }
 
  private:
   // Leader: what the gang does next.
   GangCommand NextCommand(double* idle_seconds);
   Status RunTrial(const GangCommand& command);
+  // Every rank: takes the leader's stats (collective).
+  Status ShareStats();
   // Leader: completes a trial, retrying while the coordinator is unreachable
   // (up to unreachable_wait_seconds, or until a stop is requested), so a
   // result finished during a network cut is not dropped. A refusal (the lease

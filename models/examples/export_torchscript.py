@@ -12,6 +12,8 @@ It writes, into --out:
   tiny_classifier.pt   TorchScript module: 4 features -> 3 logits (cross-entropy)
   tiny_regressor_metrics.pt  the regressor with its own metrics(output, target)
                        method: val_mae and val_max_abs_err besides val_loss
+  bad_metrics_not_a_dict.pt, bad_metrics_not_scalar.pt  test fixtures whose
+                       metrics() answers the wrong type (pre-flight refuses them)
   classification.csv   [rows, 5]: 4 feature columns, then the class index 0..2
 
 Contract hpsweep relies on (see models/README.md, "torchscript"):
@@ -63,6 +65,24 @@ class TinyRegressorWithMetrics(TinyRegressor):
         return {"val_mae": err.mean(), "val_max_abs_err": err.max()}
 
 
+class TinyRegressorMetricsNotADict(TinyRegressor):
+    """Test fixture: metrics() returns a bare tensor, not a dict; pre-flight
+    must refuse it naming the module and the method."""
+
+    @torch.jit.export
+    def metrics(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return (output - target).abs().mean()
+
+
+class TinyRegressorMetricsNotScalar(TinyRegressor):
+    """Test fixture: metrics() returns a dict whose value is one number per
+    row, not one number."""
+
+    @torch.jit.export
+    def metrics(self, output: torch.Tensor, target: torch.Tensor) -> Dict[str, torch.Tensor]:
+        return {"val_abs_err": (output - target).abs()}
+
+
 def make_table(rng: np.random.Generator, rows: int):
     x = rng.standard_normal((rows, 4)).astype(np.float32)
     y = np.sin(x[:, 0]) + 0.5 * x[:, 1] - 0.5 * x[:, 2] * x[:, 3]
@@ -96,6 +116,10 @@ def main():
 
     torch.jit.script(TinyRegressorWithMetrics()).save(
         os.path.join(args.out, "tiny_regressor_metrics.pt"))
+    torch.jit.script(TinyRegressorMetricsNotADict()).save(
+        os.path.join(args.out, "bad_metrics_not_a_dict.pt"))
+    torch.jit.script(TinyRegressorMetricsNotScalar()).save(
+        os.path.join(args.out, "bad_metrics_not_scalar.pt"))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@
 #include "common/status.h"
 #include "proto/messages.h"
 #include "proto/sweep_spec.h"
+#include "tools/cli/trial_format.h"
 
 namespace hpsweep::cli {
 
@@ -34,15 +35,8 @@ struct CliContext {
 int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
            const CliContext& context = {});
 
-// Trials as CSV: id, number, state, objective, attempt, then one column per
-// parameter and per final value (union over trials, sorted).
-std::string TrialsCsv(const std::vector<proto::Trial>& trials);
-
-// One line per trial, aligned: id, state, objective, parameters.
-std::string TrialsTable(const std::vector<proto::Trial>& trials);
-// How many trials the sweep's early-stopping policy pruned, by rung, and the
-// latest one's reason; empty when none was pruned.
-std::string PrunedSummary(const std::vector<proto::Trial>& trials);
+// TrialsCsv, TrialsTable and PrunedSummary live in trial_format.h (included
+// above for the callers that reach them through this header).
 
 }  // namespace hpsweep::cli
 
