@@ -482,6 +482,7 @@ Trial& SweepManager::AddTrial(SweepRun& run, Trial trial) {
   ++run.sweep.counters.created;
   ++*CounterFor(run.sweep.counters, trial.state);
   run.history.push_back(ViewOf(run.sweep.spec, trial));
+  run.requeued.insert(trial.id);  // pending: it waits for a lease (a PBT child does)
   return run.trials.emplace(trial.id, std::move(trial)).first->second;
 }
 

@@ -180,8 +180,9 @@ class SweepManager {
   };
   // NOT_FOUND when there is no such trial.
   StatusOr<TrialRef> FindTrial(uint64_t trial_id);
-  // Adds `trial` to `run` under the next trial id. REQUIRES: the trial is
-  // pending and its number is the run's next (counters.created).
+  // Adds `trial` to `run` under the next trial id, among the pending trials
+  // the next ask takes. REQUIRES: the trial is pending and its number is the
+  // run's next (counters.created).
   proto::Trial& AddTrial(SweepRun& run, proto::Trial trial);
   // Moves a trial to `state`, keeping the run's counters, history and
   // pending set right; a lease that ends is reported to lease_ended and

@@ -46,6 +46,7 @@ struct TrialOrigin {
   // "model": proposed by the searcher's model (see `model`).
   // "fallback": a quasi-random point served because no fresh model
   //   suggestion came within the sweep's wait bound (see `reason`).
+  // "pbt": a population-based-training child (see Trial::parent).
   std::string source;
   std::string model;               // "gp" or "tpe" for bayes/tpe sweeps; else empty
   int64_t observations = -1;       // finished trials the suggestion was computed from
