@@ -171,6 +171,43 @@ TEST_F(TrainerMpiTest, ResumedRunIsBitIdenticalToUninterrupted) {
       << "max diff " << (Flat(*full) - Flat(*resumed)).abs().max().item<float>();
 }
 
+// A PBT child (coordinator/pbt.h) starts from its parent's checkpoint with
+// its own hyperparameters: apply_new_optimizer_options keeps the loaded
+// optimizer state but the options this workload was built with; a plain
+// resume keeps the checkpoint's.
+TEST_F(TrainerMpiTest, StartingFromAnotherTrialsCheckpointAppliesItsOwnOptimizerOptions) {
+  TrainerOptions stop;
+  stop.checkpoint_every_steps = 5;
+  stop.max_steps = 10;
+  std::string bytes;
+  TrainerCallbacks cb;
+  cb.on_checkpoint = [&](const std::string& b, const TrainState&) {
+    bytes = b;
+    return Status::Ok();
+  };
+  auto parent = Make(Tiny());  // lr 0.05, momentum 0.9
+  ASSERT_TRUE(Trainer(world_.get(), stop).Run(*parent, "", cb).ok());
+  SyntheticWorkloadOptions explored = Tiny();
+  explored.lr = 0.2;
+  explored.momentum = 0.5;
+  for (bool apply : {false, true}) {
+    SCOPED_TRACE(apply ? "applied" : "plain resume");
+    TrainerOptions next = stop;
+    next.max_steps = 12;
+    next.apply_new_optimizer_options = apply;
+    auto child = Make(explored);
+    StatusOr<TrainResult> ran = Trainer(world_.get(), next).Run(*child, bytes, {});
+    ASSERT_TRUE(ran.ok()) << ran.status();
+    EXPECT_EQ(ran->state.global_step, 12) << "continues from the checkpoint's step 10";
+    auto& group = child->optimizer().param_groups().at(0);
+    auto& sgd = static_cast<torch::optim::SGDOptions&>(group.options());
+    EXPECT_DOUBLE_EQ(sgd.lr(), apply ? 0.2 : 0.05);
+    EXPECT_DOUBLE_EQ(sgd.momentum(), apply ? 0.5 : 0.9);
+    // The loaded momentum buffers are kept either way.
+    EXPECT_FALSE(child->optimizer().state().empty());
+  }
+}
+
 TEST_F(TrainerMpiTest, ResumeAtADifferentWorldSizeContinuesFromTheSampleCount) {
   TrainerOptions opts;
   opts.checkpoint_every_steps = 4;
