@@ -169,17 +169,19 @@ TEST(PbtE2eTest, AChildStartsFromItsParentsCheckpointAndSurvivesACoordinatorKill
     EXPECT_LE((*child_curve)[i].step, 8);
   }
   // Its first value continues the parent's curve: near the parent's value
-  // at that step, not near an untrained start (the parent's first epoch,
-  // same data and initialisation: the child trains its parent's lineage).
+  // at that step, not near an untrained model's (the replaced trial's first
+  // report: a learning rate of ~1e-6 leaves the model as initialised).
   const int64_t first = child_curve->front().step;
   const double child_first = child_curve->front().values.at("val_loss");
+  auto replaced_curve = client.TrialMetrics(replaced.id);
+  ASSERT_TRUE(replaced_curve.ok());
   const double parent_then = At(*parent_curve, first);
-  const double parent_epoch1 = At(*parent_curve, 1);
+  const double untrained = At(*replaced_curve, 1);
   ASSERT_FALSE(std::isnan(parent_then)) << "parent reported step " << first;
-  ASSERT_FALSE(std::isnan(parent_epoch1));
-  EXPECT_LT(std::abs(child_first - parent_then), std::abs(child_first - parent_epoch1))
+  ASSERT_FALSE(std::isnan(untrained));
+  EXPECT_LT(std::abs(child_first - parent_then), std::abs(child_first - untrained))
       << "child " << child_first << " at step " << first << "; parent " << parent_then
-      << " there, " << parent_epoch1 << " at step 1";
+      << " there; untrained " << untrained;
   coordinator.process().Kill(SIGTERM);
 }
 
