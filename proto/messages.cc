@@ -119,6 +119,24 @@ Status FromJson(const Json& j, TrialOrigin* v) {
   return Status();
 }
 
+Json ToJson(const TrialParent& v) {
+  return {{"trial_id", v.trial_id},       {"checkpoint_step", v.checkpoint_step},
+          {"start_step", v.start_step},   {"replaced_trial_id", v.replaced_trial_id},
+          {"root_number", v.root_number}, {"explore", v.explore}};
+}
+
+Status FromJson(const Json& j, TrialParent* v) {
+  JsonReader r(j, "/parent");
+  HPS_RETURN_IF_ERROR(r.RequireObject());
+  HPS_RETURN_IF_ERROR(r.Uint("trial_id", &v->trial_id));
+  HPS_RETURN_IF_ERROR(r.OptionalInt("checkpoint_step", &v->checkpoint_step));
+  HPS_RETURN_IF_ERROR(r.OptionalInt("start_step", &v->start_step));
+  HPS_RETURN_IF_ERROR(r.OptionalUint("replaced_trial_id", &v->replaced_trial_id));
+  HPS_RETURN_IF_ERROR(r.OptionalUint("root_number", &v->root_number));
+  HPS_RETURN_IF_ERROR(r.OptionalString("explore", &v->explore));
+  return Status();
+}
+
 Json ToJson(const Trial& v) {
   Json j = {{"id", v.id},
             {"sweep_id", v.sweep_id},
@@ -142,6 +160,8 @@ Json ToJson(const Trial& v) {
   if (v.prune) {
     j["prune"] = {{"step", v.prune->step}, {"rung", v.prune->rung}, {"reason", v.prune->reason}};
   }
+  if (v.checkpoint_report_step >= 0) j["checkpoint_report_step"] = v.checkpoint_report_step;
+  if (v.parent) j["parent"] = ToJson(*v.parent);
   return j;
 }
 
@@ -181,6 +201,12 @@ Status FromJson(const Json& j, Trial* v) {
     HPS_RETURN_IF_ERROR(pr.OptionalInt("rung", &info.rung));
     HPS_RETURN_IF_ERROR(pr.OptionalString("reason", &info.reason));
     v->prune = std::move(info);
+  }
+  HPS_RETURN_IF_ERROR(r.OptionalInt("checkpoint_report_step", &v->checkpoint_report_step));
+  if (const Json* parent = r.Find("parent"); parent && !parent->is_null()) {
+    TrialParent lineage;
+    HPS_RETURN_IF_ERROR(FromJson(*parent, &lineage));
+    v->parent = std::move(lineage);
   }
   HPS_RETURN_IF_ERROR(r.OptionalInt("created_us", &v->created_us));
   HPS_RETURN_IF_ERROR(r.OptionalInt("updated_us", &v->updated_us));

@@ -46,6 +46,7 @@ struct TrialOrigin {
   // "model": proposed by the searcher's model (see `model`).
   // "fallback": a quasi-random point served because no fresh model
   //   suggestion came within the sweep's wait bound (see `reason`).
+  // "pbt": a population-based-training child (see Trial::parent).
   std::string source;
   // The searcher's model, set for bayes and tpe sweeps (else empty): "gp"
   // (bayes, one objective) or "qparego" (bayes with several objectives or
@@ -71,6 +72,26 @@ struct PruneInfo {
   std::string reason;
 };
 
+// A population-based-training child's lineage (method pbt;
+// coordinator/lifecycle/pbt.h): the trial whose checkpoint it starts from and how its
+// parameters were explored from that trial's.
+struct TrialParent {
+  uint64_t trial_id = 0;  // the parent: a top-quantile trial at the exploit
+  // The parent's checkpoint the child starts from: its store key (a worker's
+  // optimizer steps, like Trial::checkpoint_step).
+  int64_t checkpoint_step = -1;
+  // The reported step (epochs for the zoo) that checkpoint covers; the
+  // child's first report is for the step after it.
+  int64_t start_step = 0;
+  // The bottom-quantile trial the child replaced (ended pruned). 0: none.
+  uint64_t replaced_trial_id = 0;
+  // Number of the lineage's first trial: workers seed data and
+  // initialisation from it, so the child trains on its parent's data.
+  uint64_t root_number = 0;
+  // How explore changed the parameters, e.g. "lr 0.01 -> 0.012 (x1.2)".
+  std::string explore;
+};
+
 struct Trial {
   uint64_t id = 0;
   uint64_t sweep_id = 0;
@@ -85,6 +106,13 @@ struct Trial {
   int64_t lease_seconds = 0;   // lease length the owner asked for
   int64_t last_step = -1;      // highest reported step
   int64_t checkpoint_step = -1;  // latest stored checkpoint, -1 when none
+  // The highest reported step (last_step) when that checkpoint was stored:
+  // the reported step the checkpoint's training covers, in report units
+  // (epochs for the zoo, whose workers report an epoch before checkpointing
+  // its end). -1 when none. checkpoint_step stays the store key (optimizer
+  // steps); this is what compares with last_step.
+  int64_t checkpoint_report_step = -1;
+  std::optional<TrialParent> parent;  // set on a PBT child
   std::optional<double> objective;  // the sweep metric's final value
   Values final_values;
   std::string error;
@@ -255,6 +283,8 @@ Status StatusFromErrorJson(const Json& json, int http_status);
 
 Json ToJson(const TrialOrigin& v);
 Status FromJson(const Json& j, TrialOrigin* v);
+Json ToJson(const TrialParent& v);
+Status FromJson(const Json& j, TrialParent* v);
 Json ToJson(const Trial& v);
 Status FromJson(const Json& j, Trial* v);
 Json ToJson(const SweepCounters& v);

@@ -28,7 +28,8 @@ constexpr Named<Method> kMethods[] = {{Method::kGrid, "grid"},
                                       {Method::kRandom, "random"},
                                       {Method::kSobol, "sobol"},
                                       {Method::kBayes, "bayes"},
-                                      {Method::kTpe, "tpe"}};
+                                      {Method::kTpe, "tpe"},
+                                      {Method::kPbt, "pbt"}};
 constexpr Named<ParamKind> kKinds[] = {{ParamKind::kUniform, "uniform"},
                                        {ParamKind::kLogUniform, "log_uniform"},
                                        {ParamKind::kIntUniform, "int_uniform"},

@@ -18,7 +18,9 @@
 namespace hpsweep::proto {
 
 enum class Goal { kMinimize, kMaximize };
-enum class Method { kGrid, kRandom, kSobol, kBayes, kTpe };
+// kPbt: population-based training (coordinator/lifecycle/pbt.h): a random initial
+// population, then children that start from better trials' checkpoints.
+enum class Method { kGrid, kRandom, kSobol, kBayes, kTpe, kPbt };
 enum class ParamKind {
   kUniform,        // float in [min, max]
   kLogUniform,     // float in [min, max], sampled uniformly in log space; min > 0

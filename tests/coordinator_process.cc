@@ -6,11 +6,11 @@ namespace hpsweep {
 
 StatusOr<proto::Connection> StartCoordinator(Subprocess& process, const std::string& binary,
                                              const std::string& dir, const std::string& log_path,
-                                             double timeout_seconds) {
+                                             double timeout_seconds, int port) {
   const std::string endpoint = dir + "/endpoint";
   std::error_code ec;
   std::filesystem::remove(endpoint, ec);  // a previous run's file would look like readiness
-  HPS_RETURN_IF_ERROR(process.Start({binary, "--data-dir", dir, "--port", "0"}, log_path));
+  HPS_RETURN_IF_ERROR(process.Start({binary, "--data-dir", dir, "--port", std::to_string(port)}, log_path));
   const int polls = static_cast<int>(timeout_seconds / 0.01);
   for (int i = 0; i < polls && ReadFile(endpoint).empty(); ++i) {
     if (process.Wait(0.01) != -1) {

@@ -14,13 +14,15 @@
 
 namespace hpsweep {
 
-// Starts `binary --data-dir dir --port 0` in `process` (output appended to
-// `log_path`) and waits until it serves, i.e. until it has written
+// Starts `binary --data-dir dir --port PORT` in `process` (output appended
+// to `log_path`) and waits until it serves, i.e. until it has written
 // dir/endpoint. Returns its URL and token. UNAVAILABLE with the log's text
-// when it exits first or is not up within `timeout_seconds`.
+// when it exits first or is not up within `timeout_seconds`. `port` 0 picks
+// a free one; a restart passes the port it had, so that running workers
+// find it again.
 StatusOr<proto::Connection> StartCoordinator(Subprocess& process, const std::string& binary,
                                              const std::string& dir, const std::string& log_path,
-                                             double timeout_seconds = 30);
+                                             double timeout_seconds = 30, int port = 0);
 
 // What mpirun needs in tests run as root on one machine: root allowed, shared
 // memory and TCP transports, one BLAS thread per rank.

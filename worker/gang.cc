@@ -327,7 +327,13 @@ Status Gang::RunTrial(const GangCommand& command) {
   models::WorkloadContext context;
   context.device = options_.device;
   context.base_dir = options_.base_dir;
-  context.seed = TrialTrainingSeed(trial.sweep_id, trial.number);
+  // A PBT child (coordinator/lifecycle/pbt.h) trains its lineage's model on its
+  // lineage's data: seeded from the lineage's first trial.
+  context.seed =
+      TrialTrainingSeed(trial.sweep_id, trial.parent ? trial.parent->root_number : trial.number);
+  // ...and, until it stores a checkpoint of its own, starts from its
+  // parent's with its own (explored) hyperparameters.
+  const bool from_parent = trial.parent.has_value() && trial.checkpoint_step < 0;
   auto workload = models::CreateWorkload(model, params, context);
   StatusOr<Precision> precision = ParsePrecision(command.precision);
   if (workload.ok() && !precision.ok()) workload = precision.status();
@@ -359,6 +365,19 @@ Status Gang::RunTrial(const GangCommand& command) {
       ++stats_.trials_resumed;
     } else {
       HPS_LOG(WARNING) << "trial " << trial.id << ": checkpoint unavailable ("
+                       << checkpoint.status() << "); starting from step 0";
+    }
+  } else if (leader && from_parent) {
+    const proto::TrialParent& parent = *trial.parent;
+    auto checkpoint = client_->DownloadCheckpoint(parent.trial_id, parent.checkpoint_step);
+    if (checkpoint.ok()) {
+      resume = std::move(checkpoint->second);
+      HPS_LOG(INFO) << "trial " << trial.id << ": starting from parent trial " << parent.trial_id
+                    << "'s checkpoint at step " << checkpoint->first << " (reported step "
+                    << parent.start_step << ") with " << parent.explore;
+    } else {
+      HPS_LOG(WARNING) << "trial " << trial.id << ": parent trial " << parent.trial_id
+                       << "'s checkpoint at step " << parent.checkpoint_step << " unavailable ("
                        << checkpoint.status() << "); starting from step 0";
     }
   }
@@ -420,6 +439,7 @@ Status Gang::RunTrial(const GangCommand& command) {
   trainer_options.checkpoint_every_steps = options_.checkpoint_every_steps;
   trainer_options.reducer = options_.reducer;
   trainer_options.precision = *precision;
+  trainer_options.apply_new_optimizer_options = from_parent;
   Trainer trainer(comm_, trainer_options);
   StatusOr<TrainResult> result = trainer.Run(**workload, resume, callbacks);
   heartbeater.reset();

@@ -86,7 +86,21 @@ class TrialRun {
       SeedCpuGenerator(Mix(options_.seed, static_cast<uint64_t>(comm_->rank())));
       return Status::Ok();
     }
+    // The options the workload built, before the checkpoint's replace them.
+    std::vector<std::unique_ptr<torch::optim::OptimizerOptions>> built;
+    if (options_.apply_new_optimizer_options) {
+      for (auto& group : w_.optimizer().param_groups()) built.push_back(group.options().clone());
+    }
     HPS_ASSIGN_OR_RETURN(CheckpointContents c, DecodeCheckpoint(resume, w_));
+    if (options_.apply_new_optimizer_options) {
+      auto& groups = w_.optimizer().param_groups();
+      if (groups.size() != built.size()) {
+        return InvalidArgumentError("the checkpoint's optimizer has " +
+                                    std::to_string(groups.size()) + " param groups, this trial's " +
+                                    std::to_string(built.size()));
+      }
+      for (size_t i = 0; i < groups.size(); ++i) groups[i].set_options(std::move(built[i]));
+    }
     HPS_ASSIGN_OR_RETURN(SamplerPosition pos, sampler_->PositionOf(c.state.samples_consumed));
     state_.epoch = pos.epoch;
     state_.step_in_epoch = pos.step_in_epoch;

@@ -65,6 +65,13 @@ struct TrainerOptions {
   // Shuffle samples each epoch. Default: true.
   bool shuffle = true;
   ReducerOptions reducer;
+  // Resuming from another trial's checkpoint (a PBT child starting from its
+  // parent's; coordinator/lifecycle/pbt.h): the optimizer's param-group options as the
+  // workload built them from this trial's hyperparameters (learning rate,
+  // weight decay, momentum, betas, ...) replace the loaded ones, while its
+  // state (momentum buffers, step counts) is kept. A plain resume restores
+  // the options it saved. Default: false.
+  bool apply_new_optimizer_options = false;
   // kBf16: bf16 autocast around each forward pass, on the device the
   // workload's parameters live on (worker/autocast.h). Default: kFp32.
   Precision precision = Precision::kFp32;

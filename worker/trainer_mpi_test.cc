@@ -171,6 +171,44 @@ TEST_F(TrainerMpiTest, ResumedRunIsBitIdenticalToUninterrupted) {
       << "max diff " << (Flat(*full) - Flat(*resumed)).abs().max().item<float>();
 }
 
+// A PBT child (coordinator/lifecycle/pbt.h) starts from its parent's checkpoint with
+// its own hyperparameters: the loaded optimizer state is kept and the
+// options are those this workload was built with. (The zoo's Load keeps the
+// built options anyway; apply_new_optimizer_options guarantees it for a
+// workload whose Load restores the saved ones.)
+TEST_F(TrainerMpiTest, StartingFromAnotherTrialsCheckpointAppliesItsOwnOptimizerOptions) {
+  TrainerOptions stop;
+  stop.checkpoint_every_steps = 5;
+  stop.max_steps = 10;
+  std::string bytes;
+  TrainerCallbacks cb;
+  cb.on_checkpoint = [&](const std::string& b, const TrainState&) {
+    bytes = b;
+    return Status::Ok();
+  };
+  auto parent = Make(Tiny());  // lr 0.05, momentum 0.9
+  ASSERT_TRUE(Trainer(world_.get(), stop).Run(*parent, "", cb).ok());
+  SyntheticWorkloadOptions explored = Tiny();
+  explored.lr = 0.2;
+  explored.momentum = 0.5;
+  for (bool apply : {false, true}) {
+    SCOPED_TRACE(apply ? "applied" : "plain resume");
+    TrainerOptions next = stop;
+    next.max_steps = 12;
+    next.apply_new_optimizer_options = apply;
+    auto child = Make(explored);
+    StatusOr<TrainResult> ran = Trainer(world_.get(), next).Run(*child, bytes, {});
+    ASSERT_TRUE(ran.ok()) << ran.status();
+    EXPECT_EQ(ran->state.global_step, 12) << "continues from the checkpoint's step 10";
+    auto& group = child->optimizer().param_groups().at(0);
+    auto& sgd = static_cast<torch::optim::SGDOptions&>(group.options());
+    EXPECT_DOUBLE_EQ(sgd.lr(), 0.2);
+    EXPECT_DOUBLE_EQ(sgd.momentum(), 0.5);
+    // The loaded momentum buffers are kept either way.
+    EXPECT_FALSE(child->optimizer().state().empty());
+  }
+}
+
 TEST_F(TrainerMpiTest, ResumeAtADifferentWorldSizeContinuesFromTheSampleCount) {
   TrainerOptions opts;
   opts.checkpoint_every_steps = 4;

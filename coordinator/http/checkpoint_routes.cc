@@ -45,9 +45,11 @@ class CheckpointSink final : public BodySink, public std::enable_shared_from_thi
           auto sweep = service.GetSweep(trial->response.sweep_id);
           const int64_t keep = sweep.ok() ? sweep->spec.keep_checkpoints : 0;
           if (keep > 0) {
-            net::post(*self->upload_.blocking, [store = self->upload_.store,
-                                                id = self->upload_.trial_id, keep] {
-              auto freed = ApplyRetention(*store, id, keep);
+            // Checkpoints PBT children start from stay (pbt.h).
+            net::post(*self->upload_.blocking,
+                      [store = self->upload_.store, id = self->upload_.trial_id, keep,
+                       protect = service.CheckpointsInUse(self->upload_.trial_id)] {
+              auto freed = ApplyRetention(*store, id, keep, protect);
               if (!freed.ok()) {
                 HPS_LOG(WARNING) << "checkpoint retention of trial " << id << ": "
                                  << freed.status();

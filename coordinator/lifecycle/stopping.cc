@@ -164,10 +164,23 @@ class MedianStopping final : public StoppingPolicy {
       : orient_(spec), et_(et) {}
 
   StopDecision Report(uint64_t number, int64_t step, double value) override {
+    curves_[number][step] = orient_.Score(value);
+    return Judge(number, step);
+  }
+
+  StopDecision Rejudge(uint64_t number) override {
+    auto curve = curves_.find(number);
+    if (curve == curves_.end() || curve->second.empty() || completed_.count(number)) {
+      return StopDecision();
+    }
+    return Judge(number, curve->second.rbegin()->first);
+  }
+
+  // The rule at `step`, over the trial's curve up to it.
+  StopDecision Judge(uint64_t number, int64_t step) const {
     StopDecision d;
-    const double score = orient_.Score(value);
-    auto& curve = curves_[number];
-    curve[step] = score;
+    const auto& curve = curves_.at(number);
+    const double score = curve.at(step);
     if (step <= et_.warmup_steps) return d;
     auto at = completed_at_.find(step);
     if (at == completed_at_.end() || static_cast<int64_t>(at->second.size()) < et_.min_trials) {

@@ -74,6 +74,12 @@ class StoppingPolicy {
   // Records trial `number`'s report of `value` at `step` and decides whether
   // it stops there.
   virtual StopDecision Report(uint64_t number, int64_t step, double value) = 0;
+  // Judges trial `number`'s latest report again against what the policy
+  // knows now (a heartbeat asks). Median stopping: its evidence — completed
+  // trials' values at that step — grows after the report. ASHA and
+  // Hyperband: a decision at a rung is final when made (a trial that
+  // continued was promoted, as in Li et al.), so this never stops.
+  virtual StopDecision Rejudge(uint64_t /*number*/) { return StopDecision(); }
   // The trial ended in `state` (a terminal state). Idempotent.
   virtual void Finished(uint64_t number, proto::TrialState state) = 0;
   // The values the trial recorded at rungs (median: at every reported

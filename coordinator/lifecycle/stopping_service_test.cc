@@ -166,5 +166,38 @@ TEST_F(StoppingServiceTest, AStoredSweepWithAnUnreadableBlockStillLoads) {
   EXPECT_FALSE(Report(t, "a", 1, 1.0).stop);
 }
 
+TEST_F(StoppingServiceTest, AHeartbeatReJudgesARunningTrialAgainstWhatCompletedSince) {
+  Apply(service_->CreateSweep(SweepJson({{"type", "median"}, {"min_trials", 1}})));
+  const proto::Trial a = Lease("a"), b = Lease("b");
+  // b reports first: no completed trial at step 1 yet, so it continues.
+  EXPECT_FALSE(Report(b, "b", 1, 0.9).stop);
+  EXPECT_FALSE(Report(a, "a", 1, 0.1).stop);
+  Apply(service_->Complete(a.id, {"a", {{"loss", 0.1}}}));
+  // b's heartbeat: its step-1 value is now worse than the median (0.1) of
+  // the completed trials at step 1.
+  proto::Decision beat = Apply(service_->Heartbeat(b.id, {"b"}));
+  ASSERT_TRUE(beat.stop);
+  EXPECT_NE(beat.reason.find("median"), std::string::npos) << beat.reason;
+  EXPECT_NE(beat.reason.find("(on heartbeat)"), std::string::npos) << beat.reason;
+  const proto::Trial pruned = service_->GetTrial(b.id).value();
+  EXPECT_EQ(pruned.state, TrialState::kPruned);
+  ASSERT_TRUE(pruned.prune);
+  EXPECT_EQ(pruned.prune->step, 1);
+  EXPECT_EQ(pruned.final_values.at("loss"), 0.9);
+  // Stored: a restart reads the same verdict back.
+  Restart();
+  EXPECT_EQ(service_->GetTrial(b.id)->state, TrialState::kPruned);
+}
+
+TEST_F(StoppingServiceTest, HeartbeatsDoNotReJudgeAshaRungDecisions) {
+  Apply(service_->CreateSweep(SweepJson({{"type", "asha"}, {"min_iter", 1}, {"eta", 2}})));
+  const proto::Trial a = Lease("a"), b = Lease("b"), c = Lease("c");
+  EXPECT_FALSE(Report(a, "a", 1, 0.5).stop);  // first at rung 0
+  EXPECT_FALSE(Report(b, "b", 1, 0.1).stop);  // 1 of 2: top 1 continues
+  EXPECT_FALSE(Report(c, "c", 1, 0.05).stop);  // best of 3: top 1 continues
+  // a now ranks 3 of 3 at rung 0, but it was promoted when it got there.
+  EXPECT_FALSE(Apply(service_->Heartbeat(a.id, {"a"})).stop);
+}
+
 }  // namespace
 }  // namespace hpsweep::coordinator

@@ -115,7 +115,12 @@ void SweepRun::OfferBest(const Trial& trial) {
 bool SweepRun::HasMoreWork() const {
   if (proto::IsTerminal(sweep.state)) return false;
   return !requeued.empty() || sweep.counters.running > 0 ||
-         (!exhausted && sweep.counters.created < sweep.spec.max_trials);
+         (!exhausted && sweep.counters.created < SearcherTrialLimit());
+}
+
+int64_t SweepRun::SearcherTrialLimit() const {
+  return pbt ? std::min(pbt->options().population_size, sweep.spec.max_trials)
+             : sweep.spec.max_trials;
 }
 
 Status SweepManagerOptions::Validate() const {
@@ -161,6 +166,12 @@ StatusOr<std::unique_ptr<SweepRun>> SweepManager::MakeRun(Sweep sweep, bool reco
                      << stopper.status();
   } else {
     return stopper.status();
+  }
+  if (sweep.spec.method == proto::Method::kPbt) {
+    // Validated at creation; a stored sweep is valid unless this build
+    // reads its options differently, and then it cannot run PBT at all.
+    HPS_ASSIGN_OR_RETURN(proto::PbtOptions pbt, proto::ParsePbtOptions(sweep.spec));
+    run->pbt = std::make_unique<PbtScheduler>(sweep.spec, std::move(pbt));
   }
   run->fail_fast = FailFast(sweep.spec.max_consecutive_failures);
   run->sweep = std::move(sweep);
@@ -252,7 +263,7 @@ Status SweepManager::Recover(Store& store) {
 }
 
 Status SweepManager::ReplayStopping(Store& store, SweepRun& run) {
-  if (!run.stopper) return Status();
+  if (!run.stopper && !run.pbt) return Status();
   const std::string& metric = run.sweep.spec.metric.name;
   for (const auto& [id, t] : run.trials) {
     if (t.last_step < 0) continue;
@@ -260,11 +271,15 @@ Status SweepManager::ReplayStopping(Store& store, SweepRun& run) {
                          store.ReadMetrics(t.id, std::numeric_limits<int64_t>::min(), 0));
     for (const proto::MetricPoint& point : curve) {
       auto value = point.values.find(metric);
-      if (value != point.values.end()) run.stopper->Report(t.number, point.step, value->second);
+      if (value == point.values.end()) continue;
+      if (run.stopper) run.stopper->Report(t.number, point.step, value->second);
+      if (run.pbt) run.pbt->Observe(t, point.step, value->second);
     }
   }
   for (const auto& [id, t] : run.trials) {
-    if (proto::IsTerminal(t.state)) run.stopper->Finished(t.number, t.state);
+    if (!proto::IsTerminal(t.state)) continue;
+    if (run.stopper) run.stopper->Finished(t.number, t.state);
+    if (run.pbt) run.pbt->Finished(t.id);
   }
   return Status();
 }
@@ -467,6 +482,7 @@ Trial& SweepManager::AddTrial(SweepRun& run, Trial trial) {
   ++run.sweep.counters.created;
   ++*CounterFor(run.sweep.counters, trial.state);
   run.history.push_back(ViewOf(run.sweep.spec, trial));
+  run.requeued.insert(trial.id);  // pending: it waits for a lease (a PBT child does)
   return run.trials.emplace(trial.id, std::move(trial)).first->second;
 }
 
@@ -490,8 +506,24 @@ void SweepManager::SetTrialState(SweepRun& run, Trial& trial, TrialState state) 
     run.sweep.last_failure = trial.error;
   }
   if (run.stopper && proto::IsTerminal(state)) run.stopper->Finished(trial.number, state);
+  if (run.pbt && proto::IsTerminal(state)) run.pbt->Finished(trial.id);
   FillOutcomes(run.sweep.spec, trial, &run.history[trial.number]);
   run.history[trial.number].pruned_value = PrunedValue(trial, run.sweep.spec.metric.name);
+}
+
+std::set<int64_t> SweepManager::CheckpointsInUse(uint64_t trial_id) const {
+  std::set<int64_t> steps;
+  auto it = sweep_of_trial_.find(trial_id);
+  if (it == sweep_of_trial_.end()) return steps;
+  const SweepRun& run = *runs_.at(it->second);
+  if (!run.pbt) return steps;
+  for (const auto& [id, t] : run.trials) {
+    if (t.parent && t.parent->trial_id == trial_id && t.checkpoint_step < 0 &&
+        !proto::IsTerminal(t.state)) {
+      steps.insert(t.parent->checkpoint_step);
+    }
+  }
+  return steps;
 }
 
 void SweepManager::MaybeFinishSweep(SweepRun& run, WriteSet& writes) {

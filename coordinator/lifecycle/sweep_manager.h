@@ -23,8 +23,8 @@
 // Recover recomputes them, so per-trial writes stay small.
 //
 // Thread safety: not thread-safe; called on the service strand only.
-#ifndef HPSWEEP_COORDINATOR_LIFECYCLE_SWEEP_MANAGER_H_
-#define HPSWEEP_COORDINATOR_LIFECYCLE_SWEEP_MANAGER_H_
+#ifndef HPSWEEP_COORDINATOR_SWEEP_MANAGER_H_
+#define HPSWEEP_COORDINATOR_SWEEP_MANAGER_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -41,6 +41,7 @@
 #include "common/status.h"
 #include "coordinator/lifecycle/fail_fast.h"
 #include "coordinator/store/mutation.h"
+#include "coordinator/lifecycle/pbt.h"
 #include "coordinator/search/search_space.h"
 #include "coordinator/search/searcher.h"
 #include "coordinator/lifecycle/service_stats.h"
@@ -73,6 +74,10 @@ struct SweepRun {
   // the sweep has no early_terminate. Told of every trial that ends through
   // SetTrialState; rebuilt from the stored metric curves by Recover.
   std::unique_ptr<StoppingPolicy> stopper;
+  // A `method: pbt` sweep's scheduler (pbt.h): the trial manager hands it
+  // every report; told of every trial that ends through SetTrialState;
+  // rebuilt from the stored curves by Recover. Null for other methods.
+  std::unique_ptr<PbtScheduler> pbt;
   std::map<uint64_t, proto::Trial> trials;  // by id (= creation order)
   std::vector<TrialView> history;           // by trial number, as the searcher sees it
   std::set<uint64_t> requeued;              // the pending trials: they wait for a new lease
@@ -88,6 +93,9 @@ struct SweepRun {
   void OfferBest(const proto::Trial& trial);
   // More trials may still be leased or are running.
   bool HasMoreWork() const;
+  // How many trials the searcher may create: max_trials, or a pbt sweep's
+  // population_size (its children come from exploits).
+  int64_t SearcherTrialLimit() const;
 };
 
 struct SweepManagerOptions {
@@ -172,13 +180,18 @@ class SweepManager {
   };
   // NOT_FOUND when there is no such trial.
   StatusOr<TrialRef> FindTrial(uint64_t trial_id);
-  // Adds `trial` to `run` under the next trial id. REQUIRES: the trial is
-  // pending and its number is the run's next (counters.created).
+  // Adds `trial` to `run` under the next trial id, among the pending trials
+  // the next ask takes. REQUIRES: the trial is pending and its number is the
+  // run's next (counters.created).
   proto::Trial& AddTrial(SweepRun& run, proto::Trial trial);
   // Moves a trial to `state`, keeping the run's counters, history and
   // pending set right; a lease that ends is reported to lease_ended and
   // cleared from the trial.
   void SetTrialState(SweepRun& run, proto::Trial& trial, proto::TrialState state);
+  // Steps of `trial_id`'s checkpoints that unfinished PBT children start
+  // from and have not yet replaced with a checkpoint of their own: the
+  // retention pass must not delete them (checkpoint_retention.h).
+  std::set<int64_t> CheckpointsInUse(uint64_t trial_id) const;
   // Marks the sweep completed (and records it) when it has nothing left to
   // run, or failed, with its reason, when its fail-fast counter has tripped
   // (its unfinished trials are cancelled; their workers are told to stop).
@@ -188,8 +201,9 @@ class SweepManager {
   // `recovering`: an early_terminate block this build does not accept leaves
   // the run without a stopping policy instead of failing it.
   StatusOr<std::unique_ptr<SweepRun>> MakeRun(proto::Sweep sweep, bool recovering) const;
-  // Rebuilds a recovered run's stopping policy from its trials' stored
-  // metric curves (decisions already taken are in the trial states).
+  // Rebuilds a recovered run's stopping policy and PBT scheduler from its
+  // trials' stored metric curves (decisions already taken are in the trial
+  // states, children and lineage in the trials).
   static Status ReplayStopping(Store& store, SweepRun& run);
   // Adds a built run and gives a slow one its suggestion queue.
   void AddRun(std::unique_ptr<SweepRun> run);
@@ -211,4 +225,4 @@ class SweepManager {
 
 }  // namespace hpsweep::coordinator
 
-#endif  // HPSWEEP_COORDINATOR_LIFECYCLE_SWEEP_MANAGER_H_
+#endif  // HPSWEEP_COORDINATOR_SWEEP_MANAGER_H_

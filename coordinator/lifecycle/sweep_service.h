@@ -28,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,10 @@ class SweepService {
     return sweeps_.ListTrials(sweep_id, page_token, limit, state);
   }
   StatusOr<proto::Trial> GetTrial(uint64_t trial_id) const { return sweeps_.GetTrial(trial_id); }
+  // Checkpoint steps of the trial that PBT children still start from.
+  std::set<int64_t> CheckpointsInUse(uint64_t trial_id) const {
+    return sweeps_.CheckpointsInUse(trial_id);
+  }
   // The best completed trial of a sweep (by its metric and goal).
   StatusOr<proto::Trial> BestTrial(uint64_t sweep_id) const { return sweeps_.BestTrial(sweep_id); }
   // The sweep's Pareto front: its completed, feasible, non-dominated trials

@@ -136,6 +136,7 @@ StatusOr<Mutation<proto::Decision>> TrialManager::Heartbeat(uint64_t trial_id,
   if (call.settled) return StopAnswer(*call.trial);
   Mutation<proto::Decision> m;
   RenewLease(*call.trial, clock_->NowMicros());
+  if (MaybeRejudge(*call.run, *call.trial, m)) return m;
   m.writes.trials.push_back(*call.trial);
   m.response.lease_deadline_us = call.trial->lease_deadline_us;
   return m;
@@ -158,6 +159,7 @@ StatusOr<Mutation<proto::Decision>> TrialManager::Report(uint64_t trial_id,
   run->last_values[trial->id] = request.values;
   m.writes.metrics.emplace_back(trial->id, proto::MetricPoint{request.step, request.values, now});
   if (MaybePrune(*run, *trial, request, m)) return m;
+  if (MaybeExploit(*run, *trial, request, m)) return m;
   m.writes.trials.push_back(*trial);
   m.response.lease_deadline_us = trial->lease_deadline_us;
   return m;
@@ -170,18 +172,37 @@ bool TrialManager::MaybePrune(SweepRun& run, Trial& trial, const proto::ReportRe
   if (value == request.values.end()) return false;
   StopDecision decision = run.stopper->Report(trial.number, request.step, value->second);
   if (!decision.stop) return false;
-  trial.prune = proto::PruneInfo{request.step, decision.rung, decision.reason};
-  trial.final_values = request.values;  // what it showed when stopped; no objective
+  EndPruned(run, trial, proto::PruneInfo{request.step, decision.rung, decision.reason},
+            request.values, "trial_pruned", m);
+  return true;
+}
+
+bool TrialManager::MaybeRejudge(SweepRun& run, Trial& trial, Mutation<proto::Decision>& m) {
+  if (!run.stopper || trial.state != TrialState::kRunning) return false;
+  StopDecision decision = run.stopper->Rejudge(trial.number);
+  if (!decision.stop) return false;
+  auto last = run.last_values.find(trial.id);
+  proto::Values values = last == run.last_values.end() ? proto::Values() : last->second;
+  EndPruned(run, trial,
+            proto::PruneInfo{trial.last_step, decision.rung, decision.reason + " (on heartbeat)"},
+            std::move(values), "trial_pruned", m);
+  return true;
+}
+
+void TrialManager::EndPruned(SweepRun& run, Trial& trial, proto::PruneInfo info,
+                             proto::Values values, const std::string& event,
+                             Mutation<proto::Decision>& m) {
+  const std::string reason = info.reason;
+  trial.prune = std::move(info);
+  trial.final_values = std::move(values);  // what it showed when stopped; no objective
   sweeps_->SetTrialState(run, trial, TrialState::kPruned);
   run.sweep.updated_us = trial.updated_us;
   m.writes.trials.push_back(trial);
-  events_->Add(m.writes, "trial_pruned", run.sweep.id, trial.id,
-               std::string(TruncateUtf8(decision.reason, 500)));
+  events_->Add(m.writes, event, run.sweep.id, trial.id, std::string(TruncateUtf8(reason, 500)));
   sweeps_->MaybeFinishSweep(run, m.writes);
   ResultArrived(run);
   m.response.stop = true;
-  m.response.reason = "trial pruned: " + decision.reason;
-  return true;
+  m.response.reason = "trial pruned: " + reason;
 }
 
 StatusOr<Mutation<Trial>> TrialManager::Complete(uint64_t trial_id,
@@ -263,6 +284,11 @@ StatusOr<Mutation<Trial>> TrialManager::CheckpointStored(uint64_t trial_id, int6
   Mutation<Trial> m;
   if (step > trial.checkpoint_step) {
     trial.checkpoint_step = step;
+    // The reported step it covers (see proto::Trial): workers report a step
+    // before they checkpoint its end; a child's count starts where its
+    // parent's checkpoint left off.
+    trial.checkpoint_report_step =
+        std::max(trial.last_step, trial.parent ? trial.parent->start_step : int64_t{0});
     trial.updated_us = clock_->NowMicros();
     m.writes.trials.push_back(trial);
   }

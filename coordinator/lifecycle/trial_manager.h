@@ -17,6 +17,8 @@
 //   any unfinished   ──its sweep cancelled (SweepManager)──────▶ cancelled
 //
 //   running          ──a report the sweep's stopping policy stops──▶ pruned
+//   running          ──a heartbeat its stopping policy re-judges───▶ pruned
+//   running          ──a report PBT exploits (a child is created)──▶ pruned
 //
 // (a pruned trial is answered like a cancelled one from then on.)
 //
@@ -27,12 +29,20 @@
 //              from a fresh fit (suggestion_queue.h): the ask is answered when
 //              it delivers (a deferred reply), or with a quasi-random fallback
 //              once the sweep's wait bound has passed (ExpireWaits).
-//   Heartbeat  extends the lease; Report does too and records a metric point.
+//   Heartbeat  extends the lease, and has the stopping policy judge the
+//              trial's last report again against what it knows now
+//              (StoppingPolicy::Rejudge; median stopping's evidence grows as
+//              trials complete). Report extends it too and records a metric
+//              point.
 //              A cancelled or pruned trial is answered "stop" with the
 //              reason, not an error. A report carrying the sweep metric goes
 //              to the sweep's stopping policy (stopping.h); when it says
 //              stop, the trial ends pruned (step, rung and reason stored in
 //              `prune`) and the report is answered "stop".
+//   PBT        on a `method: pbt` sweep a report goes to its scheduler
+//              (pbt.h) too; an exploit creates the child trial (pending,
+//              with its `parent` lineage) and ends the reporter pruned,
+//              answered "stop" (trial_manager_pbt.cc).
 //   Complete   terminal; repeating it is answered with the completed trial.
 //   Fail       terminal, with the error text (not retried: training errors
 //              such as NaN losses are deterministic).
@@ -172,6 +182,17 @@ class TrialManager {
   // stops the trial, prunes it into `m` (writes, answer) and returns true.
   bool MaybePrune(SweepRun& run, proto::Trial& trial, const proto::ReportRequest& request,
                   Mutation<proto::Decision>& m);
+  // A heartbeat of a running trial: the stopping policy judges its last
+  // report again; when it stops the trial, prunes it into `m`.
+  bool MaybeRejudge(SweepRun& run, proto::Trial& trial, Mutation<proto::Decision>& m);
+  // PBT (pbt.h, trial_manager_pbt.cc): judges a report just recorded; on an
+  // exploit creates the child, prunes the reporter into `m`, returns true.
+  bool MaybeExploit(SweepRun& run, proto::Trial& trial, const proto::ReportRequest& request,
+                    Mutation<proto::Decision>& m);
+  // Ends a live trial pruned with `info`, `values` as what it showed, an
+  // `event` logged; `m` carries the writes and answers "stop".
+  void EndPruned(SweepRun& run, proto::Trial& trial, proto::PruneInfo info, proto::Values values,
+                 const std::string& event, Mutation<proto::Decision>& m);
   // Extends the trial's lease by its lease_seconds from `now_us`: the one
   // place a lease deadline is computed.
   static void RenewLease(proto::Trial& trial, int64_t now_us);

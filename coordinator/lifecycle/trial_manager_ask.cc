@@ -75,7 +75,7 @@ StatusOr<Trial*> TrialManager::LeaseOne(SweepRun& run, const proto::AskRequest& 
   Trial* trial = nullptr;
   if (!run.requeued.empty()) {
     trial = &run.trials.at(*run.requeued.begin());
-  } else if (!run.exhausted && run.sweep.counters.created < spec.max_trials) {
+  } else if (!run.exhausted && run.sweep.counters.created < run.SearcherTrialLimit()) {
     const uint64_t number = static_cast<uint64_t>(run.sweep.counters.created);
     HPS_ASSIGN_OR_RETURN(std::optional<Suggestion> next, NextParams(run, number, policy, blocked));
     if (*blocked) return static_cast<Trial*>(nullptr);
@@ -88,7 +88,10 @@ StatusOr<Trial*> TrialManager::LeaseOne(SweepRun& run, const proto::AskRequest& 
     fresh.number = number;
     fresh.params = std::move(next->params);
     fresh.origin = std::move(next->origin);
-    if (fresh.origin.source.empty()) fresh.origin.source = std::string(proto::MethodName(spec.method));
+    if (fresh.origin.source.empty()) {
+      // A pbt sweep's initial population is sampled at random (pbt.h).
+      fresh.origin.source = run.pbt ? "random" : std::string(proto::MethodName(spec.method));
+    }
     if (policy.waited_since_us > 0) {
       fresh.origin.wait_seconds = static_cast<double>(now - policy.waited_since_us) * 1e-6;
     }

@@ -83,6 +83,7 @@ StatusOr<std::unique_ptr<Searcher>> CreateSearcher(const SearchSpace& space) {
       return std::unique_ptr<Searcher>(new GridSearcher(space));
     }
     case proto::Method::kRandom:
+    case proto::Method::kPbt:  // the initial population (pbt.h explores after it)
       return std::unique_ptr<Searcher>(new RandomSearcher(space));
     case proto::Method::kSobol:
       return NewSobolSearcher(space);

@@ -59,6 +59,28 @@ TEST(CliTest, PrunedTrialsShowWhereAndWhy) {
             "  latest, trial 2 at step 3: asha: rung 1 (step 3): loss 0.9 ranks 2 of 2\n");
 }
 
+TEST(CliTest, PbtLineageShowsInTheTableAndTheCsv) {
+  proto::Trial a = MakeTrial(1, 0.5, "sgd");
+  proto::Trial b = MakeTrial(2, 0.25, "sgd");
+  b.parent = proto::TrialParent{1, 120, 4, 3, 0, "lr 0.01 -> 0.012 (x1.2)"};
+  const std::string table = TrialsTable({a, b});
+  EXPECT_NE(table.find("pbt child of trial 1 from step 4 (checkpoint 120), replacing trial 3: "
+                       "lr 0.01 -> 0.012 (x1.2)"),
+            std::string::npos)
+      << table;
+  std::istringstream lines(TrialsCsv({a, b}));
+  std::string header, row1, row2;
+  std::getline(lines, header);
+  std::getline(lines, row1);
+  std::getline(lines, row2);
+  EXPECT_NE(header.find("prune_reason,parent_trial_id,parent_start_step,parent_checkpoint_step,"
+                        "replaced_trial_id,explore,param.lr"),
+            std::string::npos)
+      << header;
+  EXPECT_NE(row1.find(",,,,,,0.01,"), std::string::npos) << row1;
+  EXPECT_NE(row2.find(",1,4,120,3,lr 0.01 -> 0.012 (x1.2),0.01,"), std::string::npos) << row2;
+}
+
 TEST(CliTest, CsvAndTableCarryTheError) {
   proto::Trial t = MakeTrial(3, 0, "sgd");
   t.state = proto::TrialState::kFailed;

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "tools/cli/lineage.h"
 #include "tools/cli/report.h"
 
 namespace hpsweep::cli {
@@ -89,6 +90,7 @@ std::string TrialsTable(const std::vector<proto::Trial>& trials) {
     if (!t.error.empty()) out << "  " << OneLine(t.error, 160);
     out << "\n";
     if (t.prune) out << "        pruned at step " << t.prune->step << ": " << t.prune->reason << "\n";
+    if (t.parent) out << "        " << LineageLine(t) << "\n";
   }
   return out.str();
 }
@@ -125,6 +127,8 @@ std::string TrialsCsv(const std::vector<proto::Trial>& trials) {
   std::ostringstream out;
   out << "trial_id,number,state,objective,attempt,origin,origin_model,prune_step,prune_rung,"
          "prune_reason";
+  const bool lineage = AnyLineage(trials);  // PBT children (lineage.h)
+  if (lineage) out << "," << kLineageCsvHeader;
   for (const auto& p : params) out << "," << CsvField("param." + p);
   for (const auto& v : values) out << "," << CsvField("value." + v);
   out << ",error\n";
@@ -136,6 +140,9 @@ std::string TrialsCsv(const std::vector<proto::Trial>& trials) {
       out << t.prune->step << "," << t.prune->rung << "," << CsvField(t.prune->reason);
     } else {
       out << ",,";
+    }
+    if (lineage) {
+      for (const std::string& f : LineageCsvFields(t)) out << "," << CsvField(f);
     }
     for (const auto& p : params) {
       out << "," << (t.params.contains(p) ? CsvField(FormatValue(t.params[p])) : "");
