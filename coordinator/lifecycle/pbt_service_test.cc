@@ -12,6 +12,7 @@
 #include "coordinator/store/store.h"
 #include "coordinator/lifecycle/sweep_service.h"
 #include "coordinator/lifecycle/sweep_service_testing.h"
+#include "coordinator/store/memory_store.h"
 #include "gtest/gtest.h"
 
 namespace hpsweep::coordinator {

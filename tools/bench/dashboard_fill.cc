@@ -32,6 +32,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "coordinator/searcher_factory.h"
+#include "coordinator/store/rocks_store.h"
 #include "coordinator/store/store.h"
 #include "coordinator/lifecycle/sweep_service.h"
 #include "proto/messages.h"
