@@ -112,6 +112,7 @@ def hpsweep_run(endpoint: str, token: str, problem: bo_problems.Problem, method:
             "origins": sources, "fallbacks": sources.get("fallback", 0) if has_origin else int(after - before),
             "fallbacks_from": "origin" if has_origin else "metrics",
             "empty_asks": driven["empty_asks"], "duplicates": len(params_seen) - len(set(params_seen)),
+            "params": params_seen,  # served parameters, in completion order (runs-out only)
             "outside": outside, "errors": errors + problems_seen}
 
 
@@ -437,7 +438,8 @@ def main() -> int:
     ap.add_argument("--ask-timeout", type=float, default=120.0, help="an ask slower than this is a stalled ask")
     ap.add_argument("--quick", action="store_true", help="smoke run: 2 seeds, 30 evals, 3 problems")
     ap.add_argument("--json-out", help="also write the final JSON object here")
-    ap.add_argument("--runs-out", help="write every run's raw results (values in completion order, ask latencies)")
+    ap.add_argument("--runs-out", help="write every run's raw results (values and served parameters in "
+                    "completion order, ask latencies)")
     ap.add_argument("--report-from", help="print the report from a --runs-out file instead of measuring "
                                           "(give the same settings flags)")
     ap.add_argument("--optuna-out", help=argparse.SUPPRESS)  # child process: Optuna runs only

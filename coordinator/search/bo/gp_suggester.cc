@@ -25,9 +25,79 @@ namespace {
 constexpr int kSnappedRawCandidates = 32;
 // Incumbents that local samples are drawn around.
 constexpr int kLocalCenters = 5;
+// Discrete ascent (DiscreteNeighbours): starts (the best snapped
+// candidates) and the most moves each.
+constexpr int kDiscreteStarts = 4;
+constexpr int kDiscreteMoves = 16;
+// Exploration: one model suggestion in kExploreEvery (by trial index; in a
+// batch of that size, one member) maximizes LogEI for an improvement of
+// kExploreMargin standardized outcome units over the incumbent instead of
+// any improvement (EI with a margin, Lizotte 2008; a fixed portfolio in the
+// spirit of GP-Hedge). Plain EI keeps refining a basin once the model is
+// sure of it (with a rippled objective, the GP fits the basin and reverts
+// to its mean elsewhere); a large improvement can only come from where the
+// model is unsure, so that suggestion looks there. The rest stay greedy.
+constexpr int kExploreEvery = 4;
+constexpr double kExploreMargin = 1.0;
 // Projected Adam: step size in unit-cube units, decayed geometrically.
 constexpr double kAdamLrStart = 0.05;
 constexpr double kAdamLrEnd = 0.001;
+
+// Encoded positions of an integer Dimension's values.
+std::vector<double> LevelsOf(const Dimension& d) {
+  if (!d.levels.empty()) return d.levels;
+  if (d.num_levels <= 1) return {0.5};
+  std::vector<double> levels;
+  for (int i = 0; i < d.num_levels; ++i) levels.push_back(static_cast<double>(i) / (d.num_levels - 1));
+  return levels;
+}
+
+// The discrete neighbourhood of x, for local search of the acquisition
+// over integer and categorical Dimensions (as BoTorch's
+// optimize_acqf_mixed_alternating): gradient ascent on the relaxed space
+// moves continuous coordinates, but a relaxed integer or one-hot coordinate
+// snaps back unless a step crosses half a level. The points that differ from
+// x in one Dimension: an integer a level down or up, a categorical another
+// choice; continuous coordinates kept.
+std::vector<std::vector<double>> DiscreteNeighbours(const std::vector<Dimension>& dims,
+                                                    const std::vector<double>& x) {
+  std::vector<std::vector<double>> out;
+  size_t c = 0;
+  for (const Dimension& d : dims) {
+    switch (d.kind) {
+      case Dimension::Kind::kContinuous:
+        c += 1;
+        break;
+      case Dimension::Kind::kInteger: {
+        const std::vector<double> levels = LevelsOf(d);
+        size_t k = 0;
+        for (size_t i = 1; i < levels.size(); ++i) {
+          if (std::abs(levels[i] - x[c]) < std::abs(levels[k] - x[c])) k = i;
+        }
+        if (k > 0) {
+          out.push_back(x);
+          out.back()[c] = levels[k - 1];
+        }
+        if (k + 1 < levels.size()) {
+          out.push_back(x);
+          out.back()[c] = levels[k + 1];
+        }
+        c += 1;
+        break;
+      }
+      case Dimension::Kind::kCategorical: {
+        for (int j = 0; j < d.num_levels; ++j) {
+          if (x[c + j] == 1.0) continue;
+          out.push_back(x);
+          for (int t = 0; t < d.num_levels; ++t) out.back()[c + t] = t == j ? 1.0 : 0.0;
+        }
+        c += d.num_levels;
+        break;
+      }
+    }
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -137,7 +207,7 @@ class Run {
 
   torch::Tensor Acquisition(const torch::Tensor& x) const {
     const auto [mean, var] = model_->Posterior(x);
-    return LogExpectedImprovement(mean, var, best_f_);
+    return LogExpectedImprovement(mean, var, best_f_ - margin_);
   }
 
   Status CheckCancelled() const { return bo::CheckCancelled(cancelled_, "GP suggestion"); }
@@ -153,6 +223,9 @@ class Run {
   // Candidate points (snapped, in the space), best LogEI first.
   StatusOr<std::vector<std::vector<double>>> MaximizeLogEi() {
     const uint64_t stream = MixSeed(seed_, batch_.known() + batch_.size());
+    // The exploration schedule (kExploreEvery): a function of the trial's
+    // index, so a restarted coordinator suggests the same points.
+    margin_ = (batch_.known() + batch_.size()) % kExploreEvery == kExploreEvery - 1 ? kExploreMargin : 0.0;
     Rng rng(MixSeed(stream, 0x10CA1));
     const std::vector<std::vector<double>> raw_rows =
         ScreenPoints(problem_.dims, options_, centers_, MixSeed(stream, 0x5A3), &rng);
@@ -178,7 +251,7 @@ class Run {
       double lr = kAdamLrStart, beta1_t = 1, beta2_t = 1;
       for (int step = 0; step < options_.refine_steps; ++step) {
         const auto post = model_->PosteriorWithGradient(x);
-        const auto ei = LogExpectedImprovementWithGradient(post.mean, post.variance, best_f_);
+        const auto ei = LogExpectedImprovementWithGradient(post.mean, post.variance, best_f_ - margin_);
         const auto better = ei.value > best_v;
         best_v = torch::where(better, ei.value, best_v);
         best_x = torch::where(better.unsqueeze(1), x, best_x);
@@ -199,13 +272,77 @@ class Run {
       best_x = torch::where(better.unsqueeze(1), x, best_x);
     }
     // Snap refined points and the best raw points; rank by LogEI after
-    // snapping (a relaxed optimum may round onto a poor point).
+    // snapping (a relaxed optimum may round onto a poor point), adding the
+    // ends of a discrete ascent from the best of them.
     std::vector<std::vector<double>> cands;
     for (int64_t i = 0; i < best_x.size(0); ++i) cands.push_back(Row(best_x, i));
     const auto raw_top = std::get<1>(raw_acq.topk(std::min<int64_t>(kSnappedRawCandidates, raw.size(0))));
     for (int64_t i = 0; i < raw_top.size(0); ++i) cands.push_back(Row(raw, raw_top[i].item<int64_t>()));
-    return RankSnapped(problem_.dims, std::move(cands),
-                       [this](const torch::Tensor& t) { return Acquisition(t); });
+    for (auto& c : cands) SnapToSpace(problem_.dims, &c);
+    torch::Tensor cand_acq;
+    {
+      torch::NoGradGuard no_grad;
+      cand_acq = Acquisition(ToTensor(cands, d_));
+    }
+    std::vector<double> acc(cand_acq.data_ptr<double>(), cand_acq.data_ptr<double>() + cand_acq.numel());
+    AscendDiscrete(&cands, &acc);
+    std::vector<int64_t> order(cands.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return acc[a] > acc[b]; });
+    std::vector<std::vector<double>> ranked;
+    for (int64_t i : order) ranked.push_back(cands[i]);
+    return ranked;
+  }
+
+  // Hill-climbs LogEI over the discrete neighbourhoods of the best
+  // kDiscreteStarts candidates (all starts' neighbours scored in one batch
+  // per move); each start that moved adds its end point and value.
+  void AscendDiscrete(std::vector<std::vector<double>>* cands, std::vector<double>* acq) const {
+    std::vector<size_t> by_value(cands->size());
+    std::iota(by_value.begin(), by_value.end(), 0);
+    std::stable_sort(by_value.begin(), by_value.end(), [&](size_t a, size_t b) { return (*acq)[a] > (*acq)[b]; });
+    struct Climber {
+      std::vector<double> x;
+      double value;
+      bool moved = false, done = false;
+    };
+    std::vector<Climber> climbers;
+    for (size_t i = 0; i < by_value.size() && climbers.size() < kDiscreteStarts; ++i) {
+      climbers.push_back({(*cands)[by_value[i]], (*acq)[by_value[i]]});
+    }
+    torch::NoGradGuard no_grad;
+    for (int move = 0; move < kDiscreteMoves; ++move) {
+      std::vector<std::vector<double>> batch;
+      std::vector<std::pair<size_t, size_t>> span;  // per climber: [begin, end) in batch
+      for (const Climber& c : climbers) {
+        const size_t begin = batch.size();
+        if (!c.done) {
+          for (auto& n : DiscreteNeighbours(problem_.dims, c.x)) batch.push_back(std::move(n));
+        }
+        span.push_back({begin, batch.size()});
+      }
+      if (batch.empty()) break;
+      const auto values = Acquisition(ToTensor(batch, d_));
+      const auto v = values.accessor<double, 1>();
+      for (size_t c = 0; c < climbers.size(); ++c) {
+        size_t best = span[c].first;
+        for (size_t i = span[c].first; i < span[c].second; ++i) {
+          if (v[i] > v[best]) best = i;
+        }
+        if (span[c].first == span[c].second || !(v[best] > climbers[c].value)) {
+          climbers[c].done = true;
+          continue;
+        }
+        climbers[c].x = batch[best];
+        climbers[c].value = v[best];
+        climbers[c].moved = true;
+      }
+    }
+    for (Climber& c : climbers) {
+      if (!c.moved) continue;
+      cands->push_back(std::move(c.x));
+      acq->push_back(c.value);
+    }
   }
 
   const GpOptions& options_;
@@ -217,6 +354,7 @@ class Run {
   SuggestionBatch batch_;
   std::optional<GpModel> model_;
   double best_f_ = 0;
+  double margin_ = 0;  // improvement over best_f_ that LogEI targets
   std::vector<std::vector<double>> centers_;
 };
 

@@ -156,6 +156,52 @@ TEST(GpSuggesterTest, MixedSpaceSearchFindsTheBestCategoryAndLevel) {
   EXPECT_NEAR(best_x[0], 0.7, 0.1);
 }
 
+TEST(GpSuggesterTest, IntegerSearchLandsOnTheBestLevel) {
+  // Two integer Dimensions of 201 levels; the bowl's minimum lies between
+  // levels. The acquisition is climbed level by level (the discrete
+  // neighbourhood ascent), so the search ends on the nearest level, not on
+  // a level a rounded relaxed optimum happens to give.
+  GpSuggester gp{GpOptions{}};
+  Problem p;
+  p.dims = {Dimension::Integer(201), Dimension::Integer(201)};
+  auto f = [](const std::vector<double>& x) {
+    return std::pow(x[0] - 0.3712, 2) + 3 * std::pow(x[1] - 0.6088, 2);
+  };
+  double best = INFINITY;
+  std::vector<double> best_x;
+  for (int round = 0; round < 30; ++round) {
+    auto xs = gp.Suggest(p, 1, 23);
+    ASSERT_TRUE(xs.ok()) << xs.status();
+    const double y = f(xs->front());
+    if (y < best) best = y, best_x = xs->front();
+    p.completed.push_back({xs->front(), y, {}});
+  }
+  EXPECT_NEAR(best_x[0] * 200, 74.0, 1e-9);  // 0.3712 * 200 = 74.24
+  EXPECT_NEAR(best_x[1] * 200, 122.0, 1e-9);  // 0.6088 * 200 = 121.76
+}
+
+TEST(GpSuggesterTest, OneSuggestionInFourLooksAwayFromAKnownBasin) {
+  // A bowl around 0.2, sampled densely there and sparsely elsewhere: the
+  // model is sure of the basin. Of a batch of four (trial indices 28..31),
+  // the first is greedy and lands in the basin; the fourth targets a large
+  // improvement, which only the unexplored part of the range can promise.
+  GpSuggester gp{GpOptions{}};
+  Problem p = Continuous(1);
+  auto f = [](double x) { return (x - 0.2) * (x - 0.2); };
+  for (int i = 0; i < 20; ++i) {
+    const double x = 0.15 + 0.1 * i / 19.0;
+    p.completed.push_back({{x}, f(x), {}});
+  }
+  for (int i = 0; i < 8; ++i) {
+    const double x = 0.3 + 0.7 * i / 7.0;
+    p.completed.push_back({{x}, f(x), {}});
+  }
+  auto xs = gp.Suggest(p, 4, 31);
+  ASSERT_TRUE(xs.ok()) << xs.status();
+  EXPECT_LT(std::abs((*xs)[0][0] - 0.2), 0.06);
+  EXPECT_GT(std::abs((*xs)[3][0] - 0.2), std::abs((*xs)[0][0] - 0.2) + 0.05);
+}
+
 // A Rosenbrock valley in 4-D: values from ~0 to ~1e4 over the cube, the
 // heavy right tail that standardized outcomes alone handle badly.
 double RosenbrockUnit(const std::vector<double>& u) {

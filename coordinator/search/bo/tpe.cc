@@ -15,7 +15,8 @@ namespace {
 constexpr double kSamePoint = 1e-9;
 constexpr double kInvSqrt2 = 0.70710678118654752440;
 constexpr double kLogInvSqrt2Pi = -0.91893853320467274178;
-// Scott-rule bandwidth factor (Optuna's SIGMA0_MAGNITUDE).
+// Spread of a group with no active member along a Dimension (Optuna's
+// SIGMA0_MAGNITUDE, its fixed spread for every group).
 constexpr double kSigma0 = 0.2;
 
 double NormCdf(double x) { return 0.5 * std::erfc(-x * kInvSqrt2); }
@@ -76,10 +77,25 @@ class Parzen {
     cumulative_.push_back(1.0);
     const double n = std::max<double>(1.0, samples_.size());
     const double n_kernels = samples_.size() + 1.0;
-    sigma_ = kSigma0 * std::pow(n, -1.0 / (dims.size() + 4.0));
+    const double shrink = std::pow(n, -1.0 / (dims.size() + 4.0));
     // Optuna's "magic clip": never narrower than 1/min(100, 1 + kernels).
-    sigma_ = std::clamp(sigma_, 1.0 / std::min(100.0, 1.0 + n_kernels), 1.0);
-    prior_cat_weight_ = prior_weight;
+    const double narrowest = 1.0 / std::min(100.0, 1.0 + n_kernels);
+    sigma_.assign(dims.size(), 1.0);
+    size_t coord = 0;
+    for (size_t i = 0; i < dims.size(); ++i) {
+      if (dims[i].kind == Dimension::Kind::kCategorical) {
+        coord += dims[i].num_levels;
+        continue;
+      }
+      // Scott's rule per Dimension (as BOHB's KDE): the group's spread times
+      // n^(-1/(d+4)). Optuna 3.1 uses a fixed spread of 0.2 instead, which
+      // keeps kernels wide along Dimensions where the good trials agree.
+      sigma_[i] = std::clamp(Spread(i, coord, prior_weight) * shrink, narrowest, 1.0);
+      coord += 1;
+    }
+    // Optuna's categorical kernel: prior_weight / (n + 1) on every choice
+    // plus 1 on the observed one (sharper as the group grows).
+    cat_smoothing_ = prior_weight / (samples_.size() + 1.0);
   }
 
   // Draws one point (in the encoded space).
@@ -95,7 +111,7 @@ class Parzen {
       switch (d.kind) {
         case Dimension::Kind::kContinuous: {
           const double mu = uniform ? 0.5 : (*samples_[c].x)[coord];
-          x.push_back(TruncatedNormal(rng, mu, uniform ? 1.0 : sigma_, 0.0, 1.0));
+          x.push_back(TruncatedNormal(rng, mu, uniform ? 1.0 : sigma_[i], 0.0, 1.0));
           coord += 1;
           break;
         }
@@ -103,7 +119,7 @@ class Parzen {
           const IntegerBins& b = bins_[i];
           const double lo = b.edges.front(), hi = b.edges.back();
           const double mu = uniform ? 0.5 * (lo + hi) : (*samples_[c].x)[coord];
-          const double v = TruncatedNormal(rng, mu, (uniform ? 1.0 : sigma_) * (hi - lo), lo, hi);
+          const double v = TruncatedNormal(rng, mu, (uniform ? 1.0 : sigma_[i]) * (hi - lo), lo, hi);
           size_t k = std::upper_bound(b.edges.begin() + 1, b.edges.end() - 1, v) - (b.edges.begin() + 1);
           x.push_back(b.levels[k]);
           coord += 1;
@@ -136,8 +152,7 @@ class Parzen {
   double LogPdf(const std::vector<double>& x) const {
     std::vector<double> terms;
     terms.reserve(samples_.size() + 1);
-    // The prior component is uniform in every Dimension.
-    terms.push_back(log_prior_weight_ + LogUniform());
+    terms.push_back(log_prior_weight_ + LogPrior(x));
     for (size_t s = 0; s < samples_.size(); ++s) {
       double lp = log_weights_[s];
       size_t coord = 0;
@@ -146,34 +161,17 @@ class Parzen {
         const bool active = Active(samples_[s], i);
         switch (d.kind) {
           case Dimension::Kind::kContinuous:
-            if (active) lp += LogTruncatedNormalPdf(x[coord], (*samples_[s].x)[coord], sigma_, 0.0, 1.0);
+            lp += active ? LogTruncatedNormalPdf(x[coord], (*samples_[s].x)[coord], sigma_[i], 0.0, 1.0) : 0.0;
             coord += 1;
             break;
-          case Dimension::Kind::kInteger: {
-            const IntegerBins& b = bins_[i];
-            if (active) {
-              const size_t k = std::min_element(b.levels.begin(), b.levels.end(),
-                                                [&](double a, double c) {
-                                                  return std::abs(a - x[coord]) < std::abs(c - x[coord]);
-                                                }) -
-                               b.levels.begin();
-              const double lo = b.edges.front(), hi = b.edges.back();
-              const double sd = sigma_ * (hi - lo), mu = (*samples_[s].x)[coord];
-              const double mass = (NormCdf((b.edges[k + 1] - mu) / sd) - NormCdf((b.edges[k] - mu) / sd)) /
-                                  (NormCdf((hi - mu) / sd) - NormCdf((lo - mu) / sd));
-              lp += std::log(std::max(mass, 1e-300));
-            } else {
-              lp += -std::log(static_cast<double>(b.levels.size()));
-            }
+          case Dimension::Kind::kInteger:
+            lp += active ? LogIntegerMass(i, x[coord], (*samples_[s].x)[coord], sigma_[i])
+                         : -std::log(static_cast<double>(bins_[i].levels.size()));
             coord += 1;
             break;
-          }
           case Dimension::Kind::kCategorical: {
             const int k = d.num_levels;
-            int j = 0;
-            for (int t = 1; t < k; ++t) {
-              if (x[coord + t] > x[coord + j]) j = t;
-            }
+            const int j = ArgMax(x, coord, k);
             lp += active ? std::log(Categorical(samples_[s], coord, j, k)) : -std::log(static_cast<double>(k));
             coord += k;
             break;
@@ -189,24 +187,83 @@ class Parzen {
   }
 
  private:
-  // Probability of choice j under sample s's smoothed indicator (Optuna:
-  // prior_weight / k on every choice plus 1 on the observed one).
-  double Categorical(const Member& s, size_t coord, int j, int k) const {
-    int observed = 0;
+  static int ArgMax(const std::vector<double>& x, size_t coord, int k) {
+    int j = 0;
     for (int t = 1; t < k; ++t) {
-      if ((*s.x)[coord + t] > (*s.x)[coord + observed]) observed = t;
+      if (x[coord + t] > x[coord + j]) j = t;
     }
-    const double base = prior_cat_weight_ / k;
-    return (base + (j == observed ? 1.0 : 0.0)) / (prior_cat_weight_ + 1.0);
+    return j;
   }
 
-  double LogUniform() const {
+  // Probability of choice j under sample s's smoothed indicator.
+  double Categorical(const Member& s, size_t coord, int j, int k) const {
+    const int observed = ArgMax(*s.x, coord, k);
+    return (cat_smoothing_ + (j == observed ? 1.0 : 0.0)) / (k * cat_smoothing_ + 1.0);
+  }
+
+  // Mass of x's integer level under a Gaussian kernel at mu (sd in units of
+  // the bins' span), truncated to the span.
+  double LogIntegerMass(size_t i, double x, double mu, double sigma) const {
+    const IntegerBins& b = bins_[i];
+    const size_t k = std::min_element(b.levels.begin(), b.levels.end(),
+                                      [&](double a, double c) { return std::abs(a - x) < std::abs(c - x); }) -
+                     b.levels.begin();
+    const double lo = b.edges.front(), hi = b.edges.back();
+    const double sd = sigma * (hi - lo);
+    const double mass = (NormCdf((b.edges[k + 1] - mu) / sd) - NormCdf((b.edges[k] - mu) / sd)) /
+                        (NormCdf((hi - mu) / sd) - NormCdf((lo - mu) / sd));
+    return std::log(std::max(mass, 1e-300));
+  }
+
+  // The prior component, as Sample draws it: a truncated Gaussian at the
+  // middle with the range as its width per numeric Dimension, uniform per
+  // categorical one.
+  double LogPrior(const std::vector<double>& x) const {
     double lp = 0;
+    size_t coord = 0;
     for (size_t i = 0; i < dims_.size(); ++i) {
-      if (dims_[i].kind == Dimension::Kind::kCategorical) lp -= std::log(static_cast<double>(dims_[i].num_levels));
-      if (dims_[i].kind == Dimension::Kind::kInteger) lp -= std::log(static_cast<double>(bins_[i].levels.size()));
+      switch (dims_[i].kind) {
+        case Dimension::Kind::kContinuous:
+          lp += LogTruncatedNormalPdf(x[coord], 0.5, 1.0, 0.0, 1.0);
+          coord += 1;
+          break;
+        case Dimension::Kind::kInteger:
+          lp += LogIntegerMass(i, x[coord], 0.5 * (bins_[i].edges.front() + bins_[i].edges.back()), 1.0);
+          coord += 1;
+          break;
+        case Dimension::Kind::kCategorical:
+          lp -= std::log(static_cast<double>(dims_[i].num_levels));
+          coord += dims_[i].num_levels;
+          break;
+      }
     }
     return lp;
+  }
+
+  // Scott's rule's scale for Dimension i: the weighted standard deviation of
+  // the members' coordinates (in units of the span), the prior component
+  // counted as a uniform member (variance 1/12) with its weight.
+  double Spread(size_t i, size_t coord, double prior_weight) const {
+    double lo = 0, hi = 1;
+    if (dims_[i].kind == Dimension::Kind::kInteger) {
+      lo = bins_[i].edges.front();
+      hi = bins_[i].edges.back();
+    }
+    double w = 0, mean = 0;
+    for (const auto& s : samples_) {
+      if (!Active(s, i)) continue;
+      w += s.weight;
+      mean += s.weight * ((*s.x)[coord] - lo) / (hi - lo);
+    }
+    if (w <= 0) return kSigma0;
+    mean /= w;
+    double var = prior_weight * (1.0 / 12.0 + (0.5 - mean) * (0.5 - mean));
+    for (const auto& s : samples_) {
+      if (!Active(s, i)) continue;
+      const double z = ((*s.x)[coord] - lo) / (hi - lo) - mean;
+      var += s.weight * z * z;
+    }
+    return std::sqrt(var / (w + prior_weight));
   }
 
   static double TruncatedNormal(Rng* rng, double mu, double sd, double lo, double hi) {
@@ -229,8 +286,8 @@ class Parzen {
   std::vector<double> log_weights_;
   std::vector<double> cumulative_;
   double log_prior_weight_ = 0;
-  double sigma_ = 1;
-  double prior_cat_weight_ = 1;
+  std::vector<double> sigma_;  // per Dimension, in units of its span
+  double cat_smoothing_ = 1;
 };
 
 // Optuna's default_weights: 1 for the newest 25, a linear ramp before.
