@@ -6,7 +6,10 @@
 # under DDP), in one invocation.
 #
 #   tools/bench/train_bench.sh [--steps N] [--ctgan-steps N] [--reps R]
-#       [--models "mlp lstm_freq ctgan"]
+#       [--models "mlp lstm_freq ctgan"] [--bin PATH]
+#
+# --bin: a train_bench binary built already (skips the -c opt build; say
+# which build it was next to the figures).
 #
 # ctgan's samples are table rows (500 per rank per step, in packs of 10) and
 # it runs --ctgan-steps timed steps (default 30) after 5 warm-up steps.
@@ -27,15 +30,18 @@ repo="$(pwd)"
 
 steps=200
 ctgan_steps=30
+bin=""
+
 reps=3
 models="mlp lstm_freq ctgan"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --steps) steps="$2"; shift 2 ;;
     --ctgan-steps) ctgan_steps="$2"; shift 2 ;;
+    --bin) bin="$2"; shift 2 ;;
     --reps) reps="$2"; shift 2 ;;
     --models) models="$2"; shift 2 ;;
-    *) echo "usage: $0 [--steps N] [--ctgan-steps N] [--reps R] [--models \"mlp lstm_freq ctgan\"]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--steps N] [--ctgan-steps N] [--reps R] [--models \"mlp lstm_freq ctgan\"] [--bin PATH]" >&2; exit 2 ;;
   esac
 done
 
@@ -44,8 +50,10 @@ python="${HPSWEEP_PYTHON:-/usr/bin/python3}"
 output_base="${HPSWEEP_BAZEL_OUTPUT_BASE:-/root/.cache/bazel-ob/worker}"
 [[ -f "$anchors/ddp_baseline.py" ]] || { echo "no ddp_baseline.py under $anchors" >&2; exit 1; }
 
-bazel --output_base="$output_base" build -c opt --symlink_prefix=/ //worker:train_bench >&2
-bin="$(bazel --output_base="$output_base" info -c opt --symlink_prefix=/ bazel-bin 2>/dev/null)/worker/train_bench"
+if [[ -z "$bin" ]]; then
+  bazel --output_base="$output_base" build -c opt --symlink_prefix=/ //worker:train_bench >&2
+  bin="$(bazel --output_base="$output_base" info -c opt --symlink_prefix=/ bazel-bin 2>/dev/null)/worker/train_bench"
+fi
 
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 mpirun_=(mpirun --allow-run-as-root --oversubscribe --bind-to none -x OPENBLAS_NUM_THREADS -x OMP_NUM_THREADS)
