@@ -119,13 +119,44 @@ Status TorchWorkload::Init(std::shared_ptr<torch::nn::Module> module) {
   module_ = std::move(module);
   return TorchCall("moving model to " + context_.device.str(), [&] {
     module_->to(context_.device);
-    optimizer_ = MakeOptimizer(hp_, module_->parameters());
+    groups_.clear();
+    groups_.push_back({"model", module_->parameters(), MakeOptimizer(hp_, module_->parameters())});
   });
 }
 
 Status TorchWorkload::InitOptimizer(std::vector<torch::Tensor> params) {
-  return TorchCall("building optimizer",
-                   [&] { optimizer_ = MakeOptimizer(hp_, std::move(params)); });
+  return TorchCall("building optimizer", [&] {
+    groups_.clear();
+    std::vector<torch::Tensor> copy = params;
+    groups_.push_back({"model", std::move(copy), MakeOptimizer(hp_, std::move(params))});
+  });
+}
+
+Status TorchWorkload::InitGroups(std::shared_ptr<torch::nn::Module> module,
+                                 const std::function<std::vector<GroupSpec>()>& build,
+                                 std::vector<int> updates) {
+  module_ = std::move(module);
+  HPS_RETURN_IF_ERROR(TorchCall("moving model to " + context_.device.str(), [&] {
+    module_->to(context_.device);
+    groups_ = build();
+  }));
+  if (groups_.empty() || updates.empty()) {
+    return InternalError("InitGroups: a workload needs at least one group and one update");
+  }
+  for (int u : updates) {
+    if (u < 0 || u >= static_cast<int>(groups_.size())) {
+      return InternalError("InitGroups: update names group " + std::to_string(u) + " of " +
+                           std::to_string(groups_.size()));
+    }
+  }
+  updates_ = std::move(updates);
+  return Status::Ok();
+}
+
+std::vector<ParamGroup> TorchWorkload::Groups() {
+  std::vector<ParamGroup> out;
+  for (GroupSpec& g : groups_) out.push_back({g.name, g.parameters, g.optimizer.get()});
+  return out;
 }
 
 std::vector<torch::Tensor> TorchWorkload::Parameters() { return module_->parameters(); }
@@ -139,6 +170,14 @@ void TorchWorkload::SaveModel(torch::serialize::OutputArchive& archive) { module
 void TorchWorkload::LoadModel(torch::serialize::InputArchive& archive) { module_->load(archive); }
 
 StatusOr<torch::Tensor> TorchWorkload::TrainLoss(const torch::Tensor& indices) {
+  return UpdateLoss(0, indices);
+}
+
+StatusOr<torch::Tensor> TorchWorkload::UpdateLoss(int update, const torch::Tensor& indices) {
+  if (update < 0 || update >= static_cast<int>(updates_.size())) {
+    return InvalidArgumentError("UpdateLoss: update " + std::to_string(update) + " outside the " +
+                                std::to_string(updates_.size()) + " updates of a step");
+  }
   if (!indices.defined() || indices.dim() != 1 || indices.scalar_type() != torch::kLong ||
       indices.size(0) == 0) {
     return InvalidArgumentError("TrainLoss: indices must be a non-empty 1-D int64 tensor");
@@ -153,7 +192,7 @@ StatusOr<torch::Tensor> TorchWorkload::TrainLoss(const torch::Tensor& indices) {
   torch::Tensor loss;
   HPS_RETURN_IF_ERROR(TorchCall("training step", [&] {
     SetTraining(true);
-    loss = ComputeTrainLoss(cpu);
+    loss = ComputeUpdateLoss(update, cpu);
   }));
   return loss;
 }
@@ -172,10 +211,15 @@ Status TorchWorkload::Save(torch::serialize::OutputArchive& archive) {
   return TorchCall("saving checkpoint", [&] {
     torch::serialize::OutputArchive model, opt, extra;
     SaveModel(model);
-    optimizer_->save(opt);
+    groups_.at(0).optimizer->save(opt);
     SaveExtra(extra);
     archive.write("model", model);
     archive.write("optimizer", opt);
+    for (size_t g = 1; g < groups_.size(); ++g) {
+      torch::serialize::OutputArchive more;
+      groups_[g].optimizer->save(more);
+      archive.write("optimizer_" + groups_[g].name, more);
+    }
     archive.write("extra", extra);
     archive.write("step", torch::tensor(step_, torch::kLong));
   });
@@ -190,7 +234,12 @@ Status TorchWorkload::Load(torch::serialize::InputArchive& archive) {
     torch::Tensor step;
     archive.read("step", step);
     LoadModel(model);
-    optimizer_->load(opt);
+    groups_.at(0).optimizer->load(opt);
+    for (size_t g = 1; g < groups_.size(); ++g) {
+      torch::serialize::InputArchive more;
+      archive.read("optimizer_" + groups_[g].name, more);
+      groups_[g].optimizer->load(more);
+    }
     LoadExtra(extra);
     step_ = step.item<int64_t>();
   });

@@ -87,19 +87,25 @@ class SampleNoise {
 // Rows `indices` (int64 CPU tensor) of `data` (any device).
 torch::Tensor Rows(const torch::Tensor& data, const torch::Tensor& indices);
 
-// Base class of every zoo workload. Owns the optimizer and the step counter;
-// Save/Load write model, optimizer, step and the subclass's extra state.
+// Base class of every zoo workload. Owns the optimizers (one per parameter
+// group; one group unless InitGroups) and the step counter; Save/Load write
+// model, every optimizer, step and the subclass's extra state.
 class TorchWorkload : public Workload {
  public:
   std::vector<torch::Tensor> Parameters() override;
   std::vector<torch::Tensor> Buffers() override;
-  torch::optim::Optimizer& optimizer() override { return *optimizer_; }
+  torch::optim::Optimizer& optimizer() override { return *groups_.at(0).optimizer; }
+  std::vector<ParamGroup> Groups() override;
+  std::vector<int> StepUpdates() const override { return updates_; }
   int64_t BatchSize() const override { return batch_size_; }
   int64_t Epochs() const override { return epochs_; }
 
-  // Checks the indices, puts the model in training mode and calls
-  // ComputeTrainLoss; exceptions become INTERNAL, bad indices OUT_OF_RANGE.
+  // UpdateLoss(0, indices).
   StatusOr<torch::Tensor> TrainLoss(const torch::Tensor& indices) final;
+  // Checks the update and the indices, puts the model in training mode and
+  // calls ComputeUpdateLoss; exceptions become INTERNAL, bad indices
+  // OUT_OF_RANGE, an update outside StepUpdates() INVALID_ARGUMENT.
+  StatusOr<torch::Tensor> UpdateLoss(int update, const torch::Tensor& indices) final;
   // Advances the step counter that SampleNoise and carried state use.
   void EndStep() override { ++step_; }
   // Eval mode and NoGradGuard around ComputeMetrics.
@@ -117,8 +123,31 @@ class TorchWorkload : public Workload {
   // optimizer over `params`; the subclass overrides the model hooks below.
   Status InitOptimizer(std::vector<torch::Tensor> params);
 
+  // One parameter group for InitGroups.
+  struct GroupSpec {
+    std::string name;
+    std::vector<torch::Tensor> parameters;
+    std::unique_ptr<torch::optim::Optimizer> optimizer;
+  };
+  // Init for a workload of several groups: moves `module` (which holds every
+  // group's modules) to the context's device, then calls `build` for the
+  // groups (over the moved parameters) and records the step's `updates`
+  // (indices into the groups). Call once from the factory instead of Init.
+  // REQUIRES: groups disjoint and together module->parameters(); updates
+  // non-empty and in range. Checkpoints hold group 0's optimizer under
+  // "optimizer" (as a single-group workload's) and group i's under
+  // "optimizer_<name>".
+  Status InitGroups(std::shared_ptr<torch::nn::Module> module,
+                    const std::function<std::vector<GroupSpec>()>& build, std::vector<int> updates);
+
   // Mean loss over the samples `indices` (valid, CPU int64), in training mode.
   virtual torch::Tensor ComputeTrainLoss(const torch::Tensor& indices) = 0;
+  // Update `update`'s loss (see Workload::UpdateLoss). Default:
+  // ComputeTrainLoss, for single-group workloads.
+  virtual torch::Tensor ComputeUpdateLoss(int update, const torch::Tensor& indices) {
+    (void)update;
+    return ComputeTrainLoss(indices);
+  }
   // Validation metrics, already in eval mode under NoGradGuard.
   virtual Metrics ComputeMetrics() = 0;
   // Workload-internal state beyond model and optimizer (carried LSTM state...).
@@ -143,7 +172,8 @@ class TorchWorkload : public Workload {
   const int64_t batch_size_;
   const int64_t epochs_;
   std::shared_ptr<torch::nn::Module> module_;
-  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::vector<GroupSpec> groups_;    // one ("model") unless InitGroups
+  std::vector<int> updates_ = {0};  // per step
   int64_t step_ = 0;
 };
 

@@ -43,11 +43,6 @@ torch::Tensor OneHot(const torch::Tensor& cat) {
   return torch::cat(parts, 1);
 }
 
-// Wasserstein-1 between two equal-size 1-D samples.
-torch::Tensor W1(const torch::Tensor& a, const torch::Tensor& b) {
-  return (std::get<0>(a.sort()) - std::get<0>(b.sort())).abs().mean();
-}
-
 class TvaeWorkload : public TorchWorkload {
  public:
   TvaeWorkload(const Hyperparams& hp, const WorkloadContext& ctx) : TorchWorkload(hp, ctx) {
@@ -81,30 +76,13 @@ class TvaeWorkload : public TorchWorkload {
   }
 
   Metrics ComputeMetrics() override {
-    Metrics m;
     TvaeOutput out = model_->forward(val_cont_, val_cat_, val_eps_);
-    m["val_neg_elbo"] = model_->NegElbo(out, val_cont_, val_cat_).mean().item<double>();
+    const double neg_elbo = model_->NegElbo(out, val_cont_, val_cat_).mean().item<double>();
     // Fidelity of prior samples against held-out rows (same count on both sides).
     const int64_t n = std::min<int64_t>(kFidelitySamples, val_cont_.size(0));
     auto [cont, cat] = model_->Sample(n, DataGenerator(context().seed, 4));
-    torch::Tensor real_cont = val_cont_.slice(0, 0, n), real_cat = val_cat_.slice(0, 0, n);
-    double w1 = 0, tv = 0;
-    for (int64_t j = 0; j < kTvaeContinuous; ++j) {
-      w1 += W1(cont.select(1, j), real_cont.select(1, j)).item<double>();
-    }
-    for (size_t j = 0; j < kTvaeCategories.size(); ++j) {
-      const int64_t k = kTvaeCategories[j];
-      torch::Tensor p = torch::bincount(cat.select(1, j).cpu(), {}, k).to(torch::kDouble) / n;
-      torch::Tensor q = torch::bincount(real_cat.select(1, j).cpu(), {}, k).to(torch::kDouble) / n;
-      tv += 0.5 * (p - q).abs().sum().item<double>();
-    }
-    const double corr =
-        (torch::corrcoef(cont.t()) - torch::corrcoef(real_cont.t())).abs().mean().item<double>();
-    const double columns = static_cast<double>(kTvaeContinuous + kTvaeCategories.size());
-    m["val_marginal_w1"] = w1 / kTvaeContinuous;
-    m["val_marginal_tv"] = tv / static_cast<double>(kTvaeCategories.size());
-    m["val_corr_diff"] = corr;
-    m["val_fidelity_distance"] = (w1 + tv) / columns + corr;
+    Metrics m = TabularFidelity(cont, cat, val_cont_.slice(0, 0, n), val_cat_.slice(0, 0, n));
+    m["val_neg_elbo"] = neg_elbo;
     return m;
   }
 
@@ -177,24 +155,6 @@ std::pair<torch::Tensor, torch::Tensor> TvaeImpl::Sample(int64_t n, torch::Gener
     cats.push_back(torch::multinomial(torch::softmax(l, 1).cpu(), 1, false, gen).to(device));
   }
   return {cont, torch::cat(cats, 1)};
-}
-
-MixedTable GenerateMixedTable(int64_t n, uint64_t seed, uint64_t stream) {
-  torch::Generator gen = DataGenerator(seed, stream);
-  torch::Tensor z = torch::randn({n, 2}, gen);
-  torch::Tensor z0 = z.select(1, 0), z1 = z.select(1, 1);
-  torch::Tensor c0 = z0 + 0.3 * torch::randn({n}, gen);
-  torch::Tensor c1 = 0.8 * z0 + 0.6 * z1 + 0.3 * torch::randn({n}, gen);
-  torch::Tensor c2 = torch::exp(0.5 * z1) + 0.2 * torch::randn({n}, gen);
-  // Quadrant of the hidden factor, with 10% of rows relabelled at random.
-  torch::Tensor quadrant =
-      ((torch::atan2(z1, z0) + M_PI) / (M_PI / 2.0)).floor().clamp(0, 3).to(torch::kLong);
-  torch::Tensor flip = torch::rand({n}, gen).lt(0.1);
-  torch::Tensor cat0 = torch::where(flip, torch::randint(4, {n}, gen, torch::kLong), quadrant);
-  // Tercile of c2-ish value with noise.
-  torch::Tensor s = z1 + 0.5 * torch::randn({n}, gen);
-  torch::Tensor cat1 = s.gt(-0.5).to(torch::kLong) + s.gt(0.5).to(torch::kLong);
-  return {torch::stack({c0, c1, c2}, 1), torch::stack({cat0, cat1}, 1)};
 }
 
 ModelInfo TvaeModelInfo() {

@@ -11,11 +11,12 @@
 // reparameterisation noise comes from SampleNoise (seed, step, index).
 //
 // Metric: "val_neg_elbo" (minimize). Fidelity of 1024 rows sampled from the
-// prior against the held-out rows: "val_fidelity_distance" (minimize) = mean
-// per-column marginal distance (1-D Wasserstein-1 in standardised units for
-// continuous, total variation for categorical) + mean absolute difference of
-// the continuous columns' correlation matrices; its parts are reported as
-// "val_marginal_w1", "val_marginal_tv", "val_corr_diff".
+// prior against the held-out rows (models/mixed_table.h, shared with ctgan):
+// "val_fidelity_distance" (minimize) = mean per-column marginal distance
+// (1-D Wasserstein-1 in standardised units for continuous, total variation
+// for categorical) + mean absolute difference of the continuous columns'
+// correlation matrices; its parts are reported as "val_marginal_w1",
+// "val_marginal_tv", "val_corr_diff", and "val_cond_mean_diff" (minimize).
 #ifndef HPSWEEP_MODELS_TVAE_H_
 #define HPSWEEP_MODELS_TVAE_H_
 
@@ -26,15 +27,15 @@
 #include <vector>
 
 #include "common/status.h"
+#include "models/mixed_table.h"
 #include "models/mlp.h"
 #include "models/workload.h"
 
 namespace hpsweep::models {
 
-// Categories of each categorical column of the synthetic table.
-inline constexpr std::array<int64_t, 2> kTvaeCategories = {4, 3};
-// Continuous columns of the synthetic table.
-inline constexpr int64_t kTvaeContinuous = 3;
+// The synthetic table's shape (mixed_table.h).
+inline constexpr std::array<int64_t, 2> kTvaeCategories = kMixedCategories;
+inline constexpr int64_t kTvaeContinuous = kMixedContinuous;
 
 struct TvaeOptions {
   // Latent dimension. Default: 8.
@@ -72,13 +73,6 @@ class TvaeImpl : public torch::nn::Module {
   torch::Tensor log_sigma_;
 };
 TORCH_MODULE(Tvae);
-
-// `n` rows of the synthetic table: continuous float [n, 3] (raw units) and
-// categorical int64 [n, 2]. Deterministic in the arguments.
-struct MixedTable {
-  torch::Tensor continuous, categorical;
-};
-MixedTable GenerateMixedTable(int64_t n, uint64_t seed, uint64_t stream);
 
 ModelInfo TvaeModelInfo();
 StatusOr<std::unique_ptr<Workload>> CreateTvaeWorkload(const nlohmann::json& params,

@@ -17,6 +17,22 @@
 //     w->EndStep();
 //   metrics = w->Evaluate();                           // on the gang leader
 //
+// Several parameter groups (e.g. a GAN's discriminator and generator): a
+// step is the sequence of updates StepUpdates() names, each on one group with
+// that group's own optimizer, on the step's same indices:
+//
+//   groups = w->Groups();                              // disjoint; cover Parameters()
+//   for u, g in enumerate(w->StepUpdates()):           // e.g. {D, D, G}
+//     groups[g].optimizer->zero_grad();
+//     loss = w->UpdateLoss(u, indices);                // hooks allreduce group g only
+//     loss.backward();
+//     groups[g].optimizer->step();
+//   w->EndStep();
+//
+// A single-group workload needs none of this: the defaults below describe it
+// as one group "model" over Parameters() with optimizer(), updated once per
+// step by TrainLoss, which is exactly the loop above.
+//
 // Thread safety: a Workload is used from one thread at a time.
 #ifndef HPSWEEP_MODELS_WORKLOAD_H_
 #define HPSWEEP_MODELS_WORKLOAD_H_
@@ -49,6 +65,17 @@ struct WorkloadContext {
 // Validation metrics of one evaluation, by name (e.g. {"val_mse": 0.013}).
 using Metrics = std::map<std::string, double>;
 
+// Parameters updated together by one optimizer. Tensors alias the model's
+// storage; the optimizer is owned by the workload and lives as long as it.
+struct ParamGroup {
+  // Names the group in errors, checkpoints and hyperparameter prefixes
+  // ("model" for a single-group workload; e.g. "discriminator", "generator").
+  std::string name;
+  // In Parameters() order.
+  std::vector<torch::Tensor> parameters;
+  torch::optim::Optimizer* optimizer = nullptr;
+};
+
 class Workload {
  public:
   virtual ~Workload() = default;
@@ -59,8 +86,28 @@ class Workload {
   // Non-trainable state that must agree across ranks (e.g. batch-norm running
   // statistics); broadcast from the gang leader at start. May be empty.
   virtual std::vector<torch::Tensor> Buffers() = 0;
-  // The optimizer over Parameters(), built from the hyperparameters.
+  // The optimizer over Parameters(), built from the hyperparameters; for a
+  // workload of several groups, the first group's.
   virtual torch::optim::Optimizer& optimizer() = 0;
+
+  // The parameter groups, in a fixed order: disjoint, together exactly
+  // Parameters(). Default: one group "model" over Parameters() with
+  // optimizer().
+  virtual std::vector<ParamGroup> Groups() { return {{"model", Parameters(), &optimizer()}}; }
+  // The updates one training step makes, in order, as indices into Groups()
+  // (e.g. {0, 0, 1}: the discriminator twice, then the generator). Never
+  // empty. Default: {0}.
+  virtual std::vector<int> StepUpdates() const { return {0}; }
+  // The loss of update `update` (an index into StepUpdates()) of the current
+  // step, on the step's samples; like TrainLoss otherwise. Its backward must
+  // leave gradients on the update's group that are means over the samples,
+  // so that averaging across ranks gives one rank's gradient. Gradients it
+  // leaves on other groups are ignored (cleared before their own update).
+  // Default: TrainLoss(indices).
+  virtual StatusOr<torch::Tensor> UpdateLoss(int update, const torch::Tensor& indices) {
+    (void)update;
+    return TrainLoss(indices);
+  }
 
   // Number of training samples; sample indices are in [0, TrainSize()).
   virtual int64_t TrainSize() const = 0;
@@ -72,18 +119,20 @@ class Workload {
 
   // Forward pass on the given training samples (int64 CPU tensor of indices),
   // returning the scalar mean loss, attached to the autograd graph. Puts the
-  // model in training mode. Errors (bad shapes in a user's TorchScript module,
+  // model in training mode. With several updates per step, update 0's loss. Errors (bad shapes in a user's TorchScript module,
   // a LibTorch exception) come back as a Status.
   virtual StatusOr<torch::Tensor> TrainLoss(const torch::Tensor& indices) = 0;
-  // Called after each optimizer step (schedulers, EMA weights, carried state).
+  // Called after each step's last optimizer step (schedulers, EMA weights,
+  // carried state).
   virtual void EndStep() {}
 
   // Validation metrics on the held-out set, in eval mode, without gradients.
   // Always contains the entry named by ModelInfo::metric.
   virtual StatusOr<Metrics> Evaluate() = 0;
 
-  // Model and optimizer state, for checkpoints. Load restores exactly what Save
-  // wrote (same hyperparameters assumed) so resumed training is bit-identical.
+  // Model and optimizer state (every group's model and optimizer), for
+  // checkpoints. Load restores exactly what Save wrote (same hyperparameters
+  // assumed) so resumed training is bit-identical.
   virtual Status Save(torch::serialize::OutputArchive& archive) = 0;
   virtual Status Load(torch::serialize::InputArchive& archive) = 0;
 };

@@ -18,17 +18,23 @@ torch::Tensor BatchIndices(const Workload& w, int64_t step) {
 
 std::vector<double> Train(Workload& w, int64_t steps, int64_t first_step) {
   std::vector<double> losses;
+  std::vector<ParamGroup> groups = w.Groups();
+  const std::vector<int> updates = w.StepUpdates();
   for (int64_t s = first_step; s < first_step + steps; ++s) {
-    w.optimizer().zero_grad();
-    StatusOr<torch::Tensor> loss = w.TrainLoss(BatchIndices(w, s));
-    if (!loss.ok()) {
-      ADD_FAILURE() << "step " << s << ": " << loss.status();
-      return losses;
+    torch::Tensor indices = BatchIndices(w, s);
+    for (size_t u = 0; u < updates.size(); ++u) {
+      torch::optim::Optimizer& opt = *groups.at(static_cast<size_t>(updates[u])).optimizer;
+      opt.zero_grad();
+      StatusOr<torch::Tensor> loss = w.UpdateLoss(static_cast<int>(u), indices);
+      if (!loss.ok()) {
+        ADD_FAILURE() << "step " << s << " update " << u << ": " << loss.status();
+        return losses;
+      }
+      loss->backward();
+      opt.step();
+      if (u + 1 == updates.size()) losses.push_back(loss->item<double>());
     }
-    loss->backward();
-    w.optimizer().step();
     w.EndStep();
-    losses.push_back(loss->item<double>());
   }
   return losses;
 }
@@ -101,23 +107,47 @@ void ExpectDataParallelEquivalent(const Factory& make, int64_t batch) {
   Train(**rank0, 1);
   Train(**rank1, 1);
   torch::Tensor indices = BatchIndices(**one, 1).slice(0, 0, batch);
-  auto grads = [](Workload& w, const torch::Tensor& idx) {
-    w.optimizer().zero_grad();
-    StatusOr<torch::Tensor> loss = w.TrainLoss(idx);
-    EXPECT_TRUE(loss.ok()) << loss.status();
-    std::vector<torch::Tensor> g;
-    if (!loss.ok()) return g;
-    loss->backward();
-    for (const torch::Tensor& p : w.Parameters()) g.push_back(p.grad().clone());
-    return g;
-  };
-  std::vector<torch::Tensor> full = grads(**one, indices);
-  std::vector<torch::Tensor> g0 = grads(**rank0, indices.slice(0, 0, batch / 2));
-  std::vector<torch::Tensor> g1 = grads(**rank1, indices.slice(0, batch / 2));
-  ASSERT_EQ(full.size(), g0.size());
-  ASSERT_EQ(full.size(), g1.size());
-  for (size_t i = 0; i < full.size(); ++i) {
-    EXPECT_TRUE(torch::allclose(full[i], (g0[i] + g1[i]) / 2, 1e-4, 1e-6)) << "parameter " << i;
+  // Every update of the step (one for a single-group workload), each on its
+  // own group's parameters, as the trainer's per-group reducers average them.
+  // The three copies take the same optimizer steps (from the full batch's
+  // gradient) between updates, as data-parallel ranks do.
+  const std::vector<int> updates = (*one)->StepUpdates();
+  for (size_t u = 0; u < updates.size(); ++u) {
+    const size_t group = static_cast<size_t>(updates[u]);
+    auto grads = [&](Workload& w, const torch::Tensor& idx) {
+      ParamGroup g = w.Groups().at(group);
+      g.optimizer->zero_grad();
+      StatusOr<torch::Tensor> loss = w.UpdateLoss(static_cast<int>(u), idx);
+      EXPECT_TRUE(loss.ok()) << loss.status();
+      std::vector<torch::Tensor> out;
+      if (!loss.ok()) return out;
+      loss->backward();
+      for (const torch::Tensor& p : g.parameters) {
+        out.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+      }
+      return out;
+    };
+    std::vector<torch::Tensor> full = grads(**one, indices);
+    std::vector<torch::Tensor> g0 = grads(**rank0, indices.slice(0, 0, batch / 2));
+    std::vector<torch::Tensor> g1 = grads(**rank1, indices.slice(0, batch / 2));
+    ASSERT_EQ(full.size(), g0.size());
+    ASSERT_EQ(full.size(), g1.size());
+    for (size_t i = 0; i < full.size(); ++i) {
+      EXPECT_TRUE(torch::allclose(full[i], (g0[i] + g1[i]) / 2, 1e-4, 1e-6))
+          << "update " << u << " parameter " << i << " max diff "
+          << (full[i] - (g0[i] + g1[i]) / 2).abs().max().item<double>();
+    }
+    if (u + 1 == updates.size()) break;
+    // Step every copy with the full batch's gradient so that the next update
+    // starts from the same parameters on all three.
+    for (Workload* w : {one->get(), rank0->get(), rank1->get()}) {
+      ParamGroup g = w->Groups().at(group);
+      {
+        torch::NoGradGuard no_grad;
+        for (size_t i = 0; i < g.parameters.size(); ++i) g.parameters[i].mutable_grad() = full[i].clone();
+      }
+      g.optimizer->step();
+    }
   }
 }
 

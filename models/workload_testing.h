@@ -19,8 +19,9 @@ using Factory = std::function<StatusOr<std::unique_ptr<Workload>>()>;
 // seeded by the epoch, like the worker's sampler on one rank.
 torch::Tensor BatchIndices(const Workload& w, int64_t step);
 
-// Runs steps [first_step, first_step + steps) the way the worker does
-// (zero_grad, TrainLoss, backward, step, EndStep) and returns each step's loss.
+// Runs steps [first_step, first_step + steps) the way the worker does (per
+// update of the step: its group's zero_grad, UpdateLoss, backward, step; then
+// EndStep) and returns each step's last update's loss.
 // Fails the current test (and returns what it has) on an error status.
 std::vector<double> Train(Workload& w, int64_t steps, int64_t first_step = 0);
 
@@ -39,6 +40,8 @@ void ExpectDeterministic(const Factory& make, int64_t steps);
 // Expects the gradient of one workload on a batch to match the average of two
 // other workloads' ("ranks'") gradients on its halves, as data-parallel
 // training computes it: per-sample randomness must not depend on the rank.
+// Checked for every update of a step on its own group (a GAN's critic and
+// generator steps alike).
 void ExpectDataParallelEquivalent(const Factory& make, int64_t batch);
 
 }  // namespace hpsweep::models::testing

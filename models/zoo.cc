@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "models/ctgan.h"
 #include "models/ddpm.h"
 #include "models/fno1d.h"
 #include "models/lstm_freq.h"
@@ -26,6 +27,7 @@ struct Entry {
 
 // Sorted by name.
 constexpr Entry kModels[] = {
+    {&CtganModelInfo, &CreateCtganWorkload},
     {&DdpmModelInfo, &CreateDdpmWorkload},
     {&Fno1dModelInfo, &CreateFno1dWorkload},
     {&LstmFreqModelInfo, &CreateLstmFreqWorkload},

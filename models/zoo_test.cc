@@ -25,7 +25,8 @@ TEST(ZooTest, EveryModelOfTheIssueIsRegisteredWithItsMetric) {
     bool maximize;
   };
   for (const Expected& e :
-       {Expected{"ddpm", "val_denoise_loss", false}, Expected{"fno1d", "val_rel_l2", false},
+       {Expected{"ctgan", "val_fidelity_distance", false},
+        Expected{"ddpm", "val_denoise_loss", false}, Expected{"fno1d", "val_rel_l2", false},
         Expected{"lstm_freq", "val_mse", false}, Expected{"mlp", "val_loss", false},
         Expected{"torchscript", "val_loss", false},
         Expected{"transformer_cls", "val_accuracy", true},
@@ -36,12 +37,15 @@ TEST(ZooTest, EveryModelOfTheIssueIsRegisteredWithItsMetric) {
     EXPECT_EQ(info->metric, e.metric) << e.name;
     EXPECT_EQ(info->maximize, e.maximize) << e.name;
   }
-  EXPECT_EQ(ListModels().size(), 7u);
+  EXPECT_EQ(ListModels().size(), 8u);
 }
 
 TEST(ZooTest, CreatesEveryGeneratedDataModelAndEvaluatesItsMetric) {
   // Tiny settings; each model's own test covers learning.
   const std::map<std::string, nlohmann::json> small = {
+      {"ctgan",
+       {{"generator_dims", {4}}, {"discriminator_dims", {4}}, {"embedding_dim", 4}, {"pac", 2},
+        {"train_size", 64}, {"val_size", 16}, {"batch_size", 8}}},
       {"ddpm", {{"hidden", {8}}, {"train_size", 32}, {"val_size", 16}, {"timesteps", 4}}},
       {"fno1d", {{"grid", 16}, {"modes", 4}, {"width", 4}, {"train_size", 16}, {"val_size", 16}}},
       {"lstm_freq", {{"hidden_size", 4}, {"length", 10}, {"seq_len", 5}, {"mixes", 1}}},

@@ -1,9 +1,11 @@
 // train_bench: samples/s of hpsweep's data-parallel trainer on the workloads
 // of shared/anchors/ddp_baseline.py (same shapes, per-rank batches and
-// optimizers). Run under mpirun; tools/bench/train_bench.sh runs every
-// configuration and the Python baseline in one invocation.
+// optimizers), and on the zoo's `ctgan` (two networks, two optimizers:
+// samples are table rows, 500 per rank per step, as tools/bench/ctgan_ddp.py
+// runs it). Run under mpirun; tools/bench/train_bench.sh runs every
+// configuration and the Python baselines in one invocation.
 //
-//   mpirun -np 2 train_bench --model mlp --steps 200 [--progress thread|nonblocking]
+//   mpirun -np 2 train_bench --model mlp|lstm_freq|ctgan --steps 200 [--progress thread|nonblocking]
 //
 // Rank 0 prints "model=<m> world=<W> samples_per_s=<x>" after `--warmup`
 // untimed steps (timing starts and ends with a barrier, like the baseline).
@@ -18,6 +20,7 @@
 #include <string>
 
 #include "common/logging.h"
+#include "models/workload.h"
 #include "worker/mpi_collectives.h"
 #include "worker/synthetic_workloads.h"
 #include "worker/trainer.h"
@@ -47,7 +50,7 @@ bool Parse(int argc, char** argv, Args* a) {
     else if (k == "--shm") a->shm = v == "1" || v == "true";
     else return false;
   }
-  return (a->model == "mlp" || a->model == "lstm_freq") &&
+  return (a->model == "mlp" || a->model == "lstm_freq" || a->model == "ctgan") &&
          (a->progress == "thread" || a->progress == "nonblocking") && a->steps > 0 && a->warmup >= 0;
 }
 
@@ -55,7 +58,7 @@ int Main(int argc, char** argv) {
   Args args;
   if (!Parse(argc, argv, &args)) {
     std::fprintf(stderr,
-                 "usage: train_bench --model mlp|lstm_freq [--steps N] [--warmup N] "
+                 "usage: train_bench --model mlp|lstm_freq|ctgan [--steps N] [--warmup N] "
                  "[--progress thread|nonblocking] [--shm 0|1] [--bucket_mb N] [--first_bucket_mb X]\n");
     return 2;
   }
@@ -71,17 +74,30 @@ int Main(int argc, char** argv) {
   }
   const int world = (*comm)->size();
 
-  SyntheticWorkloadOptions wo;
-  const int64_t per_rank = args.model == "mlp" ? 128 : 32;
-  wo.kind = args.model == "mlp" ? SyntheticWorkloadOptions::Kind::kMlp
-                                : SyntheticWorkloadOptions::Kind::kLstmFreq;
-  wo.batch_size = per_rank * world;
-  // A small fixed random set, like the baseline's one fixed batch per rank.
-  wo.train_size = wo.batch_size * 4;
-  wo.val_size = per_rank;
   const int64_t total = args.warmup + args.steps;
-  wo.epochs = total / 4 + 2;
-  auto workload = MakeSyntheticWorkload(wo);
+  // Samples per step over the gang (rows for ctgan, whose workload samples
+  // are packs of 10 rows).
+  int64_t samples_per_step = 0;
+  StatusOr<std::unique_ptr<models::Workload>> workload = InternalError("no workload");
+  if (args.model == "ctgan") {
+    const int64_t rows = 500 * world;  // CTGAN's batch per rank
+    models::WorkloadContext ctx;
+    workload = models::CreateWorkload(
+        "ctgan", {{"batch_size", rows}, {"train_size", rows * 4}, {"epochs", total / 4 + 2}}, ctx);
+    samples_per_step = rows;
+  } else {
+    SyntheticWorkloadOptions wo;
+    const int64_t per_rank = args.model == "mlp" ? 128 : 32;
+    wo.kind = args.model == "mlp" ? SyntheticWorkloadOptions::Kind::kMlp
+                                  : SyntheticWorkloadOptions::Kind::kLstmFreq;
+    wo.batch_size = per_rank * world;
+    // A small fixed random set, like the baseline's one fixed batch per rank.
+    wo.train_size = wo.batch_size * 4;
+    wo.val_size = per_rank;
+    wo.epochs = total / 4 + 2;
+    workload = MakeSyntheticWorkload(wo);
+    samples_per_step = wo.batch_size;
+  }
   if (!workload.ok()) {
     HPS_LOG(ERROR) << workload.status();
     return 1;
@@ -120,7 +136,7 @@ int Main(int argc, char** argv) {
         st.steps ? st.finish_micros / 1e3 / static_cast<double>(st.steps) : 0.0,
         static_cast<long long>(st.buckets_started_in_backward),
         static_cast<long long>(st.buckets_started_at_finish),
-        static_cast<double>(wo.batch_size * args.steps) / seconds);
+        static_cast<double>(samples_per_step * args.steps) / seconds);
   }
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -55,20 +56,72 @@ class TrialRun {
   StatusOr<TrainResult> Run(std::string resume) {
     HPS_RETURN_IF_ERROR(comm_->BroadcastBytes(&resume, 0));
     HPS_RETURN_IF_ERROR(AgreeOnStatus(*comm_, Guard("starting the trial", [&] { return Setup(resume); })));
-    HPS_ASSIGN_OR_RETURN(reducer_, Reducer::Create(comm_, w_.Parameters(), w_.Buffers(), options_.reducer));
+    // One reducer per parameter group; the first also broadcasts the buffers.
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      HPS_ASSIGN_OR_RETURN(std::unique_ptr<Reducer> reducer,
+                           Reducer::Create(comm_, groups_[g].parameters,
+                                           g == 0 ? w_.Buffers() : std::vector<torch::Tensor>{},
+                                           options_.reducer));
+      reducers_.push_back(std::move(reducer));
+    }
     TrainResult result;
     HPS_RETURN_IF_ERROR(Loop(&result));
     // Catches a failure after the last agreement point (optimizer step, EndStep).
     HPS_RETURN_IF_ERROR(AgreeOnStatus(*comm_, pending_));
     result.state = state_;
-    result.reducer_stats = reducer_->stats();
+    for (const auto& r : reducers_) {
+      const ReducerStats& s = r->stats();
+      result.reducer_stats.buckets_started_in_backward += s.buckets_started_in_backward;
+      result.reducer_stats.buckets_started_at_finish += s.buckets_started_at_finish;
+      result.reducer_stats.steps += s.steps;
+      result.reducer_stats.finish_micros += s.finish_micros;
+    }
     return result;
   }
 
  private:
+  // The workload's groups and step updates, checked against Parameters():
+  // every parameter in exactly one group (the reducers broadcast and average
+  // per group), every update naming a group.
+  Status CheckGroups(const std::vector<torch::Tensor>& params) {
+    groups_ = w_.Groups();
+    updates_ = w_.StepUpdates();
+    if (groups_.empty() || updates_.empty()) {
+      return InvalidArgumentError("workload has no parameter groups or no updates per step");
+    }
+    std::map<const void*, int> owner;
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      if (groups_[g].optimizer == nullptr) {
+        return InvalidArgumentError("parameter group '" + groups_[g].name + "' has no optimizer");
+      }
+      for (const torch::Tensor& p : groups_[g].parameters) {
+        auto [it, fresh] = owner.emplace(p.unsafeGetTensorImpl(), static_cast<int>(g));
+        if (!fresh) {
+          return InvalidArgumentError("a parameter is in both group '" + groups_[it->second].name +
+                                      "' and group '" + groups_[g].name + "'");
+        }
+      }
+    }
+    size_t covered = 0;
+    for (const torch::Tensor& p : params) covered += owner.count(p.unsafeGetTensorImpl());
+    if (covered != params.size() || owner.size() != params.size()) {
+      return InvalidArgumentError("parameter groups hold " + std::to_string(owner.size()) +
+                                  " tensors, " + std::to_string(covered) + " of the workload's " +
+                                  std::to_string(params.size()) + " parameters");
+    }
+    for (int u : updates_) {
+      if (u < 0 || u >= static_cast<int>(groups_.size())) {
+        return InvalidArgumentError("step update names group " + std::to_string(u) + " of " +
+                                    std::to_string(groups_.size()));
+      }
+    }
+    return Status::Ok();
+  }
+
   Status Setup(const std::string& resume) {
     std::vector<torch::Tensor> params = w_.Parameters();
     autocast_device_ = params.empty() ? c10::DeviceType::CPU : params[0].device().type();
+    HPS_RETURN_IF_ERROR(CheckGroups(params));
     SamplerOptions so;
     so.dataset_size = w_.TrainSize();
     so.batch_size = w_.BatchSize();
@@ -165,11 +218,27 @@ class TrialRun {
     return Status::Ok();
   }
 
-  // One optimizer step. Returns an error (the same on every rank) when any
-  // rank failed, or the transport's error.
+  // One training step: each of the workload's updates in order (one for a
+  // single-group workload). Returns an error (the same on every rank) when
+  // any rank failed, or the transport's error.
   Status Step() {
+    for (size_t u = 0; u < updates_.size(); ++u) HPS_RETURN_IF_ERROR(Update(u));
+    ++state_.global_step;
+    ++state_.step_in_epoch;
+    state_.samples_consumed += w_.BatchSize();
+    if (cb_.on_step) cb_.on_step(state_);
+    return Status::Ok();
+  }
+
+  // Update `u` of the step: its group's gradients averaged by that group's
+  // reducer, then that group's optimizer step. The epoch's reported training
+  // loss is the last update's (for a GAN, the generator's).
+  Status Update(size_t u) {
     const int rank = comm_->rank(), world = comm_->size();
-    reducer_->PrepareForBackward();
+    const bool last = u + 1 == updates_.size();
+    const int g = updates_[u];
+    Reducer& reducer = *reducers_[static_cast<size_t>(g)];
+    reducer.PrepareForBackward();
     Status local = pending_;
     if (local.ok()) {
       local = Guard("training step", [&]() -> Status {
@@ -180,39 +249,41 @@ class TrialRun {
         HPS_ASSIGN_OR_RETURN(torch::Tensor loss, [&] {
           // bf16 autocast covers the forward pass only; backward follows it.
           AutocastGuard autocast(options_.precision == Precision::kBf16, autocast_device_);
-          return w_.TrainLoss(indices);
+          return w_.UpdateLoss(static_cast<int>(u), indices);
         }());
         const double value = loss.item<double>();
         if (!std::isfinite(value)) {
+          const std::string where =
+              updates_.size() == 1 ? ""
+                                   : " in update " + std::to_string(u) + " (group '" +
+                                         groups_[static_cast<size_t>(g)].name + "')";
           return InvalidArgumentError("loss is " + std::string(std::isnan(value) ? "NaN" : "infinite") +
                                       " at step " + std::to_string(state_.global_step) +
-                                      " (epoch " + std::to_string(state_.epoch) + ")");
+                                      " (epoch " + std::to_string(state_.epoch) + ")" + where);
         }
-        epoch_loss_sum_ += value * static_cast<double>(idx.size());
-        epoch_loss_count_ += static_cast<double>(idx.size());
+        if (last) {
+          epoch_loss_sum_ += value * static_cast<double>(idx.size());
+          epoch_loss_count_ += static_cast<double>(idx.size());
+        }
         const double scale = DistributedSampler::LossScale(w_.BatchSize(), rank, world);
         if (scale != 1.0) loss = loss * scale;
         loss.backward();
         return Status::Ok();
       });
     }
-    HPS_ASSIGN_OR_RETURN(int failed_ranks, reducer_->FinishBackward(!local.ok()));
+    HPS_ASSIGN_OR_RETURN(int failed_ranks, reducer.FinishBackward(!local.ok()));
     if (failed_ranks > 0) {
       Status agreed = AgreeOnStatus(*comm_, local);
       if (agreed.ok()) agreed = InternalError("a rank reported a failure without a message");
       return agreed;
     }
-    // Failures past this point surface at the next agreement (next step's
-    // gradient allreduce, a checkpoint, epoch end or the end of Run).
+    // Failures past this point surface at the next agreement (the next
+    // update's gradient allreduce, a checkpoint, epoch end or the end of Run).
     pending_ = Guard("optimizer step", [&] {
-      w_.optimizer().step();
-      w_.EndStep();
+      groups_[static_cast<size_t>(g)].optimizer->step();
+      if (last) w_.EndStep();
       return Status::Ok();
     });
-    ++state_.global_step;
-    ++state_.step_in_epoch;
-    state_.samples_consumed += w_.BatchSize();
-    if (cb_.on_step) cb_.on_step(state_);
     return Status::Ok();
   }
 
@@ -269,7 +340,9 @@ class TrialRun {
   models::Workload& w_;
   const TrainerCallbacks& cb_;
   std::unique_ptr<DistributedSampler> sampler_;
-  std::unique_ptr<Reducer> reducer_;
+  std::vector<models::ParamGroup> groups_;
+  std::vector<int> updates_;                        // group of each update of a step
+  std::vector<std::unique_ptr<Reducer>> reducers_;  // per group
   TrainState state_;
   Status pending_;  // a local failure not yet shared with the gang
   double epoch_loss_sum_ = 0;

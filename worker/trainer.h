@@ -8,13 +8,22 @@
 //        |
 //   Reducer::Create (shape check + broadcast from leader)
 //        |
-//   +--> step: sampler shard -> TrainLoss -> backward (bucketed allreduce)
-//   |          -> all ranks agree on failure -> optimizer.step -> EndStep
+//   +--> step: sampler shard -> for each update of the step (one for a
+//   |          single-group workload; e.g. D, D, G for a GAN):
+//   |            UpdateLoss -> backward (the update's group's reducer:
+//   |            bucketed allreduce) -> all ranks agree on failure ->
+//   |            that group's optimizer.step
+//   |          -> EndStep
 //   |          -> checkpoint every N steps (leader gets bytes)
 //   |          -> max_steps reached? ---------------------------> kMaxSteps
 //   +--- epoch end: leader evaluates, on_epoch; checkpoint at epoch end
 //        (also where training ends) -> kStop? -------------------> kStopped
 //        last epoch ------------------------------------------------> kCompleted
+//
+// Parameter groups (models/workload.h): one Reducer per group, each
+// broadcasting and averaging only its group's parameters, so ranks hold
+// identical parameters after every update. A workload whose groups overlap or
+// miss a parameter is refused (INVALID_ARGUMENT) before training.
 //
 // Any failure (NaN/Inf loss, a LibTorch exception, out of memory, a workload
 // error, a callback error) makes Run return the same error on every rank,
@@ -87,7 +96,8 @@ enum class Decision { kContinue, kStop, kCheckpointAndStop };
 struct EpochReport {
   TrainState state;  // after the epoch's last step
   // Mean training loss over the gang's samples of the epoch (or of the part
-  // of it run since a resume).
+  // of it run since a resume); with several updates per step, the last
+  // update's loss (a GAN's generator loss).
   double train_loss = 0;
   models::Metrics metrics;  // empty when TrainerOptions::evaluate is false
 };
@@ -107,7 +117,7 @@ struct TrainResult {
   TrainState state;
   // Last evaluation's metrics on the leader (empty on other ranks).
   models::Metrics metrics;
-  ReducerStats reducer_stats;
+  ReducerStats reducer_stats;  // summed over the groups' reducers
 };
 
 class Trainer {

@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
 # Training throughput: hpsweep's data-parallel trainer vs PyTorch DDP (gloo)
-# on the two workloads of shared/anchors/ddp_baseline.py, in one invocation.
+# on the two workloads of shared/anchors/ddp_baseline.py, and on the zoo's
+# `ctgan` (two networks and optimizers, alternating updates, gradient
+# penalty) against tools/bench/ctgan_ddp.py (the same architecture in Python
+# under DDP), in one invocation.
 #
-#   tools/bench/train_bench.sh [--steps N] [--reps R] [--models "mlp lstm_freq"]
+#   tools/bench/train_bench.sh [--steps N] [--ctgan-steps N] [--reps R]
+#       [--models "mlp lstm_freq ctgan"] [--bin PATH]
+#
+# --bin: a train_bench binary built already (skips the -c opt build; say
+# which build it was next to the figures).
+#
+# ctgan's samples are table rows (500 per rank per step, in packs of 10) and
+# it runs --ctgan-steps timed steps (default 30) after 5 warm-up steps.
+# Fidelity of ctgan vs tvae: tools/bench/tabular_fidelity_bench.sh.
 #
 # For each workload prints samples/s of: hpsweep 1 rank, hpsweep 2 ranks,
 # DDP 1 rank, DDP 2 ranks, and two independent hpsweep 1-rank processes run
@@ -18,14 +29,19 @@ cd "$(dirname "$0")/../.."
 repo="$(pwd)"
 
 steps=200
+ctgan_steps=30
+bin=""
+
 reps=3
-models="mlp lstm_freq"
+models="mlp lstm_freq ctgan"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --steps) steps="$2"; shift 2 ;;
+    --ctgan-steps) ctgan_steps="$2"; shift 2 ;;
+    --bin) bin="$2"; shift 2 ;;
     --reps) reps="$2"; shift 2 ;;
     --models) models="$2"; shift 2 ;;
-    *) echo "usage: $0 [--steps N] [--reps R] [--models \"mlp lstm_freq\"]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--steps N] [--ctgan-steps N] [--reps R] [--models \"mlp lstm_freq ctgan\"] [--bin PATH]" >&2; exit 2 ;;
   esac
 done
 
@@ -34,20 +50,30 @@ python="${HPSWEEP_PYTHON:-/usr/bin/python3}"
 output_base="${HPSWEEP_BAZEL_OUTPUT_BASE:-/root/.cache/bazel-ob/worker}"
 [[ -f "$anchors/ddp_baseline.py" ]] || { echo "no ddp_baseline.py under $anchors" >&2; exit 1; }
 
-bazel --output_base="$output_base" build -c opt --symlink_prefix=/ //worker:train_bench >&2
-bin="$(bazel --output_base="$output_base" info -c opt --symlink_prefix=/ bazel-bin 2>/dev/null)/worker/train_bench"
+if [[ -z "$bin" ]]; then
+  bazel --output_base="$output_base" build -c opt --symlink_prefix=/ //worker:train_bench >&2
+  bin="$(bazel --output_base="$output_base" info -c opt --symlink_prefix=/ bazel-bin 2>/dev/null)/worker/train_bench"
+fi
 
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 mpirun_=(mpirun --allow-run-as-root --oversubscribe --bind-to none -x OPENBLAS_NUM_THREADS -x OMP_NUM_THREADS)
 
 sps() { grep -o 'samples_per_s=[0-9.]*' | tail -1 | cut -d= -f2; }
-ours() { "${mpirun_[@]}" -np "$1" "$bin" --model "$2" --steps "$steps" | sps; }
-ddp() { "$python" "$anchors/ddp_baseline.py" --model "$2" --world "$1" --steps "$steps" | sps; }
+# Step arguments of train_bench for a model.
+run_args() { if [[ "$1" == ctgan ]]; then echo "--steps $ctgan_steps --warmup 5"; else echo "--steps $steps"; fi; }
+ours() { "${mpirun_[@]}" -np "$1" "$bin" --model "$2" $(run_args "$2") | sps; }
+ddp() {
+  if [[ "$2" == ctgan ]]; then
+    "$python" "$repo/tools/bench/ctgan_ddp.py" --world "$1" --steps "$ctgan_steps" 2>/dev/null | sps
+  else
+    "$python" "$anchors/ddp_baseline.py" --model "$2" --world "$1" --steps "$steps" | sps
+  fi
+}
 pair() {
   local a b
   a="$(mktemp)"; b="$(mktemp)"
-  "${mpirun_[@]}" -np 1 "$bin" --model "$1" --steps "$steps" >"$a" &
-  "${mpirun_[@]}" -np 1 "$bin" --model "$1" --steps "$steps" >"$b"
+  "${mpirun_[@]}" -np 1 "$bin" --model "$1" $(run_args "$1") >"$a" &
+  "${mpirun_[@]}" -np 1 "$bin" --model "$1" $(run_args "$1") >"$b"
   wait
   python3 -c "import sys; print(round(float(sys.argv[1]) + float(sys.argv[2]), 1))" "$(sps <"$a")" "$(sps <"$b")"
   rm -f "$a" "$b"
@@ -85,5 +111,5 @@ PY
   sep=", "
   unset all
 done
-json+=", \"steps\": $steps, \"reps\": $reps, \"load_avg\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
+json+=", \"steps\": $steps, \"ctgan_steps\": $ctgan_steps, \"reps\": $reps, \"load_avg\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
 echo "$json"
