@@ -49,7 +49,11 @@ Json PbtSweep() {
              {{"epochs", 8},
               {"in_features", 16},
               {"hidden", {128, 128}},
-              {"train_size", 2048},
+              // Epochs long enough (about a second each) that both
+              // members of the population are live at the perturbation
+              // points whatever order the two workers start in: PBT judges a
+              // trial against the live population only.
+              {"train_size", 32768},
               {"val_size", 256},
               {"batch_size", 32}}}}}};
 }
