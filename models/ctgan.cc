@@ -88,14 +88,14 @@ class CtganWorkload : public TorchWorkload {
         packs_(hp.Int("train_size") / pac_),
         batch_packs_(hp.Int("batch_size") / pac_) {
     const std::vector<int64_t> categories(kMixedCategories.begin(), kMixedCategories.end());
-    MixedTable train = GenerateMixedTable(hp.Int("train_size"), ctx.seed, 0);
-    MixedTable val = GenerateMixedTable(hp.Int("val_size"), ctx.seed, 1);
+    MixedTable train = GenerateMixedTable(hp.Int("train_size"), ctx.data_seed, 0);
+    MixedTable val = GenerateMixedTable(hp.Int("val_size"), ctx.data_seed, 1);
     mean_ = train.continuous.mean(0, true);
     std_ = train.continuous.std(0, true, true).clamp_min(1e-6);
     transform_ = std::make_unique<TableTransform>(train.continuous, categories, hp.Int("max_modes"));
     sampler_ = std::make_unique<ConditionalSampler>(train.categorical, categories);
     train_rows_ =
-        transform_->Encode(train.continuous, train.categorical, DataGenerator(ctx.seed, 5)).to(ctx.device);
+        transform_->Encode(train.continuous, train.categorical, DataGenerator(ctx.data_seed, 5)).to(ctx.device);
     val_cont_ = (val.continuous - mean_) / std_;
     val_cat_ = val.categorical;
     WithInitSeed(ctx.seed, [&] {

@@ -43,10 +43,10 @@ class DdpmWorkload : public TorchWorkload {
  public:
   DdpmWorkload(const Hyperparams& hp, const WorkloadContext& ctx) : TorchWorkload(hp, ctx) {
     const std::string& dataset = hp.String("dataset");
-    train_ = GeneratePoints(dataset, hp.Int("train_size"), ctx.seed, 0).to(ctx.device);
-    val_ = GeneratePoints(dataset, hp.Int("val_size"), ctx.seed, 1).to(ctx.device);
+    train_ = GeneratePoints(dataset, hp.Int("train_size"), ctx.data_seed, 0).to(ctx.device);
+    val_ = GeneratePoints(dataset, hp.Int("val_size"), ctx.data_seed, 1).to(ctx.device);
     const int64_t t_max = hp.Int("timesteps");
-    torch::Generator g = DataGenerator(ctx.seed, 3);
+    torch::Generator g = DataGenerator(ctx.data_seed, 3);
     val_t_ = torch::randint(t_max, {val_.size(0)}, g, torch::kLong).to(ctx.device);
     val_eps_ = torch::randn(val_.sizes(), g).to(ctx.device);
     WithInitSeed(ctx.seed, [&] {

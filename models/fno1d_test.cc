@@ -71,6 +71,33 @@ TEST_F(Fno1dTest, GeneratorIsDeterministicBySeed) {
   EXPECT_FALSE(torch::equal(a.u0, c.u0));
 }
 
+// The worker gives every trial of a sweep one data seed and its own seed
+// (worker/trial_seeds.h): trials train on the same samples from different
+// initial weights. The second and third workloads find the data cached.
+TEST_F(Fno1dTest, DataFollowsTheDataSeedAndWeightsTheSeed) {
+  nlohmann::json p = Small("burgers");
+  p["train_size"] = 16;
+  p["val_size"] = 16;
+  auto make = [&](uint64_t seed, uint64_t data_seed) {
+    WorkloadContext ctx;
+    ctx.seed = seed;
+    ctx.data_seed = data_seed;
+    auto w = CreateFno1dWorkload(p, ctx);
+    EXPECT_TRUE(w.ok()) << w.status();
+    return std::move(w).value();
+  };
+  auto identity_error = [](Workload& w) {
+    auto m = w.Evaluate();
+    EXPECT_TRUE(m.ok()) << m.status();
+    return m->at("val_identity_rel_l2");
+  };
+  auto a = make(1, 7), b = make(2, 7), c = make(1, 8);
+  EXPECT_EQ(identity_error(*a), identity_error(*b));
+  EXPECT_NE(identity_error(*a), identity_error(*c));
+  EXPECT_FALSE(torch::equal(a->Parameters()[0], b->Parameters()[0]));
+  EXPECT_TRUE(torch::equal(a->Parameters()[0], c->Parameters()[0]));
+}
+
 TEST_F(Fno1dTest, ResumeIsBitIdentical) {
   nlohmann::json p = Small("heat");
   p["train_size"] = 64;

@@ -38,9 +38,9 @@ class LstmFreqWorkload : public TorchWorkload {
   LstmFreqWorkload(const Hyperparams& hp, const WorkloadContext& ctx)
       : TorchWorkload(hp, ctx), seq_len_(hp.Int("seq_len")) {
     FreqData train =
-        GenerateFreqData(hp.Int("mixes"), hp.Int("length"), hp.Float("noise"), ctx.seed, 0);
+        GenerateFreqData(hp.Int("mixes"), hp.Int("length"), hp.Float("noise"), ctx.data_seed, 0);
     FreqData val =
-        GenerateFreqData(hp.Int("val_mixes"), hp.Int("length"), hp.Float("noise"), ctx.seed, 1);
+        GenerateFreqData(hp.Int("val_mixes"), hp.Int("length"), hp.Float("noise"), ctx.data_seed, 1);
     train_x_ = train.inputs.to(ctx.device);
     train_y_ = train.targets.to(ctx.device);
     val_x_ = val.inputs.to(ctx.device);

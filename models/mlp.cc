@@ -60,7 +60,7 @@ class MlpWorkload : public TorchWorkload {
     const int64_t in = hp.Int("in_features");
     const int64_t out = classify_ ? hp.Int("classes") : hp.Int("outputs");
     TabularData data = GenerateTabularData(in, out, classify_, hp.Int("train_size"),
-                                           hp.Int("val_size"), hp.Float("noise"), ctx.seed);
+                                           hp.Int("val_size"), hp.Float("noise"), ctx.data_seed);
     train_x_ = data.train_x.to(ctx.device);
     train_y_ = data.train_y.to(ctx.device);
     val_x_ = data.val_x.to(ctx.device);

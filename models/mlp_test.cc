@@ -21,6 +21,7 @@ class MlpTest : public ::testing::Test {
   static std::unique_ptr<Workload> Make(const nlohmann::json& params, uint64_t seed = 1) {
     WorkloadContext ctx;
     ctx.seed = seed;
+    ctx.data_seed = seed;
     auto w = CreateMlpWorkload(params, ctx);
     EXPECT_TRUE(w.ok()) << w.status();
     return w.ok() ? std::move(w).value() : nullptr;

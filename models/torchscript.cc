@@ -262,7 +262,7 @@ StatusOr<std::unique_ptr<Workload>> CreateTorchScriptWorkload(const nlohmann::js
       return HyperparamError(kName, "val_fraction",
                              "leaves no training rows out of " + std::to_string(rows));
     }
-    torch::Tensor perm = torch::randperm(rows, DataGenerator(context.seed, 0), torch::kLong);
+    torch::Tensor perm = torch::randperm(rows, DataGenerator(context.data_seed, 0), torch::kLong);
     torch::Tensor train_idx = perm.slice(0, 0, rows - held), val_idx = perm.slice(0, rows - held);
     val = {train.x.index_select(0, val_idx), train.y.index_select(0, val_idx)};
     train = {train.x.index_select(0, train_idx), train.y.index_select(0, train_idx)};

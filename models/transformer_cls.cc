@@ -37,8 +37,8 @@ class TransformerClsWorkload : public TorchWorkload {
   TransformerClsWorkload(const Hyperparams& hp, const WorkloadContext& ctx)
       : TorchWorkload(hp, ctx) {
     const int64_t len = hp.Int("seq_len"), vocab = hp.Int("vocab");
-    SequenceData train = GenerateSequenceData(hp.Int("train_size"), len, vocab, ctx.seed, 0);
-    SequenceData val = GenerateSequenceData(hp.Int("val_size"), len, vocab, ctx.seed, 1);
+    SequenceData train = GenerateSequenceData(hp.Int("train_size"), len, vocab, ctx.data_seed, 0);
+    SequenceData val = GenerateSequenceData(hp.Int("val_size"), len, vocab, ctx.data_seed, 1);
     train_x_ = train.tokens.to(ctx.device);
     train_y_ = train.labels.to(ctx.device);
     val_x_ = val.tokens.to(ctx.device);

@@ -46,8 +46,8 @@ torch::Tensor OneHot(const torch::Tensor& cat) {
 class TvaeWorkload : public TorchWorkload {
  public:
   TvaeWorkload(const Hyperparams& hp, const WorkloadContext& ctx) : TorchWorkload(hp, ctx) {
-    MixedTable train = GenerateMixedTable(hp.Int("train_size"), ctx.seed, 0);
-    MixedTable val = GenerateMixedTable(hp.Int("val_size"), ctx.seed, 1);
+    MixedTable train = GenerateMixedTable(hp.Int("train_size"), ctx.data_seed, 0);
+    MixedTable val = GenerateMixedTable(hp.Int("val_size"), ctx.data_seed, 1);
     mean_ = train.continuous.mean(0, true);
     std_ = train.continuous.std(0, true, true).clamp_min(1e-6);
     train_cont_ = ((train.continuous - mean_) / std_).to(ctx.device);
@@ -60,7 +60,7 @@ class TvaeWorkload : public TorchWorkload {
                         .hidden(hp.IntList("hidden"))
                         .activation(hp.String("activation")));
     });
-    val_eps_ = torch::randn({val_cont_.size(0), hp.Int("latent_dim")}, DataGenerator(ctx.seed, 3))
+    val_eps_ = torch::randn({val_cont_.size(0), hp.Int("latent_dim")}, DataGenerator(ctx.data_seed, 3))
                    .to(ctx.device);
   }
 

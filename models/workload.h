@@ -54,9 +54,14 @@ namespace hpsweep::models {
 struct WorkloadContext {
   // Where tensors live; chosen once by the caller (CUDA when present, else CPU).
   torch::Device device = torch::kCPU;
-  // Seeds parameter initialisation and the synthetic data generator. Every rank
-  // of a gang passes the same seed, so every rank sees the same data set.
+  // Seeds parameter initialisation and the randomness of training (batch order,
+  // dropout, sampling). Every rank of a gang passes the same seed.
   uint64_t seed = 0;
+  // Seeds the data: synthetic generators, their noise, a held-out split of a
+  // user's table, fixed validation noise. The worker derives it from the sweep
+  // alone, so every trial of a sweep trains and is judged on the same samples
+  // (trials differ only by hyperparameters and `seed`).
+  uint64_t data_seed = 0;
   // Folder that relative file paths in hyperparameters (TorchScript modules,
   // CSV/tensor data files) are resolved against. Default: working directory.
   std::string base_dir;

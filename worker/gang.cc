@@ -12,21 +12,13 @@
 #include "proto/messages.h"
 #include "worker/autocast.h"
 #include "worker/command_trial.h"
+#include "worker/trial_seeds.h"
 
 namespace hpsweep::worker {
 
 using proto::Json;
 
 namespace {
-
-// Per-trial seed from ids that survive restarts: the same trial trains the
-// same way on every attempt.
-uint64_t TrialTrainingSeed(uint64_t sweep_id, uint64_t number) {
-  uint64_t z = sweep_id * 0x9E3779B97F4A7C15ULL + number + 0x2545F4914F6CDD1DULL;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
 
 // Sends heartbeats for one trial from a background thread until stopped;
 // remembers whether the coordinator asked to stop or the lease was lost.
@@ -327,8 +319,9 @@ Status Gang::RunTrial(const GangCommand& command) {
   models::WorkloadContext context;
   context.device = options_.device;
   context.base_dir = options_.base_dir;
-  // A PBT child (coordinator/lifecycle/pbt.h) trains its lineage's model on its
-  // lineage's data: seeded from the lineage's first trial.
+  context.data_seed = SweepDataSeed(trial.sweep_id);
+  // A PBT child (coordinator/lifecycle/pbt.h) continues its lineage's model:
+  // seeded from the lineage's first trial.
   context.seed =
       TrialTrainingSeed(trial.sweep_id, trial.parent ? trial.parent->root_number : trial.number);
   // ...and, until it stores a checkpoint of its own, starts from its

@@ -3,27 +3,24 @@
 // early-stopping benchmark's Optuna anchor (tools/bench/stopping_optuna.py)
 // trains on exactly the samples hpsweep's trials train on.
 //
-// The zoo seeds each trial's data (and initial weights) from the trial's
-// training seed, which the worker derives from (sweep id, trial number)
-// (worker/gang.cc). This tool derives the same seed for trial numbers
-// 0..N-1 of one sweep and writes, per trial:
-//   OUT/trial_<number>/{train_x,train_y,val_x,val_y}.npy   (float32)
-// and OUT/trial_<number>/info.json with the trial's seed and one data-only
-// reference metric (lstm_freq: val_baseline_mse, the zero predictor's MSE;
-// fno1d: val_identity_rel_l2), which the worker also reports; the benchmark
-// compares the two to prove the seeds agree. With --first 0 it also writes
-// OUT/meta.json (the resolved hyperparameters) and, for a few architectures,
-// OUT/arch_<i>/: the C++ model's initial parameters (<name>.npy), an input
-// (trial 0's first validation samples) and the model's output on it; the
-// Python twin must load those parameters by name and reproduce the output
-// (stopping_optuna.py check-params), else the two sides do not train the
-// same model.
+// Every trial of a sweep trains on the data of the sweep's data seed, which
+// the worker derives from the sweep id (worker/trial_seeds.h). This tool
+// derives the same seed and writes:
+//   OUT/{train_x,train_y,val_x,val_y}.npy   (float32)
+//   OUT/info.json: the data seed and one data-only reference metric
+//     (lstm_freq: val_baseline_mse, the zero predictor's MSE; fno1d:
+//     val_identity_rel_l2), which the worker also reports; the benchmark
+//     compares the two to prove both sides hold the same samples;
+//   OUT/meta.json: the resolved hyperparameters and, for a few
+//     architectures, OUT/arch_<i>/: the C++ model's initial parameters
+//     (<name>.npy), an input (the first validation samples) and the model's
+//     output on it; the Python twin must load those parameters by name and
+//     reproduce the output (stopping_optuna.py check-params), else the two
+//     sides do not train the same model.
 //
 // Usage:
 //   export_workload_data --model lstm_freq|fno1d --args '{"length": 200}'
-//       [--sweep-id 1] [--first 0] [--trials 200] --out DIR
-// writes trial numbers first .. first+trials-1 (several processes may share
-// the work over disjoint ranges).
+//       [--sweep-id 1] --out DIR
 // `--args` is the sweep's program.args (data and training hyperparameters;
 // anything not given takes the model's default).
 #include <torch/torch.h>
@@ -42,21 +39,13 @@
 #include "models/hyperparams.h"
 #include "models/lstm_freq.h"
 #include "models/tensor_file.h"
+#include "worker/trial_seeds.h"
 
 namespace hpsweep::bench {
 namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
-
-// The worker's per-trial training seed (worker/gang.cc, TrialTrainingSeed).
-// Kept in step by the benchmark's check of the reference metric.
-uint64_t TrialTrainingSeed(uint64_t sweep_id, uint64_t number) {
-  uint64_t z = sweep_id * 0x9E3779B97F4A7C15ULL + number + 0x2545F4914F6CDD1DULL;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
 
 Status WriteJson(const fs::path& path, const Json& value) {
   std::ofstream f(path);
@@ -72,7 +61,7 @@ int64_t ParamCount(torch::nn::Module& module) {
   return n;
 }
 
-struct TrialData {
+struct SweepData {
   torch::Tensor train_x, train_y, val_x, val_y;
   std::string reference_name;
   double reference = 0;
@@ -136,8 +125,9 @@ StatusOr<Json> Architectures(const std::string& model, const torch::Tensor& val_
   return list;
 }
 
-TrialData Generate(const std::string& model, const models::Hyperparams& hp, uint64_t seed) {
-  TrialData d;
+// The data of a sweep whose data seed is `seed`, as the worker generates it.
+SweepData Generate(const std::string& model, const models::Hyperparams& hp, uint64_t seed) {
+  SweepData d;
   if (model == "lstm_freq") {
     models::FreqData train = models::GenerateFreqData(hp.Int("mixes"), hp.Int("length"),
                                                       hp.Float("noise"), seed, 0);
@@ -163,18 +153,16 @@ TrialData Generate(const std::string& model, const models::Hyperparams& hp, uint
 
 Status Run(int argc, char** argv) {
   std::string model, args_text = "{}", out;
-  int64_t sweep_id = 1, first = 0, trials = 200;
+  int64_t sweep_id = 1;
   Flags flags;
   flags.String("--model", &model);
   flags.String("--args", &args_text);
   flags.String("--out", &out);
   flags.Int("--sweep-id", &sweep_id, 1, INT64_MAX);
-  flags.Int("--first", &first, 0, 1000000);
-  flags.Int("--trials", &trials, 1, 100000);
   HPS_ASSIGN_OR_RETURN(std::vector<std::string> positional, flags.Parse(argc, argv));
   if (flags.help()) {
     std::cout << "usage: export_workload_data --model lstm_freq|fno1d --args JSON "
-                 "[--sweep-id 1] [--first 0] [--trials 200] --out DIR\n";
+                 "[--sweep-id 1] --out DIR\n";
     return Status();
   }
   if (!positional.empty()) return InvalidArgumentError("unexpected argument: " + positional[0]);
@@ -192,35 +180,25 @@ Status Run(int argc, char** argv) {
   fs::create_directories(out, ec);
   if (ec) return InternalError("cannot create " + out + ": " + ec.message());
 
-  for (int64_t number = first; number < first + trials; ++number) {
-    const uint64_t seed = TrialTrainingSeed(static_cast<uint64_t>(sweep_id),
-                                            static_cast<uint64_t>(number));
-    TrialData d = Generate(model, hp, seed);
-    const fs::path dir = fs::path(out) / ("trial_" + std::to_string(number));
-    fs::create_directories(dir, ec);
-    if (ec) return InternalError("cannot create " + dir.string() + ": " + ec.message());
-    const std::pair<const char*, torch::Tensor*> files[] = {
-        {"train_x.npy", &d.train_x}, {"train_y.npy", &d.train_y},
-        {"val_x.npy", &d.val_x}, {"val_y.npy", &d.val_y}};
-    for (const auto& [name, t] : files) {
-      HPS_RETURN_IF_ERROR(models::WriteNpy((dir / name).string(), t->contiguous()));
-    }
-    Json info = {{"number", number},
-                 {"seed", seed},
-                 {"reference", {{"name", d.reference_name}, {"value", d.reference}}}};
-    HPS_RETURN_IF_ERROR(WriteJson(dir / "info.json", info));
-    if (number == 0) {
-      HPS_ASSIGN_OR_RETURN(Json arch, Architectures(model, d.val_x, out));
-      Json meta = {{"model", model},
-                   {"metric", model_info.metric},
-                   {"sweep_id", sweep_id},
-                   {"hyperparams", hp.values()},
-                   {"architectures", std::move(arch)}};
-      HPS_RETURN_IF_ERROR(WriteJson(fs::path(out) / "meta.json", meta));
-    }
+  const uint64_t seed = worker::SweepDataSeed(static_cast<uint64_t>(sweep_id));
+  SweepData d = Generate(model, hp, seed);
+  const std::pair<const char*, torch::Tensor*> files[] = {
+      {"train_x.npy", &d.train_x}, {"train_y.npy", &d.train_y},
+      {"val_x.npy", &d.val_x}, {"val_y.npy", &d.val_y}};
+  for (const auto& [name, t] : files) {
+    HPS_RETURN_IF_ERROR(models::WriteNpy((fs::path(out) / name).string(), t->contiguous()));
   }
-  std::cout << "exported trials " << first << ".." << first + trials - 1 << " of " << model
-            << " (sweep " << sweep_id << ") to " << out << "\n";
+  Json info = {{"data_seed", seed},
+               {"reference", {{"name", d.reference_name}, {"value", d.reference}}}};
+  HPS_RETURN_IF_ERROR(WriteJson(fs::path(out) / "info.json", info));
+  HPS_ASSIGN_OR_RETURN(Json arch, Architectures(model, d.val_x, out));
+  Json meta = {{"model", model},
+               {"metric", model_info.metric},
+               {"sweep_id", sweep_id},
+               {"hyperparams", hp.values()},
+               {"architectures", std::move(arch)}};
+  HPS_RETURN_IF_ERROR(WriteJson(fs::path(out) / "meta.json", meta));
+  std::cout << "exported the data of " << model << " sweep " << sweep_id << " to " << out << "\n";
   return Status();
 }
 

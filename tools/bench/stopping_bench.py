@@ -41,7 +41,7 @@ GOAL = ("goal: hpsweep's best configuration reaches the target >= 3x sooner than
 # Data-only metric each zoo model reports beside its objective (export_workload_data).
 REFERENCE = {"lstm_freq": "val_baseline_mse", "fno1d": "val_identity_rel_l2"}
 DEFAULT_PBT = {"population_size": 8, "perturbation_interval": 2, "quantile_fraction": 0.25,
-               "resample_probability": 0.25, "mutable": ["lr", "momentum"]}
+               "resample_probability": 0.25, "hyperparam_mutations": ["lr", "momentum"]}
 
 
 def log(msg):
@@ -146,19 +146,14 @@ def run_hpsweep(a, workload, contender, base, wdir, meta):
     trials = json.loads(exp.stdout)
     metric, ref = meta["metric"], REFERENCE[workload]
     points, ref_diffs = [], []
-    ref_of = {}
-    for t in trials:
-        info = os.path.join(wdir, "data", f"trial_{t['number']}", "info.json")
-        if os.path.exists(info):
-            with open(info) as f:
-                ref_of[t["number"]] = json.load(f)["reference"]["value"]
+    with open(os.path.join(wdir, "data", "info.json")) as f:
+        want = json.load(f)["reference"]["value"]
     for t in trials:
         for p in t.get("metrics", []):
             v = p.get("values", {})
             if metric in v:
                 points.append((p["time_us"] / 1e6 - t0, v[metric]))
-            if ref in v and t["number"] in ref_of:
-                want = ref_of[t["number"]]
+            if ref in v:
                 ref_diffs.append(abs(v[ref] - want) / max(abs(want), 1e-12))
     states = {}
     for t in trials:
@@ -183,8 +178,7 @@ def run_optuna(a, workload, base, wdir, data_dir):
     t0 = time.time()
     procs = [subprocess.Popen([a.python, script, "run", "--sweep", sweep_path, "--data", data_dir,
                                "--storage", storage, "--study", workload, "--log", logs[i],
-                               "--seed", str(1000 * a.seed + i), "--max-trials", str(a.max_trials),
-                               "--export", a.export],
+                               "--seed", str(1000 * a.seed + i), "--max-trials", str(a.max_trials)],
                               stdout=open(os.path.join(cdir, f"proc{i}.out"), "w"),
                               stderr=subprocess.STDOUT, env=env, start_new_session=True)
              for i in range(a.workers)]
@@ -295,19 +289,13 @@ def judge(out, budget_s):
 
 
 def prepare_data(a, workload, base, wdir):
-    """Exports trials 0..max_trials-1's data (all the anchor may use) before any
-    clock starts, split over `workers` processes; checks the Python twin."""
+    """Exports the sweep's data (every trial of an hpsweep sweep trains on it)
+    before any clock starts; checks the Python twin."""
     data_dir = os.path.join(wdir, "data")
     shutil.rmtree(data_dir, ignore_errors=True)
     t = time.time()
-    n, k = a.max_trials, a.workers
-    ranges = [(i * n // k, (i + 1) * n // k) for i in range(k)]
-    procs = [subprocess.Popen([a.export, "--model", workload, "--args", json.dumps(base["program"]["args"]),
-                               "--sweep-id", "1", "--first", str(lo), "--trials", str(hi - lo),
-                               "--out", data_dir], stdout=subprocess.DEVNULL)
-             for lo, hi in ranges if hi > lo]
-    if any(p.wait() != 0 for p in procs):
-        sys.exit(f"{workload}: export_workload_data failed")
+    subprocess.run([a.export, "--model", workload, "--args", json.dumps(base["program"]["args"]),
+                    "--sweep-id", "1", "--out", data_dir], stdout=subprocess.DEVNULL, check=True)
     with open(os.path.join(data_dir, "meta.json")) as f:
         meta = json.load(f)
     chk = subprocess.run([a.python, os.path.join(HERE, "stopping_optuna.py"), "check-params", "--data", data_dir],
@@ -316,7 +304,7 @@ def prepare_data(a, workload, base, wdir):
     lines += chk.stdout.rstrip().splitlines()
     if chk.returncode != 0 and chk.stderr.strip():
         lines.append("check-params failed: " + chk.stderr.strip()[-300:])
-    log(f"{workload}: exported {n} trials' data in {time.time() - t:.1f} s")
+    log(f"{workload}: exported the sweep's data in {time.time() - t:.1f} s")
     return data_dir, meta, lines, chk.returncode == 0
 
 
@@ -325,8 +313,7 @@ def main():
     ap.add_argument("--budget-s", type=float, default=600.0, help="wall clock per contender (default 600)")
     ap.add_argument("--workloads", default="lstm_freq,fno1d")
     ap.add_argument("--contenders", default=",".join(ALL_CONTENDERS))
-    ap.add_argument("--max-trials", type=int, default=500,
-                    help="trial cap per contender; as many data sets are exported first (default 500)")
+    ap.add_argument("--max-trials", type=int, default=500, help="trial cap per contender (default 500)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0, help="Optuna samplers' seed base")
     ap.add_argument("--pbt-options", default=json.dumps(DEFAULT_PBT),

@@ -14,12 +14,11 @@
 #       [--max-trials 500] [--workers 2] [--seed 0] [--pbt-options JSON]
 #       [--out /tmp/hpsweep-stopbench]
 #
-# Before any clock starts, exports trials 0..max-trials-1's data and checks
-# the Python twin against the C++ model (parameter count; the C++ model's
-# initial parameters loaded by name give the same output). Prints per
-# workload: that check, the data check (a data-only metric of every hpsweep
-# trial vs the export),
-# the target (best value of hpsweep random at the end of its budget), each
+# Before any clock starts, exports the sweep's data (every trial of a sweep
+# trains on it) and checks the Python twin against the C++ model (parameter
+# count; the C++ model's initial parameters loaded by name give the same
+# output). Prints per workload: that check, the data check (a data-only
+# metric of every hpsweep trial vs the export), the target (best value of hpsweep random at the end of its budget), each
 # contender's trials, pruned trials, time to the target, best value at the
 # end and best-so-far at 10/25/50/75/100% of the budget, and the goal:
 # hpsweep's best configuration reaches the target >= 3x sooner than Optuna
@@ -27,9 +26,8 @@
 # included). A `pbt` contender prints "pbt: not available in this build" when
 # the coordinator rejects `method: pbt`.
 #
-# Duration: budget x contenders x workloads plus the data export (fno1d's
-# Burgers solves take ~0.8 s of CPU per trial: ~4 min for 500 trials on 2
-# idle cores); the default (600 s, 5 contenders, 2 workloads) is ~1 h 50 min.
+# Duration: budget x contenders x workloads plus a few seconds of data
+# export; the default (600 s, 5 contenders, 2 workloads) is ~1 h 45 min.
 # Use --budget-s 60 for a quick look. Figures on a shared machine are noisy.
 #
 # Environment:

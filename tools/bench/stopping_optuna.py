@@ -9,13 +9,14 @@ study.optimize.
 The search space is read from the same hpsweep sweep file the hpsweep
 contenders run (its `parameters`; `program.args` fixes the rest, epochs
 included), so both sides search the same space with the same epoch cap.
-Trial number n trains on the data of hpsweep's trial number n (the zoo seeds
-each trial's data from its number), so both sides see the same samples.
+Every trial trains on the exported data of the sweep (hpsweep's workers seed
+a sweep's data from the sweep alone), so both sides see the same samples;
+a trial's initial weights and batch order are seeded from its number.
 
 Subcommands (run with Debian's /usr/bin/python3):
   create  --storage URL --study NAME           create the study (before timing)
   run     --sweep FILE --data DIR --storage URL --study NAME --log FILE
-          [--seed S] [--max-trials N] [--export BIN]   one worker process
+          [--seed S] [--max-trials N]                  one worker process
   check-params --data DIR                       the Python twin vs the C++ model
 Every process trains with one intra-op thread and one BLAS thread.
 """
@@ -88,17 +89,17 @@ def suggest_one(trial, name, spec):
     raise ValueError(f"parameter {name}: distribution {kind!r} is not handled by the anchor")
 
 
-def load_trial_data(data_dir, number, export):
-    """Trial `number`'s data as exported; exported now (by `export`) when missing."""
-    d = os.path.join(data_dir, f"trial_{number}")
-    if not os.path.exists(os.path.join(d, "info.json")):
-        if not export:
-            raise FileNotFoundError(f"{d}: not exported and no --export given")
-        subprocess.run(export + ["--first", str(number), "--trials", "1", "--out", data_dir],
-                       check=True, stdout=subprocess.DEVNULL)
-    with open(os.path.join(d, "info.json")) as f:
-        seed = int(json.load(f)["seed"])
-    return [np.load(os.path.join(d, f + ".npy")) for f in ("train_x", "train_y", "val_x", "val_y")], seed
+def load_data(data_dir):
+    """The sweep's data as exported (train_x, train_y, val_x, val_y)."""
+    return [np.load(os.path.join(data_dir, f + ".npy")) for f in ("train_x", "train_y", "val_x", "val_y")]
+
+
+def trial_seed(base, number):
+    """A trial's seed for initial weights and batch order (splitmix64)."""
+    z = (base * 0x9E3779B97F4A7C15 + number + 0x2545F4914F6CDD1D) & (2**64 - 1)
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & (2**64 - 1)
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & (2**64 - 1)
+    return z ^ (z >> 31)
 
 
 def cmd_create(a):
@@ -116,19 +117,13 @@ def cmd_run(a):
     epochs = int(args.get("epochs", meta["hyperparams"]["epochs"]))
     meta["args"] = args
     log = open(a.log, "a", buffering=1)
-    # Beyond the data sets exported before the clock started, the anchor
-    # generates a trial's data when it starts (as hpsweep's workers do).
-    export = None
-    if a.export:
-        export = [a.export, "--model", model, "--args", json.dumps(meta["args"]),
-                  "--sweep-id", str(meta["sweep_id"])]
+    data = load_data(a.data)
 
     def objective(trial):
         hp = dict(meta["hyperparams"])
         hp.update(args)
         hp.update(suggest(trial, sweep["parameters"]))
-        data, seed = load_trial_data(a.data, trial.number, export)
-        trainer = stopping_models.Trainer(model, hp, data, seed)
+        trainer = stopping_models.Trainer(model, hp, data, trial_seed(meta["sweep_id"], trial.number))
         value = math.inf
         for epoch in range(1, epochs + 1):
             trainer.train_epoch()
@@ -198,7 +193,6 @@ def main():
         r.add_argument(flag, required=True)
     r.add_argument("--seed", type=int, default=None)
     r.add_argument("--max-trials", type=int, default=0, help="total over all processes; 0 = no cap")
-    r.add_argument("--export", default="", help="export_workload_data binary, for data not yet exported")
     p = sub.add_parser("check-params")
     p.add_argument("--data", required=True)
     a = ap.parse_args()

@@ -16,7 +16,7 @@ export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 
 check() {  # model, args, sweep parameters
   local model="$1" args="$2" params="$3" dir="$tmp/$1"
-  "$export_bin" --model "$model" --args "$args" --trials 2 --out "$dir/data" >/dev/null
+  "$export_bin" --model "$model" --args "$args" --out "$dir/data" >/dev/null
   "$python" "$bench_dir/stopping_optuna.py" check-params --data "$dir/data"
   printf '{"parameters": %s, "program": {"model": "%s", "args": %s}}\n' "$params" "$model" "$args" \
     >"$dir/sweep.json"
