@@ -84,6 +84,23 @@ class CommandE2eTest : public testing::Test {
                      dir_ + "/" + log, Environment());
   }
 
+  // `hpsweep run SWEEP` to its end (exit status 0), then a coordinator on its
+  // data directory, read from through `client`. Use under
+  // ASSERT_NO_FATAL_FAILURE.
+  void RunThenServe(const std::string& sweep, Subprocess& coordinator,
+                    std::unique_ptr<proto::CoordinatorClient>& client) {
+    Subprocess run;
+    ASSERT_TRUE(StartRun(run, sweep, "run.log").ok());
+    ASSERT_EQ(run.Wait(400), 0) << ReadFile(dir_ + "/run.log")
+                                << ReadFile(dir_ + "/data/logs/worker-0.log");
+    auto connection = StartCoordinator(coordinator, Runfile("coordinator/hpsweep-coordinator"),
+                                       dir_ + "/data", dir_ + "/coordinator.log");
+    ASSERT_TRUE(connection.ok()) << connection.status();
+    auto created = proto::CoordinatorClient::Create(*connection);
+    ASSERT_TRUE(created.ok()) << created.status();
+    client = std::move(*created);
+  }
+
   // A client of the coordinator `hpsweep run` started (or of one started on
   // the data directory afterwards).
   std::unique_ptr<proto::CoordinatorClient> Client() {
@@ -112,15 +129,9 @@ TEST_F(CommandE2eTest, HelperStdoutAndFailingScriptsThroughHpsweepRun) {
       {{"script", {{"values", {"train_helper.py", "train_stdout.py", "fail.py"}}}},
        {"lr", {{"value", 0.05}}}},
       dir_ + "/mark"));
-  Subprocess run;
-  ASSERT_TRUE(StartRun(run, sweep, "run.log").ok());
-  ASSERT_EQ(run.Wait(400), 0) << ReadFile(dir_ + "/run.log")
-                              << ReadFile(dir_ + "/data/logs/worker-0.log");
   Subprocess coordinator;
-  auto connection = StartCoordinator(coordinator, Runfile("coordinator/hpsweep-coordinator"),
-                                     dir_ + "/data", dir_ + "/coordinator.log");
-  ASSERT_TRUE(connection.ok()) << connection.status();
-  auto client = proto::CoordinatorClient::Create(*connection).value();
+  std::unique_ptr<proto::CoordinatorClient> client;
+  ASSERT_NO_FATAL_FAILURE(RunThenServe(sweep, coordinator, client));
   auto trials = client->AllTrials(1);
   ASSERT_TRUE(trials.ok()) << trials.status();
   ASSERT_EQ(trials->size(), 3u);
@@ -166,15 +177,9 @@ TEST_F(CommandE2eTest, TheLstmFreqScriptExampleRunsAsWritten) {
   // lives elsewhere.
   spec["program"]["workdir"] = Absolute("tools/examples/lstm_freq_script");
   const std::string sweep = WriteSweep(spec);
-  Subprocess run;
-  ASSERT_TRUE(StartRun(run, sweep, "run.log").ok());
-  ASSERT_EQ(run.Wait(400), 0) << ReadFile(dir_ + "/run.log")
-                              << ReadFile(dir_ + "/data/logs/worker-0.log");
   Subprocess coordinator;
-  auto connection = StartCoordinator(coordinator, Runfile("coordinator/hpsweep-coordinator"),
-                                     dir_ + "/data", dir_ + "/coordinator.log");
-  ASSERT_TRUE(connection.ok()) << connection.status();
-  auto client = proto::CoordinatorClient::Create(*connection).value();
+  std::unique_ptr<proto::CoordinatorClient> client;
+  ASSERT_NO_FATAL_FAILURE(RunThenServe(sweep, coordinator, client));
   auto trials = client->AllTrials(1);
   ASSERT_TRUE(trials.ok()) << trials.status();
   ASSERT_EQ(trials->size(), 2u);

@@ -19,6 +19,7 @@
 #include "tests/mpi_test_main.h"
 #include "worker/fake_coordinator.h"
 #include "worker/gang.h"
+#include "worker/gang_testing.h"
 #include "worker/mpi_collectives.h"
 
 namespace hpsweep::worker {
@@ -32,20 +33,7 @@ int WorldRank() {
   return r;
 }
 
-// A small, fast mlp trial: 3 epochs.
-proto::LeasedTrial MlpTrial(uint64_t id) {
-  proto::LeasedTrial t;
-  t.trial.id = id;
-  t.trial.sweep_id = 1;
-  t.trial.number = id - 1;
-  t.trial.params = {{"lr", 0.05}};
-  t.program.model = "mlp";
-  t.program.args = {{"in_features", 8}, {"hidden", {16}}, {"classes", 3},
-                    {"train_size", 64}, {"val_size", 32}, {"batch_size", 8},
-                    {"epochs", 3}};
-  t.metric.name = "val_loss";
-  return t;
-}
+proto::LeasedTrial MlpTrial(uint64_t id) { return testing::MlpTrial(id, 8); }
 
 // A command trial running `script` with /bin/sh on every rank.
 proto::LeasedTrial ShellTrial(uint64_t id, const std::string& script) {
@@ -59,14 +47,7 @@ proto::LeasedTrial ShellTrial(uint64_t id, const std::string& script) {
   return t;
 }
 
-GangOptions Options() {
-  GangOptions o;
-  o.client_id = "gang-mpi-test";
-  o.lease_seconds = 4;  // a heartbeat every second
-  o.idle_wait_seconds = 0.2;
-  o.unreachable_wait_seconds = 2;
-  return o;
-}
+GangOptions Options() { return testing::TestGangOptions("gang-mpi-test"); }
 
 // A folder every rank sees (the test's TEST_TMPDIR travels with mpirun).
 std::string SharedDir(const std::string& name) {
@@ -81,7 +62,7 @@ std::string SharedDir(const std::string& name) {
 }
 
 // Runs one gang over MPI_COMM_WORLD; rank 0 holds the fake's client.
-class GangMpiTest : public testing::Test {
+class GangMpiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto comm = MpiCollectives::Create(MPI_COMM_WORLD, MpiCollectivesOptions());

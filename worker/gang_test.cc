@@ -2,6 +2,7 @@
 // the lease protocol without HTTP or MPI. Multi-rank training itself is
 // covered by trainer_mpi_test and the end-to-end tests under tests/.
 #include "worker/gang.h"
+#include "worker/gang_testing.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -36,29 +37,9 @@ class SoloCollectives final : public Collectives {
   Status Barrier() override { return Status::Ok(); }
 };
 
-// A small, fast mlp trial: 3 epochs of 4 steps.
-proto::LeasedTrial MlpTrial(uint64_t id) {
-  proto::LeasedTrial t;
-  t.trial.id = id;
-  t.trial.sweep_id = 1;
-  t.trial.number = id - 1;
-  t.trial.params = {{"lr", 0.05}};
-  t.program.model = "mlp";
-  t.program.args = {{"in_features", 8}, {"hidden", {16}}, {"classes", 3},
-                    {"train_size", 64}, {"val_size", 32}, {"batch_size", 16},
-                    {"epochs", 3}};
-  t.metric.name = "val_loss";
-  return t;
-}
+proto::LeasedTrial MlpTrial(uint64_t id) { return testing::MlpTrial(id, 16); }
 
-GangOptions Options() {
-  GangOptions o;
-  o.client_id = "gang-test";
-  o.lease_seconds = 4;
-  o.idle_wait_seconds = 0.2;
-  o.unreachable_wait_seconds = 2;
-  return o;
-}
+GangOptions Options() { return testing::TestGangOptions("gang-test"); }
 
 TEST(GangTest, LeasesTrainsReportsAndCompletes) {
   FakeCoordinator fake;

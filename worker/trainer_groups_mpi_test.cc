@@ -15,6 +15,7 @@
 #include "tests/mpi_test_main.h"
 #include "worker/mpi_collectives.h"
 #include "worker/trainer.h"
+#include "worker/trainer_mpi_testing.h"
 
 namespace hpsweep::worker {
 namespace {
@@ -34,37 +35,12 @@ std::unique_ptr<models::Workload> Make(const nlohmann::json& p = Tiny()) {
   return std::move(w).value();
 }
 
-torch::Tensor Flat(models::Workload& w) {
-  std::vector<torch::Tensor> parts;
-  for (const torch::Tensor& p : w.Parameters()) parts.push_back(p.detach().reshape(-1).clone());
-  return torch::cat(parts);
-}
+using testing::Flat;
+using testing::FromRank0;
+using testing::WorldRank;
 
-int WorldRank() {
-  int r = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &r);
-  return r;
-}
-
-torch::Tensor FromRank0(torch::Tensor t) {
-  t = t.contiguous().clone();
-  MPI_Bcast(t.data_ptr(), static_cast<int>(t.numel()), MPI_FLOAT, 0, MPI_COMM_WORLD);
-  return t;
-}
-
-class TrainerGroupsMpiTest : public ::testing::Test {
+class TrainerGroupsMpiTest : public testing::TwoRankTrainerTest {
  protected:
-  void SetUp() override {
-    torch::set_num_threads(1);
-    MpiCollectivesOptions o;
-    auto world = MpiCollectives::Create(MPI_COMM_WORLD, o);
-    ASSERT_TRUE(world.ok()) << world.status();
-    world_ = std::move(world).value();
-    o.color = WorldRank();
-    auto solo = MpiCollectives::Create(MPI_COMM_WORLD, o);
-    ASSERT_TRUE(solo.ok()) << solo.status();
-    solo_ = std::move(solo).value();
-  }
   static TrainerOptions Options() {
     TrainerOptions o;
     o.evaluate = false;
@@ -73,9 +49,6 @@ class TrainerGroupsMpiTest : public ::testing::Test {
     o.reducer.bucket_bytes = 1024;
     return o;
   }
-
-  std::unique_ptr<MpiCollectives> world_;
-  std::unique_ptr<MpiCollectives> solo_;
 };
 
 TEST_F(TrainerGroupsMpiTest, TwoRanksMatchOneRankAndStayIdenticalAfterEveryStep) {

@@ -15,6 +15,7 @@
 #include "worker/mpi_collectives.h"
 #include "worker/synthetic_workloads.h"
 #include "worker/trainer.h"
+#include "worker/trainer_mpi_testing.h"
 
 namespace hpsweep::worker {
 namespace {
@@ -38,49 +39,11 @@ std::unique_ptr<models::Workload> Make(const SyntheticWorkloadOptions& o) {
   return std::move(w).value();
 }
 
-torch::Tensor Flat(models::Workload& w) {
-  std::vector<torch::Tensor> parts;
-  for (const torch::Tensor& p : w.Parameters()) parts.push_back(p.detach().reshape(-1).clone());
-  return torch::cat(parts);
-}
-
-int WorldRank() {
-  int r = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &r);
-  return r;
-}
-
-// Rank 0's tensor, on every rank (over MPI_COMM_WORLD, outside the trainer).
-torch::Tensor FromRank0(torch::Tensor t) {
-  t = t.contiguous().clone();
-  MPI_Bcast(t.data_ptr(), static_cast<int>(t.numel()), MPI_FLOAT, 0, MPI_COMM_WORLD);
-  return t;
-}
-
-std::string BytesFromRank0(std::string s) {
-  int n = static_cast<int>(s.size());
-  MPI_Bcast(&n, 1, MPI_INT, 0, MPI_COMM_WORLD);
-  s.resize(static_cast<size_t>(n));
-  MPI_Bcast(s.data(), n, MPI_BYTE, 0, MPI_COMM_WORLD);
-  return s;
-}
-
-class TrainerMpiTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    MpiCollectivesOptions o;
-    auto world = MpiCollectives::Create(MPI_COMM_WORLD, o);
-    ASSERT_TRUE(world.ok()) << world.status();
-    world_ = std::move(world).value();
-    o.color = WorldRank();
-    auto solo = MpiCollectives::Create(MPI_COMM_WORLD, o);
-    ASSERT_TRUE(solo.ok()) << solo.status();
-    solo_ = std::move(solo).value();
-  }
-
-  std::unique_ptr<MpiCollectives> world_;
-  std::unique_ptr<MpiCollectives> solo_;
-};
+using testing::BytesFromRank0;
+using testing::Flat;
+using testing::FromRank0;
+using testing::WorldRank;
+using TrainerMpiTest = testing::TwoRankTrainerTest;
 
 TEST_F(TrainerMpiTest, TwoRanksReachTheSameParametersAsOneRank) {
   for (int64_t batch : {8, 9}) {  // 9: uneven shards (5 + 4), scaled losses

@@ -34,6 +34,15 @@ ApiStack::~ApiStack() {
   if (io_thread_.joinable()) io_thread_.join();
 }
 
+HttpResponse ApiStack::Send(const std::string& method, const std::string& target,
+                           const std::string& body, const std::string& token) {
+  HttpRequest request;
+  request.method = method;
+  request.target = target;
+  if (!token.empty()) request.authorization = "Bearer " + token;
+  return Send(std::move(request), body);
+}
+
 HttpResponse ApiStack::Send(HttpRequest request, const std::string& body) {
   Status decoded = ParseTarget(request.target, &request);
   if (!decoded.ok()) return api_.ErrorResponse(decoded);  // what the transport answers

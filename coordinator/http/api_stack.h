@@ -46,6 +46,10 @@ class ApiStack {
   // decoded) with `body` as the transport would: target decoding, then
   // OnHeaders, then the body whole or streamed; waits for the reply.
   HttpResponse Send(HttpRequest request, const std::string& body);
+  // The same for a request of `method` to `target`, with "Authorization:
+  // Bearer <token>" unless `token` is empty.
+  HttpResponse Send(const std::string& method, const std::string& target,
+                    const std::string& body, const std::string& token);
 
   FakeClock& clock() { return clock_; }
   Store& store() { return *store_; }

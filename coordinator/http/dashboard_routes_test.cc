@@ -32,11 +32,7 @@ class DashboardRoutesTest : public ::testing::Test {
 
   HttpResponse Send(const std::string& method, const std::string& target,
                     const std::string& body = "", const std::string& token = kToken) {
-    HttpRequest request;
-    request.method = method;
-    request.target = target;
-    if (!token.empty()) request.authorization = "Bearer " + token;
-    return stack_.Send(std::move(request), body);
+    return stack_.Send(method, target, body, token);
   }
   static Json Body(const HttpResponse& r) {
     auto json = proto::ParseJsonText(r.body);

@@ -217,11 +217,7 @@ TEST(MoSweepTest, ParetoRouteServesTheFront) {
   ApiStack stack(ApiOptions{"secret", &storage, 7}, 8, [](const Status&) {});
   ASSERT_TRUE(stack.Start().ok());
   auto send = [&](const std::string& method, const std::string& target, const std::string& body) {
-    HttpRequest request;
-    request.method = method;
-    request.target = target;
-    request.authorization = "Bearer secret";
-    return stack.Send(std::move(request), body);
+    return stack.Send(method, target, body, "secret");
   };
   HttpResponse created = send("POST", "/api/v1/sweeps", MoSweep("random", 3).dump());
   ASSERT_EQ(created.status, 201) << created.body;

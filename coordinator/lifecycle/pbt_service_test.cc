@@ -9,10 +9,8 @@
 #include <set>
 #include <string>
 
-#include "coordinator/store/store.h"
-#include "coordinator/lifecycle/sweep_service.h"
+#include "coordinator/lifecycle/stored_service_test_base.h"
 #include "coordinator/lifecycle/sweep_service_testing.h"
-#include "coordinator/store/memory_store.h"
 #include "gtest/gtest.h"
 
 namespace hpsweep::coordinator {
@@ -39,19 +37,8 @@ const Json kOptions = {{"population_size", 4},
                        {"perturbation_factors", {2}},
                        {"hyperparam_mutations", {"lr"}}};
 
-class PbtServiceTest : public testing::Test {
+class PbtServiceTest : public StoredServiceTest {
  protected:
-  PbtServiceTest() : store_(NewMemoryStore()) { Restart(); }
-
-  void Restart() {
-    service_.reset();
-    service_ = std::make_unique<SweepService>(&clock_, SweepServiceOptions());
-    ASSERT_TRUE(service_->Recover(*store_).ok());
-  }
-  template <typename T>
-  T Apply(StatusOr<Mutation<T>> m) {
-    return coordinator::Apply(*store_, std::move(m));
-  }
   std::vector<proto::Trial> Lease(const std::string& client) {
     proto::AskResponse r = Apply(AskNow(*service_, AskFor(client, 1, 600)));
     std::vector<proto::Trial> out;
@@ -63,10 +50,6 @@ class PbtServiceTest : public testing::Test {
   }
   std::string Client(uint64_t id) { return "client-" + std::to_string(id); }
   proto::Trial Get(uint64_t id) { return service_->GetTrial(id).value(); }
-
-  FakeClock clock_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<SweepService> service_;
 };
 
 TEST_F(PbtServiceTest, BadPbtOptionsAreRefusedNamingTheFieldAndStoreNothing) {

@@ -7,9 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "coordinator/store/memory_store.h"
-#include "coordinator/store/store.h"
-#include "coordinator/lifecycle/sweep_service.h"
+#include "coordinator/lifecycle/stored_service_test_base.h"
 #include "coordinator/lifecycle/sweep_service_testing.h"
 #include "gtest/gtest.h"
 
@@ -29,20 +27,8 @@ Json SweepJson(const Json& early_terminate, bool maximize = false, int max_trial
           {"early_terminate", early_terminate}};
 }
 
-class StoppingServiceTest : public testing::Test {
+class StoppingServiceTest : public StoredServiceTest {
  protected:
-  StoppingServiceTest() : store_(NewMemoryStore()) { Restart(); }
-
-  // A fresh service recovered from the store: a coordinator restart.
-  void Restart() {
-    service_.reset();
-    service_ = std::make_unique<SweepService>(&clock_, SweepServiceOptions());
-    ASSERT_TRUE(service_->Recover(*store_).ok());
-  }
-  template <typename T>
-  T Apply(StatusOr<Mutation<T>> m) {
-    return coordinator::Apply(*store_, std::move(m));
-  }
   proto::Trial Lease(const std::string& client) {
     proto::AskResponse r = Apply(AskNow(*service_, AskFor(client, 1, 60)));
     EXPECT_EQ(r.trials.size(), 1u);
@@ -51,10 +37,6 @@ class StoppingServiceTest : public testing::Test {
   proto::Decision Report(const proto::Trial& t, const std::string& client, int64_t step, double loss) {
     return Apply(service_->Report(t.id, {client, step, {{"loss", loss}, {"other", 1.0}}}));
   }
-
-  FakeClock clock_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<SweepService> service_;
 };
 
 TEST_F(StoppingServiceTest, BadEarlyTerminateIsRefusedNamingTheFieldAndStoresNothing) {
