@@ -1,6 +1,7 @@
 """The early-stopping benchmark's bookkeeping: sweep files per contender,
 best-so-far curves, time to target and the goal's verdict (standard library
 only; the runs themselves are not started)."""
+import json
 import os
 import sys
 import unittest
@@ -29,6 +30,20 @@ class SweepFor(unittest.TestCase):
         self.assertNotIn("early_terminate", p)
         self.assertEqual(BASE["method"], "random")  # the base is not modified
         self.assertEqual(r["parameters"], BASE["parameters"])
+
+
+class PbtDefaults(unittest.TestCase):
+    def test_mutations_are_parameters_every_trial_has(self):
+        # The coordinator refuses to mutate a conditional parameter or a
+        # condition's parent (it is not present in every trial).
+        for workload in b.REFERENCE:
+            with open(os.path.join(b.ROOT, "tools", "examples", f"{workload}_random.json")) as f:
+                params = json.load(f)["parameters"]
+            for name in b.DEFAULT_PBT["hyperparam_mutations"]:
+                self.assertIn(name, params, workload)
+                self.assertNotIn("condition", params[name], workload)
+                parents = {p["condition"]["parent"] for p in params.values() if "condition" in p}
+                self.assertNotIn(name, parents, workload)
 
 
 class Curves(unittest.TestCase):

@@ -171,6 +171,13 @@ def cmd_check_params(a):
             diff = (out - want).abs().max().item() / max(1.0, want.abs().max().item())
             same_out = diff < 1e-4
             says = f"output max rel diff {diff:.1e}"
+            # The twin must also train: a backward pass with finite gradients.
+            model.train()
+            out = model(x)
+            (out[0] if isinstance(out, tuple) else out).pow(2).mean().backward()
+            finite = all(torch.isfinite(p.grad).all().item() for p in model.parameters() if p.grad is not None)
+            same_out = same_out and finite
+            says += "" if finite else ", non-finite gradients"
         except (RuntimeError, ValueError) as e:
             same_out, says = False, f"cannot load C++ parameters: {str(e).splitlines()[0]}"
         ok = py == entry["params"] and same_out
