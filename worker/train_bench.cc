@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "common/allocator.h"
 #include "common/logging.h"
 #include "models/workload.h"
 #include "worker/mpi_collectives.h"
@@ -145,6 +146,9 @@ int Main(int argc, char** argv) {
 }  // namespace hpsweep::worker
 
 int main(int argc, char** argv) {
+  // As hpsweep-worker does (worker/main.cc): without it every step pays page
+  // faults on the buffers LibTorch frees and reallocates.
+  (void)hpsweep::TuneAllocatorForTensors();
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
   int rc = hpsweep::worker::Main(argc, argv);
