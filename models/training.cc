@@ -2,11 +2,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
-#include <cmath>
 #include <exception>
-#include <type_traits>
 #include <utility>
-#include <vector>
 
 namespace hpsweep::models {
 
@@ -69,111 +66,46 @@ void WithInitSeed(uint64_t seed, const std::function<void()>& build) {
   gen.set_state(saved);
 }
 
-namespace {
-
-// SplitMix64's increment and output function: word i of a row's stream is
-// Finalize(key + (i + 1) * kGamma), a counter-based generator (any word is
-// computed directly, no state) with SplitMix64's statistical quality.
-constexpr uint64_t kGamma = 0x9E3779B97F4A7C15ull;
-
-inline uint64_t Finalize(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-inline uint64_t Word(uint64_t key, int64_t i) {
-  return Finalize(key + static_cast<uint64_t>(i + 1) * kGamma);
-}
-
-// The top 24 bits as a float in [0, 1) (all that a float's mantissa holds).
-inline float UnitFloat(uint64_t w) { return static_cast<float>(w >> 40) * 0x1.0p-24f; }
-
-// What SampleNoise::PerRow fills: each row's values of type T (shape
-// `shape`) from that row's key.
-template <typename T, typename Fill>
-struct RowFiller {
-  std::vector<int64_t> shape;
-  Fill fill;  // void(uint64_t key, T* out, int64_t count)
-  using Value = T;
-};
-
-template <typename T, typename Fill>
-RowFiller<T, Fill> RowsOf(torch::IntArrayRef shape, Fill fill) {
-  return {std::vector<int64_t>(shape.begin(), shape.end()), std::move(fill)};
-}
-
-void FillUniform(uint64_t key, float* out, int64_t count) {
-  for (int64_t i = 0; i < count; ++i) out[i] = UnitFloat(Word(key, i));
-}
-
-}  // namespace
-
 SampleNoise::SampleNoise(uint64_t seed, int64_t step, torch::Tensor indices, torch::Device device)
     : seed_(seed),
       step_(step),
       indices_(indices.to(torch::kCPU, torch::kLong).contiguous()),
       device_(device) {}
 
-// A CPU tensor [B, filler.shape...]: row r filled from the key of
-// (seed, step, indices[r], stream), written in place (no per-row tensors).
 template <typename Fn>
-torch::Tensor SampleNoise::PerRow(uint64_t stream, Fn&& filler) const {
-  using T = typename std::decay_t<Fn>::Value;
+torch::Tensor SampleNoise::PerRow(uint64_t stream, Fn&& fn) const {
   const int64_t n = indices_.size(0);
-  int64_t per_row = 1;
-  for (int64_t d : filler.shape) per_row *= d;
-  std::vector<int64_t> sizes{n};
-  sizes.insert(sizes.end(), filler.shape.begin(), filler.shape.end());
-  torch::Tensor out = torch::empty(sizes, torch::TensorOptions().dtype(c10::CppTypeToScalarType<T>::value));
   const int64_t* idx = indices_.data_ptr<int64_t>();
-  T* data = out.data_ptr<T>();
+  std::vector<torch::Tensor> rows;
+  rows.reserve(n);
   for (int64_t r = 0; r < n; ++r) {
-    const uint64_t key =
-        MixSeed({seed_, static_cast<uint64_t>(step_), static_cast<uint64_t>(idx[r]), stream});
-    filler.fill(key, data + r * per_row, per_row);
+    torch::Generator gen = at::make_generator<at::CPUGeneratorImpl>(
+        MixSeed({seed_, static_cast<uint64_t>(step_), static_cast<uint64_t>(idx[r]), stream}));
+    rows.push_back(fn(gen));
   }
-  return out;
-}
-
-torch::Tensor SampleNoise::Uniform(uint64_t stream, torch::IntArrayRef shape) const {
-  return PerRow(stream, RowsOf<float>(shape, FillUniform)).to(device_);
+  return torch::stack(rows).to(device_);
 }
 
 torch::Tensor SampleNoise::Normal(uint64_t stream, torch::IntArrayRef shape) const {
-  // Box-Muller over pairs of a row's uniforms; the transform runs vectorised
-  // over the whole batch.
-  int64_t count = 1;
-  for (int64_t d : shape) count *= d;
-  const int64_t pairs = (count + 1) / 2, n = indices_.size(0);
-  torch::Tensor u = PerRow(stream, RowsOf<float>({pairs, 2}, FillUniform));
-  torch::Tensor radius = torch::sqrt(-2.0 * torch::log1p(-u.select(2, 0)));  // log of (0, 1]
-  torch::Tensor angle = u.select(2, 1) * static_cast<float>(2.0 * M_PI);
-  torch::Tensor z =
-      torch::stack({radius * torch::cos(angle), radius * torch::sin(angle)}, 2).reshape({n, 2 * pairs});
-  std::vector<int64_t> sizes{n};
-  sizes.insert(sizes.end(), shape.begin(), shape.end());
-  return z.narrow(1, 0, count).reshape(sizes).to(device_);
+  std::vector<int64_t> s(shape.begin(), shape.end());
+  return PerRow(stream, [&](torch::Generator& g) { return torch::randn(s, g); });
+}
+
+torch::Tensor SampleNoise::Uniform(uint64_t stream, torch::IntArrayRef shape) const {
+  std::vector<int64_t> s(shape.begin(), shape.end());
+  return PerRow(stream, [&](torch::Generator& g) { return torch::rand(s, g); });
 }
 
 torch::Tensor SampleNoise::Integers(uint64_t stream, int64_t high) const {
-  const auto range = static_cast<unsigned __int128>(high);
-  return PerRow(stream, RowsOf<int64_t>({}, [range](uint64_t key, int64_t* out, int64_t) {
-                  // Lemire's multiply-shift (bias below high / 2^64).
-                  out[0] = static_cast<int64_t>((static_cast<unsigned __int128>(Word(key, 0)) * range) >> 64);
-                }))
-      .to(device_);
+  return PerRow(stream,
+                [&](torch::Generator& g) { return torch::randint(high, {}, g, torch::kLong); });
 }
 
 torch::Tensor SampleNoise::Dropout(uint64_t stream, const torch::Tensor& x, double p) const {
   if (p <= 0.0) return x;
-  const float drop = static_cast<float>(p), scale = static_cast<float>(1.0 / (1.0 - p));
-  torch::Tensor mask = PerRow(stream, RowsOf<float>(x.sizes().slice(1), [=](uint64_t key, float* out, int64_t count) {
-                                for (int64_t i = 0; i < count; ++i) {
-                                  out[i] = UnitFloat(Word(key, i)) >= drop ? scale : 0.0f;
-                                }
-                              }));
-  return x * mask.to(x.device(), x.scalar_type());
+  const auto shape = x.sizes().slice(1);
+  torch::Tensor keep = Uniform(stream, shape).ge(p).to(x.dtype());
+  return x * keep / (1.0 - p);
 }
 
 torch::Tensor Rows(const torch::Tensor& data, const torch::Tensor& indices) {
