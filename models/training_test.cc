@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace hpsweep::models {
 namespace {
 
@@ -19,6 +21,33 @@ TEST(SampleNoiseTest, RowDependsOnlyOnSeedStepIndexAndStream) {
   EXPECT_FALSE(torch::equal(alone.Normal(0, {4}), next_step.Normal(0, {4})));
   EXPECT_FALSE(torch::equal(alone.Normal(0, {4}), other_seed.Normal(0, {4})));
   EXPECT_FALSE(torch::equal(alone.Normal(0, {4}), alone.Normal(1, {4})));
+}
+
+TEST(SampleNoiseTest, DrawsHaveTheirDistributionsAndRowsAreUncorrelated) {
+  SampleNoise noise(3, 11, torch::arange(4096, torch::kLong), torch::kCPU);
+  torch::Tensor z = noise.Normal(0, {2, 8}).to(torch::kDouble);  // [4096, 2, 8]
+  EXPECT_NEAR(z.mean().item<double>(), 0.0, 0.02);
+  EXPECT_NEAR(z.std().item<double>(), 1.0, 0.02);
+  // Standard normal tail: P(|z| > 2) = 0.0455.
+  EXPECT_NEAR(z.abs().gt(2.0).to(torch::kDouble).mean().item<double>(), 0.0455, 0.006);
+  torch::Tensor u = noise.Uniform(1, {16}).to(torch::kDouble);
+  EXPECT_GE(u.min().item<double>(), 0.0);
+  EXPECT_LT(u.max().item<double>(), 1.0);
+  EXPECT_NEAR(u.mean().item<double>(), 0.5, 0.01);
+  EXPECT_NEAR(u.var().item<double>(), 1.0 / 12.0, 0.003);
+  // Neighbouring rows, neighbouring values of a row and two streams are uncorrelated.
+  auto corr = [](const torch::Tensor& a, const torch::Tensor& b) {
+    torch::Tensor x = a.flatten() - a.mean(), y = b.flatten() - b.mean();
+    return ((x * y).sum() / (x.norm() * y.norm())).item<double>();
+  };
+  torch::Tensor flat = z.reshape({4096, 16});
+  EXPECT_LT(std::abs(corr(flat.slice(0, 0, 4095), flat.slice(0, 1, 4096))), 0.03);
+  EXPECT_LT(std::abs(corr(flat.slice(1, 0, 15), flat.slice(1, 1, 16))), 0.03);
+  EXPECT_LT(std::abs(corr(u, noise.Uniform(2, {16}).to(torch::kDouble))), 0.03);
+  torch::Tensor k = noise.Integers(4, 10);
+  EXPECT_GE(k.min().item<int64_t>(), 0);
+  EXPECT_LE(k.max().item<int64_t>(), 9);
+  EXPECT_NEAR(k.to(torch::kDouble).mean().item<double>(), 4.5, 0.15);
 }
 
 TEST(SampleNoiseTest, DropoutKeepsExpectationAndIsIdentityAtZero) {

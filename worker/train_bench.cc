@@ -7,8 +7,9 @@
 //
 //   mpirun -np 2 train_bench --model mlp|lstm_freq|ctgan --steps 200 [--progress thread|nonblocking]
 //
-// Rank 0 prints "model=<m> world=<W> samples_per_s=<x>" after `--warmup`
-// untimed steps (timing starts and ends with a barrier, like the baseline).
+// Rank 0 prints "model=<m> world=<W> params=<P> ... samples_per_s=<x>" after
+// `--warmup` untimed steps (timing starts and ends with a barrier, like the
+// baseline); P counts the workload's parameters (every group).
 #include <mpi.h>
 #include <torch/torch.h>
 
@@ -19,6 +20,7 @@
 #include <memory>
 #include <string>
 
+#include "common/allocator.h"
 #include "common/logging.h"
 #include "models/workload.h"
 #include "worker/mpi_collectives.h"
@@ -128,11 +130,16 @@ int Main(int argc, char** argv) {
     return 1;
   }
   if ((*comm)->rank() == 0) {
+    // The parameter count, which train_bench.sh compares with the Python
+    // anchor's to check that both run the same architecture.
+    int64_t params = 0;
+    for (const torch::Tensor& p : (*workload)->Parameters()) params += p.numel();
     const ReducerStats& st = r->reducer_stats;
     std::printf(
-        "model=%s world=%d step_ms=%.2f finish_ms=%.2f buckets_in_backward=%lld "
+        "model=%s world=%d params=%lld step_ms=%.2f finish_ms=%.2f buckets_in_backward=%lld "
         "buckets_at_finish=%lld samples_per_s=%.1f\n",
-        args.model.c_str(), world, seconds * 1e3 / static_cast<double>(args.steps),
+        args.model.c_str(), world, static_cast<long long>(params),
+        seconds * 1e3 / static_cast<double>(args.steps),
         st.steps ? st.finish_micros / 1e3 / static_cast<double>(st.steps) : 0.0,
         static_cast<long long>(st.buckets_started_in_backward),
         static_cast<long long>(st.buckets_started_at_finish),
@@ -145,6 +152,9 @@ int Main(int argc, char** argv) {
 }  // namespace hpsweep::worker
 
 int main(int argc, char** argv) {
+  // As hpsweep-worker does (worker/main.cc): without it every step pays page
+  // faults on the buffers LibTorch frees and reallocates.
+  (void)hpsweep::TuneAllocatorForTensors();
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
   int rc = hpsweep::worker::Main(argc, argv);

@@ -19,8 +19,9 @@ optimizers and alternating updates.
 
 Per-rank batch: --rows (default 500, CTGAN's) rows in packs of --pac.
 Usage: python3 ctgan_ddp.py --world 2 --steps 50 [--d_steps 1] [--modes 10]
-Prints "model=ctgan world=W samples_per_s=X" (rows per second over all ranks,
-after 5 warm-up steps).
+Prints "model=ctgan world=W params=P samples_per_s=X" (rows per second over
+all ranks, after 5 warm-up steps; P counts both networks' parameters, which
+train_bench.sh compares with hpsweep's to check that the architectures match).
 """
 import argparse, os, time
 import torch, torch.nn as nn, torch.nn.functional as F
@@ -174,7 +175,7 @@ def worker(rank, a, q):
     if a.world > 1: dist.barrier()
     dt = time.perf_counter() - t0
     if rank == 0:
-        q.put(a.rows * a.world * a.steps / dt)
+        q.put((a.rows * a.world * a.steps / dt, sum(p.numel() for p in list(g_mod.parameters()) + list(d_mod.parameters()))))
     if a.world > 1: dist.destroy_process_group()
 
 
@@ -191,9 +192,9 @@ def main():
     ctx = mp.get_context("spawn"); q = ctx.Queue()
     ps = [ctx.Process(target=worker, args=(r, a, q)) for r in range(a.world)]
     for p in ps: p.start()
-    sps = q.get()
+    sps, params = q.get()
     for p in ps: p.join()
-    print(f"model=ctgan world={a.world} samples_per_s={sps:.1f}")
+    print(f"model=ctgan world={a.world} params={params} samples_per_s={sps:.1f}")
 
 
 if __name__ == "__main__":

@@ -79,9 +79,23 @@ pair() {
   rm -f "$a" "$b"
 }
 
+# The same architecture on both sides: ctgan's parameter counts must agree
+# (ctgan_ddp.py hard-codes the encoded layout hpsweep's table yields).
+check_params() {
+  local ours_p ddp_p
+  ours_p="$("${mpirun_[@]}" -np 1 "$bin" --model ctgan --steps 1 --warmup 0 | grep -o 'params=[0-9]*' | cut -d= -f2)"
+  ddp_p="$("$python" "$repo/tools/bench/ctgan_ddp.py" --world 1 --steps 1 2>/dev/null | grep -o 'params=[0-9]*' | cut -d= -f2)"
+  if [[ "$ours_p" != "$ddp_p" ]]; then
+    echo "ctgan: hpsweep has $ours_p parameters, ctgan_ddp.py $ddp_p: not the same architecture" >&2
+    exit 1
+  fi
+  echo "ctgan: both sides $ours_p parameters" >&2
+}
+
 json="{"
 sep=""
 for m in $models; do
+  [[ "$m" == ctgan ]] && check_params
   declare -A all=()
   for ((r = 0; r < reps; ++r)); do
     all[hpsweep_1]+="$(ours 1 "$m") "
