@@ -200,6 +200,14 @@ TEST(GpSuggesterTest, OneSuggestionInFourLooksAwayFromAKnownBasin) {
   ASSERT_TRUE(xs.ok()) << xs.status();
   EXPECT_LT(std::abs((*xs)[0][0] - 0.2), 0.06);
   EXPECT_GT(std::abs((*xs)[3][0] - 0.2), std::abs((*xs)[0][0] - 0.2) + 0.05);
+
+  // explore_every 0 turns the schedule off: the fourth is greedy too.
+  GpOptions greedy;
+  greedy.explore_every = 0;
+  auto greedy_xs = GpSuggester(greedy).Suggest(p, 4, 31);
+  ASSERT_TRUE(greedy_xs.ok()) << greedy_xs.status();
+  EXPECT_EQ((*greedy_xs)[0], (*xs)[0]);
+  EXPECT_LT(std::abs((*greedy_xs)[3][0] - 0.2), std::abs((*xs)[3][0] - 0.2));
 }
 
 // A Rosenbrock valley in 4-D: values from ~0 to ~1e4 over the cube, the
@@ -355,6 +363,15 @@ TEST(GpSuggesterTest, BadInputIsRejected) {
   GpOptions bad;
   bad.raw_samples = 0;
   EXPECT_EQ(GpSuggester(bad).Suggest(Continuous(2), 1, 0).status().code(), StatusCode::kInvalidArgument);
+  GpOptions bad_schedule;
+  bad_schedule.explore_every = -1;
+  EXPECT_EQ(GpSuggester(bad_schedule).Suggest(Continuous(2), 1, 0).status().field(), "explore_every");
+  GpOptions bad_margin;
+  bad_margin.explore_margin = NAN;
+  EXPECT_EQ(GpSuggester(bad_margin).Suggest(Continuous(2), 1, 0).status().field(), "explore_margin");
+  GpOptions bad_moves;
+  bad_moves.discrete_moves = -1;
+  EXPECT_EQ(GpSuggester(bad_moves).Suggest(Continuous(2), 1, 0).status().field(), "discrete_moves");
   EXPECT_EQ(gp.Suggest(Continuous(2), 0, 0).status().code(), StatusCode::kInvalidArgument);
 }
 
