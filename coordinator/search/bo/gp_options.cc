@@ -23,6 +23,7 @@ Status GpOptions::Validate() const {
   }
   if (discrete_starts < 0) return InvalidArgumentError("must be >= 0", "discrete_starts");
   if (discrete_moves < 0) return InvalidArgumentError("must be >= 0", "discrete_moves");
+  if (subspace_samples < 0) return InvalidArgumentError("must be >= 0", "subspace_samples");
   return fit.Validate();
 }
 

@@ -65,6 +65,17 @@ struct GpOptions {
   // `discrete_moves` moves each. 0 starts turns it off. Default: 4 and 16.
   int discrete_starts = 4;
   int discrete_moves = 16;
+  // Points screened that equal one of the best observed points except in a
+  // few Dimensions, each redrawn over its whole range (each Dimension with
+  // probability 1/dims, at least one; GpSuggester only). Gaussian local
+  // samples move every coordinate a little; these move a few far, the
+  // one-exchange neighbourhood of SMAC's local search and the perturbation
+  // masks of TuRBO. They let the acquisition find the incumbent with one
+  // parameter at a value untried next to the others (an integer stuck at a
+  // poor level, a category tried only with poor companions) where a
+  // Gaussian step cannot reach and a global Sobol point changes everything
+  // at once. Default: 128.
+  int subspace_samples = 128;
   GpFitOptions fit;
 
   Status Validate() const;
