@@ -85,52 +85,6 @@ std::vector<std::vector<double>> DiscreteNeighbours(const std::vector<Dimension>
   return out;
 }
 
-// GpOptions::subspace_samples points: centers[i % centers] with each
-// Dimension redrawn uniformly (a level, a choice) with probability 1/dims,
-// at least one.
-std::vector<std::vector<double>> SubspacePoints(const std::vector<Dimension>& dims,
-                                                const std::vector<std::vector<double>>& centers,
-                                                int count, Rng* rng) {
-  std::vector<std::vector<double>> out;
-  if (centers.empty() || dims.empty()) return out;
-  const double p = 1.0 / static_cast<double>(dims.size());
-  std::vector<bool> redraw(dims.size());
-  for (int i = 0; i < count; ++i) {
-    std::vector<double> x = centers[i % centers.size()];
-    bool any = false;
-    for (size_t j = 0; j < dims.size(); ++j) any |= (redraw[j] = rng->Uniform() < p);
-    if (!any) redraw[rng->Below(dims.size())] = true;
-    size_t c = 0;
-    for (size_t j = 0; j < dims.size(); ++j) {
-      const Dimension& d = dims[j];
-      switch (d.kind) {
-        case Dimension::Kind::kContinuous:
-          if (redraw[j]) x[c] = rng->Uniform();
-          c += 1;
-          break;
-        case Dimension::Kind::kInteger: {
-          if (redraw[j]) {
-            const std::vector<double> levels = LevelsOf(d);
-            x[c] = levels[rng->Below(levels.size())];
-          }
-          c += 1;
-          break;
-        }
-        case Dimension::Kind::kCategorical: {
-          if (redraw[j]) {
-            const uint64_t choice = rng->Below(d.num_levels);
-            for (int t = 0; t < d.num_levels; ++t) x[c + t] = t == static_cast<int>(choice) ? 1.0 : 0.0;
-          }
-          c += d.num_levels;
-          break;
-        }
-      }
-    }
-    out.push_back(std::move(x));
-  }
-  return out;
-}
-
 }  // namespace
 
 // The checkpoint cache is suggest_common.h's.
