@@ -41,6 +41,9 @@ ALL_METHODS = HPSWEEP_METHODS + OPTUNA_METHODS
 FLOOR = 1e-6
 METRIC = "y"
 FALLBACK_SERIES = "hpsweep_suggestions_fallback_total"
+# --runs-out is rewritten this often while measuring, so a run cut short
+# leaves its finished runs behind.
+PARTIAL_SAVE_S = 60.0
 
 
 def percentile(xs: List[float], q: float) -> float:
@@ -49,6 +52,11 @@ def percentile(xs: List[float], q: float) -> float:
         return float("nan")
     s = sorted(xs)
     return s[min(len(s) - 1, max(0, math.ceil(q / 100 * len(s)) - 1))]
+
+
+def seed_range(args) -> range:
+    """The seeds of the instant-client runs."""
+    return range(args.first_seed, args.first_seed + args.seeds)
 
 
 def geomean(xs: List[float]) -> float:
@@ -150,11 +158,12 @@ def optuna_phase(args) -> None:
     import warnings
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     warnings.simplefilter("ignore")  # multivariate/constant_liar ExperimentalWarning
+    # Seed by seed, as the hpsweep runs: a run cut short has every problem.
     with open(args.optuna_out, "w") as out:
-        for pname in args.problems:
-            for method in [m for m in args.methods if m in OPTUNA_METHODS]:
-                for batch in args.batches:
-                    for seed in range(args.seeds):
+        for seed in seed_range(args):
+            for pname in args.problems:
+                for method in [m for m in args.methods if m in OPTUNA_METHODS]:
+                    for batch in args.batches:
                         r = optuna_run(bo_problems.PROBLEMS[pname], method, batch, seed, args.evals)
                         r["key"] = run_key(pname, method, batch, seed, 0)
                         out.write(json.dumps(r) + "\n")
@@ -224,7 +233,7 @@ def figures(args, runs: Dict[str, Dict]) -> Dict:
             for n in eval_points:
                 setting = {}
                 for method in args.methods:
-                    rs = [r for s in range(args.seeds)
+                    rs = [r for s in seed_range(args)
                           if (r := runs.get(run_key(pname, method, batch, s, 0))) and len(r["values"]) >= n]
                     if not rs:
                         continue
@@ -403,6 +412,22 @@ def print_report(args, fig: Dict, pause: Dict, latency: List[Dict], defects: Lis
     print(f"wall time {wall / 60:.1f} min")
 
 
+def save_partial(path: str, runs: Dict[str, Dict], child, defects: List[str], wall: float) -> None:
+    """--runs-out while measuring: the runs so far, with the Optuna child's
+    finished lines, marked partial (--report-from reads it)."""
+    merged = dict(runs)
+    if child is not None and os.path.exists(child.path):
+        with open(child.path) as f:
+            for line in f:
+                if line.endswith("\n"):  # the child may be writing the last one
+                    r = json.loads(line)
+                    merged[r.pop("key")] = r
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(finite({"runs": merged, "latency": [], "errors": defects, "wall_s": wall, "partial": True}), f)
+    os.replace(tmp, path)
+
+
 def run_hpsweep_jobs(args, endpoint: str, token: str, jobs, record, start: float) -> None:
     """Phases 1 and 2: every hpsweep run, one after another (so that /metrics
     deltas belong to one run), with a progress line each on stderr."""
@@ -424,6 +449,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", help="the running coordinator's data dir (endpoint and token files)")
     ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--first-seed", type=int, default=0,
+                    help="seeds are first-seed .. first-seed + seeds - 1 (develop on seeds that the "
+                         "reported run does not use)")
     ap.add_argument("--evals", type=int, default=100)
     ap.add_argument("--problems", default=",".join(bo_problems.PROBLEMS))
     ap.add_argument("--methods", default=",".join(ALL_METHODS))
@@ -439,7 +467,8 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="smoke run: 2 seeds, 30 evals, 3 problems")
     ap.add_argument("--json-out", help="also write the final JSON object here")
     ap.add_argument("--runs-out", help="write every run's raw results (values and served parameters in "
-                    "completion order, ask latencies)")
+                    "completion order, ask latencies); rewritten each minute while measuring, so an "
+                    "interrupted run leaves what finished")
     ap.add_argument("--report-from", help="print the report from a --runs-out file instead of measuring "
                                           "(give the same settings flags)")
     ap.add_argument("--optuna-out", help=argparse.SUPPRESS)  # child process: Optuna runs only
@@ -462,6 +491,8 @@ def main() -> int:
     for m in args.pause_methods:
         if m not in HPSWEEP_METHODS:
             ap.error(f"--pause-methods: {m!r} is not an hpsweep method ({', '.join(HPSWEEP_METHODS)})")
+    if args.first_seed < 0:
+        ap.error("--first-seed must be >= 0")
     if args.seeds < 1 or args.evals < 1 or any(b < 1 for b in args.batches):
         ap.error("--seeds, --evals and --batches must be positive")
     if args.pause_problems and not 1 <= args.pause_evals <= args.evals:
@@ -508,17 +539,25 @@ def measure(args):
     defects: List[str] = []
     child = None
     if any(m in OPTUNA_METHODS for m in args.methods):
-        child = OptunaChild(__file__, ["--seeds", str(args.seeds), "--evals", str(args.evals),
+        child = OptunaChild(__file__, ["--seeds", str(args.seeds), "--first-seed", str(args.first_seed),
+                                       "--evals", str(args.evals),
                                        "--problems", ",".join(args.problems), "--methods", ",".join(args.methods),
                                        "--batches", ",".join(map(str, args.batches)),
                                        "--pause-problems=", "--latency-observations="], "bo_bench_optuna_")
 
+    last_save = [time.perf_counter()]
+
     def record(key: str, r: Dict) -> None:
         runs[key] = r
         defects.extend(f"{key}: {e}" for e in r["errors"])
+        if args.runs_out and time.perf_counter() - last_save[0] > PARTIAL_SAVE_S:
+            save_partial(args.runs_out, runs, child, defects, time.perf_counter() - start)
+            last_save[0] = time.perf_counter()
 
-    jobs = [(p, m, b, s, args.evals, 0.0) for p in args.problems for m in args.methods if m in HPSWEEP_METHODS
-            for b in args.batches for s in range(args.seeds)]
+    # Seed-major: a run cut short (--runs-out keeps what finished) has every
+    # problem, method and batch on its first seeds.
+    jobs = [(p, m, b, s, args.evals, 0.0) for s in seed_range(args) for p in args.problems
+            for m in args.methods if m in HPSWEEP_METHODS for b in args.batches]
     jobs += [(p, m, b, s, args.pause_evals, args.pause) for p in args.pause_problems for m in args.pause_methods
              for b in args.batches for s in range(args.pause_seeds)]
     try:

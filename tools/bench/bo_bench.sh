@@ -6,7 +6,7 @@
 # http.client with keep-alive). Optuna 3.1's TPE and random search run on the
 # same problems and seeds in the same invocation.
 #
-#   tools/bench/bo_bench.sh [--quick] [--seeds 10] [--evals 100]
+#   tools/bench/bo_bench.sh [--quick] [--seeds 10] [--first-seed 0] [--evals 100]
 #       [--problems branin,...] [--methods random,tpe,bayes,optuna_tpe,optuna_random]
 #       [--batches 1,4] [--pause 0.3] [--pause-problems branin,hartmann6]
 #       [--pause-seeds 5] [--pause-evals 50] [--latency-observations 100,1000]

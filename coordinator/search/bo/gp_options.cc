@@ -17,6 +17,13 @@ Status GpOptions::Validate() const {
   if (refine_starts < 1) return InvalidArgumentError("must be >= 1", "refine_starts");
   if (refine_steps < 0) return InvalidArgumentError("must be >= 0", "refine_steps");
   if (warm_iterations < 0) return InvalidArgumentError("must be >= 0", "warm_iterations");
+  if (explore_every < 0) return InvalidArgumentError("must be >= 0", "explore_every");
+  if (!(explore_margin >= 0 && explore_margin <= 100)) {
+    return InvalidArgumentError("must be in [0, 100]", "explore_margin");
+  }
+  if (discrete_starts < 0) return InvalidArgumentError("must be >= 0", "discrete_starts");
+  if (discrete_moves < 0) return InvalidArgumentError("must be >= 0", "discrete_moves");
+  if (subspace_samples < 0) return InvalidArgumentError("must be >= 0", "subspace_samples");
   return fit.Validate();
 }
 

@@ -46,6 +46,36 @@ struct GpOptions {
   // suggestions stay a function of the data (a restarted coordinator
   // recomputes it once). 0: always fit in full. Default: 12.
   int warm_iterations = 12;
+  // Exploration schedule (GpSuggester only): one model suggestion in
+  // `explore_every` (by trial index, so a restarted coordinator suggests the
+  // same points; in a batch that large, one member) maximizes LogEI for an
+  // improvement of `explore_margin` standardized outcome units over the
+  // incumbent instead of any improvement (EI with a margin, Lizotte 2008; a
+  // fixed portfolio in the spirit of GP-Hedge). Plain EI keeps refining a
+  // basin once the model is sure of it; a large improvement can only come
+  // from where the model is unsure, so that suggestion looks there. 0 turns
+  // the schedule off. Default: 4 and 1.0.
+  int explore_every = 4;
+  double explore_margin = 1.0;
+  // Discrete ascent of the acquisition over integer and categorical
+  // Dimensions (GpSuggester only): gradient ascent cannot move a snapped
+  // coordinate by less than half a level, so the best `discrete_starts`
+  // snapped candidates hill-climb over their discrete neighbourhoods (an
+  // integer a level up or down, a categorical another choice) for at most
+  // `discrete_moves` moves each. 0 starts turns it off. Default: 4 and 16.
+  int discrete_starts = 4;
+  int discrete_moves = 16;
+  // Points screened that equal one of the best observed points except in a
+  // few Dimensions, each redrawn over its whole range (each Dimension with
+  // probability 1/dims, at least one; GpSuggester only). Gaussian local
+  // samples move every coordinate a little; these move a few far, the
+  // one-exchange neighbourhood of SMAC's local search and the perturbation
+  // masks of TuRBO. They let the acquisition find the incumbent with one
+  // parameter at a value untried next to the others (an integer stuck at a
+  // poor level, a category tried only with poor companions) where a
+  // Gaussian step cannot reach and a global Sobol point changes everything
+  // at once. Default: 128.
+  int subspace_samples = 128;
   GpFitOptions fit;
 
   Status Validate() const;

@@ -25,20 +25,6 @@ namespace {
 constexpr int kSnappedRawCandidates = 32;
 // Incumbents that local samples are drawn around.
 constexpr int kLocalCenters = 5;
-// Discrete ascent (DiscreteNeighbours): starts (the best snapped
-// candidates) and the most moves each.
-constexpr int kDiscreteStarts = 4;
-constexpr int kDiscreteMoves = 16;
-// Exploration: one model suggestion in kExploreEvery (by trial index; in a
-// batch of that size, one member) maximizes LogEI for an improvement of
-// kExploreMargin standardized outcome units over the incumbent instead of
-// any improvement (EI with a margin, Lizotte 2008; a fixed portfolio in the
-// spirit of GP-Hedge). Plain EI keeps refining a basin once the model is
-// sure of it (with a rippled objective, the GP fits the basin and reverts
-// to its mean elsewhere); a large improvement can only come from where the
-// model is unsure, so that suggestion looks there. The rest stay greedy.
-constexpr int kExploreEvery = 4;
-constexpr double kExploreMargin = 1.0;
 // Projected Adam: step size in unit-cube units, decayed geometrically.
 constexpr double kAdamLrStart = 0.05;
 constexpr double kAdamLrEnd = 0.001;
@@ -223,12 +209,19 @@ class Run {
   // Candidate points (snapped, in the space), best LogEI first.
   StatusOr<std::vector<std::vector<double>>> MaximizeLogEi() {
     const uint64_t stream = MixSeed(seed_, batch_.known() + batch_.size());
-    // The exploration schedule (kExploreEvery): a function of the trial's
-    // index, so a restarted coordinator suggests the same points.
-    margin_ = (batch_.known() + batch_.size()) % kExploreEvery == kExploreEvery - 1 ? kExploreMargin : 0.0;
+    // The exploration schedule (GpOptions::explore_every): a function of
+    // the trial's index, so a restarted coordinator suggests the same points.
+    const int every = options_.explore_every;
+    margin_ = every > 0 && static_cast<int>((batch_.known() + batch_.size()) % every) == every - 1
+                  ? options_.explore_margin
+                  : 0.0;
     Rng rng(MixSeed(stream, 0x10CA1));
-    const std::vector<std::vector<double>> raw_rows =
+    std::vector<std::vector<double>> raw_rows =
         ScreenPoints(problem_.dims, options_, centers_, MixSeed(stream, 0x5A3), &rng);
+    Rng subspace_rng(MixSeed(stream, 0x5B5));
+    for (auto& x : SubspacePoints(problem_.dims, centers_, options_.subspace_samples, &subspace_rng)) {
+      raw_rows.push_back(std::move(x));
+    }
     const auto raw = ToTensor(raw_rows, d_);
     torch::Tensor raw_acq;
     {
@@ -295,8 +288,8 @@ class Run {
   }
 
   // Hill-climbs LogEI over the discrete neighbourhoods of the best
-  // kDiscreteStarts candidates (all starts' neighbours scored in one batch
-  // per move); each start that moved adds its end point and value.
+  // GpOptions::discrete_starts candidates (all starts' neighbours scored in
+  // one batch per move); each start that moved adds its end point and value.
   void AscendDiscrete(std::vector<std::vector<double>>* cands, std::vector<double>* acq) const {
     std::vector<size_t> by_value(cands->size());
     std::iota(by_value.begin(), by_value.end(), 0);
@@ -307,11 +300,12 @@ class Run {
       bool moved = false, done = false;
     };
     std::vector<Climber> climbers;
-    for (size_t i = 0; i < by_value.size() && climbers.size() < kDiscreteStarts; ++i) {
+    const size_t starts = static_cast<size_t>(options_.discrete_starts);
+    for (size_t i = 0; i < by_value.size() && climbers.size() < starts; ++i) {
       climbers.push_back({(*cands)[by_value[i]], (*acq)[by_value[i]]});
     }
     torch::NoGradGuard no_grad;
-    for (int move = 0; move < kDiscreteMoves; ++move) {
+    for (int move = 0; move < options_.discrete_moves; ++move) {
       std::vector<std::vector<double>> batch;
       std::vector<std::pair<size_t, size_t>> span;  // per climber: [begin, end) in batch
       for (const Climber& c : climbers) {

@@ -7,9 +7,12 @@
 // trials with the Kriging believer (pending points get their posterior mean
 // as a pseudo-observation, which collapses the variance around them), and
 // maximizes LogEI (acquisition.h) over the relaxed unit cube: LogEI at many
-// Sobol points and around the best observed points, the best few refined by
-// projected Adam, integers and categoricals snapped at the end. A batch is
-// chosen greedily, each point added as a believer before the next.
+// Sobol points, at Gaussian steps around the best observed points and at
+// those points with a few Dimensions redrawn (GpOptions::subspace_samples),
+// the best few refined by projected Adam, integers and categoricals snapped,
+// then climbed level by level (GpOptions::discrete_starts). One suggestion
+// in GpOptions::explore_every targets a large improvement instead of any. A
+// batch is chosen greedily, each point added as a believer before the next.
 //
 // Determinism: the same options, problem (including the order of its
 // vectors), count and seed give the same points, provided LibTorch runs with

@@ -10,6 +10,7 @@
 #include "coordinator/search/bo/acquisition.h"
 #include "coordinator/search/bo/gp.h"
 #include "coordinator/search/bo/outcome_transform.h"
+#include "coordinator/search/bo/suggest_common.h"
 #include "coordinator/search/bo/test_functions.h"
 
 namespace hpsweep::coordinator::bo {
@@ -200,6 +201,60 @@ TEST(GpSuggesterTest, OneSuggestionInFourLooksAwayFromAKnownBasin) {
   ASSERT_TRUE(xs.ok()) << xs.status();
   EXPECT_LT(std::abs((*xs)[0][0] - 0.2), 0.06);
   EXPECT_GT(std::abs((*xs)[3][0] - 0.2), std::abs((*xs)[0][0] - 0.2) + 0.05);
+
+  // explore_every 0 turns the schedule off: the fourth is greedy too.
+  GpOptions greedy;
+  greedy.explore_every = 0;
+  auto greedy_xs = GpSuggester(greedy).Suggest(p, 4, 31);
+  ASSERT_TRUE(greedy_xs.ok()) << greedy_xs.status();
+  EXPECT_EQ((*greedy_xs)[0], (*xs)[0]);
+  EXPECT_LT(std::abs((*greedy_xs)[3][0] - 0.2), std::abs((*xs)[3][0] - 0.2));
+}
+
+TEST(GpSuggesterTest, SubspacePointsMoveAFewDimensionsOfACenterOverTheirRange) {
+  // Continuous, integer (5 levels), categorical (3 choices), continuous.
+  const std::vector<Dimension> dims = {Dimension::Continuous(), Dimension::Integer(5),
+                                       Dimension::Categorical(3), Dimension::Continuous()};
+  const std::vector<std::vector<double>> centers = {{0.1, 0.25, 1, 0, 0, 0.9}, {0.7, 1.0, 0, 0, 1, 0.2}};
+  const size_t offset[] = {0, 1, 2, 5}, width[] = {1, 1, 3, 1};
+  Rng rng(5);
+  const int n = 4000;
+  const auto points = SubspacePoints(dims, centers, n, &rng);
+  ASSERT_EQ(points.size(), static_cast<size_t>(n));
+  std::vector<int> moved_per_dim(4, 0), moved_count(5, 0);
+  std::vector<bool> far(4, false);
+  for (int i = 0; i < n; ++i) {
+    const auto& x = points[i];
+    const auto& c = centers[i % centers.size()];
+    std::vector<double> snapped = x;
+    SnapToSpace(dims, &snapped);
+    ASSERT_EQ(snapped, x) << "point " << i << " is not in the space";
+    int moved = 0;
+    for (size_t j = 0; j < 4; ++j) {
+      bool differs = false;
+      for (size_t k = offset[j]; k < offset[j] + width[j]; ++k) {
+        differs |= x[k] != c[k];
+        far[j] = far[j] || std::abs(x[k] - c[k]) > 0.5;
+      }
+      moved += differs;
+      moved_per_dim[j] += differs;
+    }
+    ++moved_count[moved];
+  }
+  // Mostly one Dimension moves (each with probability 1/4, at least one; a
+  // discrete one may redraw its own value), rarely all four; every
+  // Dimension moves, and can move across its range.
+  EXPECT_GT(moved_count[1], n / 2);
+  EXPECT_LT(moved_count[4], n / 50);
+  EXPECT_LT(moved_count[0], n / 4);
+  for (size_t j = 0; j < 4; ++j) {
+    EXPECT_GT(moved_per_dim[j], n / 8) << "Dimension " << j;
+    EXPECT_TRUE(far[j]) << "Dimension " << j;
+  }
+  // Deterministic by the generator's seed; no centers, no points.
+  Rng again(5);
+  EXPECT_EQ(SubspacePoints(dims, centers, n, &again), points);
+  EXPECT_TRUE(SubspacePoints(dims, {}, 10, &again).empty());
 }
 
 // A Rosenbrock valley in 4-D: values from ~0 to ~1e4 over the cube, the
@@ -355,6 +410,15 @@ TEST(GpSuggesterTest, BadInputIsRejected) {
   GpOptions bad;
   bad.raw_samples = 0;
   EXPECT_EQ(GpSuggester(bad).Suggest(Continuous(2), 1, 0).status().code(), StatusCode::kInvalidArgument);
+  GpOptions bad_schedule;
+  bad_schedule.explore_every = -1;
+  EXPECT_EQ(GpSuggester(bad_schedule).Suggest(Continuous(2), 1, 0).status().field(), "explore_every");
+  GpOptions bad_margin;
+  bad_margin.explore_margin = NAN;
+  EXPECT_EQ(GpSuggester(bad_margin).Suggest(Continuous(2), 1, 0).status().field(), "explore_margin");
+  GpOptions bad_moves;
+  bad_moves.discrete_moves = -1;
+  EXPECT_EQ(GpSuggester(bad_moves).Suggest(Continuous(2), 1, 0).status().field(), "discrete_moves");
   EXPECT_EQ(gp.Suggest(Continuous(2), 0, 0).status().code(), StatusCode::kInvalidArgument);
 }
 

@@ -158,6 +158,43 @@ std::vector<bool> MovableCoordinates(const std::vector<Dimension>& dims) {
   return m;
 }
 
+std::vector<std::vector<double>> SubspacePoints(const std::vector<Dimension>& dims,
+                                                const std::vector<std::vector<double>>& centers,
+                                                int count, Rng* rng) {
+  std::vector<std::vector<double>> out;
+  if (centers.empty() || dims.empty()) return out;
+  const double p = 1.0 / static_cast<double>(dims.size());
+  std::vector<bool> redraw(dims.size());
+  std::vector<double> u(dims.size());
+  for (int i = 0; i < count; ++i) {
+    bool any = false;
+    for (size_t j = 0; j < dims.size(); ++j) any |= (redraw[j] = rng->Uniform() < p);
+    if (!any) redraw[rng->Below(dims.size())] = true;
+    // Only redrawn Dimensions draw: a level or choice k of n as the design
+    // coordinate (k + 0.5) / n, which PointFromDesign maps back to k.
+    for (size_t j = 0; j < dims.size(); ++j) {
+      if (!redraw[j]) continue;
+      const Dimension& d = dims[j];
+      if (d.kind == Dimension::Kind::kContinuous) {
+        u[j] = rng->Uniform();
+      } else {
+        const uint64_t n = static_cast<uint64_t>(std::max(1, d.num_levels));
+        u[j] = (static_cast<double>(rng->Below(n)) + 0.5) / static_cast<double>(n);
+      }
+    }
+    const std::vector<double> fresh = PointFromDesign(dims, u);
+    std::vector<double> x = centers[i % centers.size()];
+    size_t c = 0;
+    for (size_t j = 0; j < dims.size(); ++j) {
+      const size_t width = dims[j].kind == Dimension::Kind::kCategorical ? dims[j].num_levels : 1;
+      if (redraw[j]) std::copy(fresh.begin() + c, fresh.begin() + c + width, x.begin() + c);
+      c += width;
+    }
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
 std::vector<std::vector<double>> RankSnapped(
     const std::vector<Dimension>& dims, std::vector<std::vector<double>> candidates,
     const std::function<torch::Tensor(const torch::Tensor&)>& acquisition) {

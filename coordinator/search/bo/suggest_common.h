@@ -101,6 +101,15 @@ std::vector<std::vector<double>> ScreenPoints(const std::vector<Dimension>& dims
 // moves leave alone, true for continuous and integer ones.
 std::vector<bool> MovableCoordinates(const std::vector<Dimension>& dims);
 
+// `count` subspace perturbations (GpOptions::subspace_samples): point i is
+// centers[i % centers.size()] with each Dimension redrawn with probability
+// 1/dims.size() (at least one Dimension per point), a redrawn Dimension
+// taking any value of its range with equal probability (PointFromDesign).
+// Other coordinates are copied exactly. Empty when `centers` is.
+std::vector<std::vector<double>> SubspacePoints(const std::vector<Dimension>& dims,
+                                                const std::vector<std::vector<double>>& centers,
+                                                int count, Rng* rng);
+
 // `candidates` snapped to the space and ranked by `acquisition` (a [m]
 // tensor for [m, d] points; higher is better), best first, ties in input
 // order. Ranking after snapping matters: a relaxed optimum may round onto a
