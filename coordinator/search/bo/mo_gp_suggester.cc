@@ -11,12 +11,14 @@
 #include <numeric>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "coordinator/search/bo/gp.h"
 #include "coordinator/search/bo/mo_acquisition.h"
 #include "coordinator/search/bo/mo_local_search.h"
 #include "coordinator/search/bo/outcome_transform.h"
+#include "coordinator/search/bo/pareto.h"
 #include "coordinator/search/bo/sobol.h"
 #include "coordinator/search/bo/suggest_common.h"
 
@@ -136,23 +138,21 @@ class Run {
       xs.push_back(NeutralizeInactive(problem_.dims, f.x, f.active));
     const auto x = ToTensor(xs, d_);
     // Objectives: warped per objective; the scalarization normalizes the
-    // warped values of the completed points to [0, 1].
-    observed_.assign(n, std::vector<double>(k_obj));
+    // warped values (NormalizationRanges).
+    std::vector<std::vector<double>> raws(k_obj), warped(k_obj);
     for (size_t k = 0; k < k_obj; ++k) {
-      std::vector<double> raw(n);
+      std::vector<double>& raw = raws[k];
+      raw.resize(n);
       for (size_t i = 0; i < n; ++i) raw[i] = problem_.ObjectivesOf(i)[k];
       const double worst = *std::max_element(raw.begin(), raw.end());
       raw.resize(xs.size(), worst);  // failed trials
-      const std::vector<double> y = WarpObjective(raw);
-      double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-      for (size_t i = 0; i < n; ++i) {
-        lo = std::min(lo, y[i]);
-        hi = std::max(hi, y[i]);
-      }
-      lo_.push_back(lo);
-      range_.push_back(hi - lo > 1e-9 ? hi - lo : 1.0);
-      for (size_t i = 0; i < n; ++i) observed_[i][k] = (y[i] - lo) / range_.back();
-      HPS_ASSIGN_OR_RETURN(GpModel m, Fit(k, xs, x, raw, WarpObjective, 0x0B000 + k));
+      warped[k] = WarpObjective(raw);
+    }
+    NormalizationRanges(warped);
+    observed_.assign(n, std::vector<double>(k_obj));
+    for (size_t k = 0; k < k_obj; ++k) {
+      for (size_t i = 0; i < n; ++i) observed_[i][k] = (warped[k][i] - lo_[k]) / range_[k];
+      HPS_ASSIGN_OR_RETURN(GpModel m, Fit(k, xs, x, raws[k], WarpObjective, 0x0B000 + k));
       objectives_.push_back(std::move(m));
     }
     // Constraints: standardized; the threshold 0 moves with them.
@@ -175,6 +175,45 @@ class Run {
       pending.push_back(NeutralizeInactive(problem_.dims, p.x, p.active));
     if (!pending.empty()) HPS_RETURN_IF_ERROR(Believe(pending));
     return Status::Ok();
+  }
+
+  // lo_ and range_ per objective, from the warped values of the completed
+  // points (warped[k][i], i < completed): the span of the feasible front
+  // (its ideal and nadir points) where the front has two or more points that
+  // differ in that objective, else the span of all completed points. A
+  // front scaled to [0, 1] lets uniform weights reach every part of it in
+  // proportion (normalized MOEA/D uses its ideal and nadir points so);
+  // scaled by all points, a front beside far-off dominated points would
+  // shrink to a sliver that only extreme weights resolve. Points outside the front's span get
+  // values below 0 or above 1, which the Chebyshev scalarization takes as
+  // they are.
+  void NormalizationRanges(const std::vector<std::vector<double>>& warped) {
+    const size_t n = problem_.completed.size();
+    std::vector<Point> points(n, Point(warped.size()));
+    std::vector<bool> feasible(n);
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t k = 0; k < warped.size(); ++k) points[i][k] = warped[k][i];
+      feasible[i] = problem_.IsFeasible(i);
+    }
+    const std::vector<size_t> front = NonDominated(points, feasible);
+    for (size_t k = 0; k < warped.size(); ++k) {
+      auto span = [&](const auto& indices) {
+        double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+        for (size_t i : indices) {
+          lo = std::min(lo, warped[k][i]);
+          hi = std::max(hi, warped[k][i]);
+        }
+        return std::make_pair(lo, hi);
+      };
+      auto [lo, hi] = span(front);
+      if (front.size() < 2 || !(hi - lo > 1e-9)) {
+        std::vector<size_t> all(n);
+        std::iota(all.begin(), all.end(), 0);
+        std::tie(lo, hi) = span(all);
+      }
+      lo_.push_back(lo);
+      range_.push_back(hi - lo > 1e-9 ? hi - lo : 1.0);
+    }
   }
 
   // Kriging believer: every model takes its posterior mean at `points` as
