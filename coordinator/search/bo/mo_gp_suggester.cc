@@ -11,11 +11,14 @@
 #include <numeric>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "coordinator/search/bo/gp.h"
 #include "coordinator/search/bo/mo_acquisition.h"
+#include "coordinator/search/bo/mo_local_search.h"
 #include "coordinator/search/bo/outcome_transform.h"
+#include "coordinator/search/bo/pareto.h"
 #include "coordinator/search/bo/sobol.h"
 #include "coordinator/search/bo/suggest_common.h"
 
@@ -30,10 +33,6 @@ constexpr double kTau = 1e-3;
 // Monte Carlo samples of the objectives per candidate.
 constexpr int kMcSamples = 128;
 constexpr int kLocalCenters = 5;
-// Local search after the screen: rounds of perturbations with shrinking
-// spread (unit-cube units).
-constexpr double kLocalSpreads[] = {0.05, 0.02, 0.008, 0.003};
-constexpr int kPerturbations = 16;
 constexpr int kSnappedRawCandidates = 32;
 
 double Mean(const std::vector<double>& v) {
@@ -139,23 +138,21 @@ class Run {
       xs.push_back(NeutralizeInactive(problem_.dims, f.x, f.active));
     const auto x = ToTensor(xs, d_);
     // Objectives: warped per objective; the scalarization normalizes the
-    // warped values of the completed points to [0, 1].
-    observed_.assign(n, std::vector<double>(k_obj));
+    // warped values (NormalizationRanges).
+    std::vector<std::vector<double>> raws(k_obj), warped(k_obj);
     for (size_t k = 0; k < k_obj; ++k) {
-      std::vector<double> raw(n);
+      std::vector<double>& raw = raws[k];
+      raw.resize(n);
       for (size_t i = 0; i < n; ++i) raw[i] = problem_.ObjectivesOf(i)[k];
       const double worst = *std::max_element(raw.begin(), raw.end());
       raw.resize(xs.size(), worst);  // failed trials
-      const std::vector<double> y = WarpObjective(raw);
-      double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-      for (size_t i = 0; i < n; ++i) {
-        lo = std::min(lo, y[i]);
-        hi = std::max(hi, y[i]);
-      }
-      lo_.push_back(lo);
-      range_.push_back(hi - lo > 1e-9 ? hi - lo : 1.0);
-      for (size_t i = 0; i < n; ++i) observed_[i][k] = (y[i] - lo) / range_.back();
-      HPS_ASSIGN_OR_RETURN(GpModel m, Fit(k, xs, x, raw, WarpObjective, 0x0B000 + k));
+      warped[k] = WarpObjective(raw);
+    }
+    NormalizationRanges(warped);
+    observed_.assign(n, std::vector<double>(k_obj));
+    for (size_t k = 0; k < k_obj; ++k) {
+      for (size_t i = 0; i < n; ++i) observed_[i][k] = (warped[k][i] - lo_[k]) / range_[k];
+      HPS_ASSIGN_OR_RETURN(GpModel m, Fit(k, xs, x, raws[k], WarpObjective, 0x0B000 + k));
       objectives_.push_back(std::move(m));
     }
     // Constraints: standardized; the threshold 0 moves with them.
@@ -178,6 +175,45 @@ class Run {
       pending.push_back(NeutralizeInactive(problem_.dims, p.x, p.active));
     if (!pending.empty()) HPS_RETURN_IF_ERROR(Believe(pending));
     return Status::Ok();
+  }
+
+  // lo_ and range_ per objective, from the warped values of the completed
+  // points (warped[k][i], i < completed): the span of the feasible front
+  // (its ideal and nadir points) where the front has two or more points that
+  // differ in that objective, else the span of all completed points. A
+  // front scaled to [0, 1] lets uniform weights reach every part of it in
+  // proportion (normalized MOEA/D uses its ideal and nadir points so);
+  // scaled by all points, a front beside far-off dominated points would
+  // shrink to a sliver that only extreme weights resolve. Points outside the front's span get
+  // values below 0 or above 1, which the Chebyshev scalarization takes as
+  // they are.
+  void NormalizationRanges(const std::vector<std::vector<double>>& warped) {
+    const size_t n = problem_.completed.size();
+    std::vector<Point> points(n, Point(warped.size()));
+    std::vector<bool> feasible(n);
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t k = 0; k < warped.size(); ++k) points[i][k] = warped[k][i];
+      feasible[i] = problem_.IsFeasible(i);
+    }
+    const std::vector<size_t> front = NonDominated(points, feasible);
+    for (size_t k = 0; k < warped.size(); ++k) {
+      auto span = [&](const auto& indices) {
+        double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+        for (size_t i : indices) {
+          lo = std::min(lo, warped[k][i]);
+          hi = std::max(hi, warped[k][i]);
+        }
+        return std::make_pair(lo, hi);
+      };
+      auto [lo, hi] = span(front);
+      if (front.size() < 2 || !(hi - lo > 1e-9)) {
+        std::vector<size_t> all(n);
+        std::iota(all.begin(), all.end(), 0);
+        std::tie(lo, hi) = span(all);
+      }
+      lo_.push_back(lo);
+      range_.push_back(hi - lo > 1e-9 ? hi - lo : 1.0);
+    }
   }
 
   // Kriging believer: every model takes its posterior mean at `points` as
@@ -271,6 +307,21 @@ class Run {
     return s;
   }
 
+  // Per objective, the feasible completed point with the best value (the
+  // first of ties); empty when none is feasible.
+  std::vector<size_t> Extremes() const {
+    std::vector<size_t> out;
+    if (feasible_.empty()) return out;
+    for (size_t k = 0; k < objectives_.size(); ++k) {
+      size_t best = feasible_.front();
+      for (size_t i : feasible_) {
+        if (observed_[i][k] < observed_[best][k]) best = i;
+      }
+      out.push_back(best);
+    }
+    return out;
+  }
+
   // Candidate points (snapped, in the space), best acquisition first.
   std::vector<std::vector<double>> Maximize() {
     const uint64_t stream = MixSeed(seed_, batch_.known() + batch_.size());
@@ -293,47 +344,36 @@ class Run {
     std::stable_sort(order.begin(), order.end(),
                      [&](size_t a, size_t b) { return score[a] < score[b]; });
     std::vector<std::vector<double>> centers;
+    auto add_center = [&centers](const std::vector<double>& x) {
+      if (IsNew(x, centers)) centers.push_back(x);
+    };
     for (size_t i = 0; i < order.size() && static_cast<int>(i) < kLocalCenters; ++i) {
-      centers.push_back(problem_.completed[order[i]].x);
+      add_center(problem_.completed[order[i]].x);
     }
+    // The front's ends (the best feasible point of each objective): the
+    // scalarizations that favour an end start from it, so the search can
+    // extend the front outward rather than only fill it in.
+    for (size_t i : Extremes()) add_center(problem_.completed[i].x);
     const std::vector<std::vector<double>> raw_rows =
         ScreenPoints(problem_.dims, options_, centers, MixSeed(stream, 0x5A3), &rng);
     const auto raw = ToTensor(raw_rows, d_);
     const auto raw_acq = Acquisition(raw, s);
     const int64_t starts = std::min<int64_t>(options_.refine_starts, raw.size(0));
     const auto top = std::get<1>(raw_acq.topk(starts));
-    // Local search around the best starts: perturb the movable coordinates,
-    // keep what improves.
+    // Local search (mo_local_search.h) from the best screened points and
+    // from the centres themselves.
     std::vector<std::vector<double>> best;
-    std::vector<double> best_v;
-    for (int64_t i = 0; i < starts; ++i) {
-      best.push_back(raw_rows[top[i].item<int64_t>()]);
-      best_v.push_back(raw_acq[top[i].item<int64_t>()].item<double>());
+    for (int64_t i = 0; i < starts; ++i) best.push_back(raw_rows[top[i].item<int64_t>()]);
+    for (const auto& c : centers) {
+      if (IsNew(c, best)) best.push_back(c);
     }
-    const std::vector<bool> movable = MovableCoordinates(problem_.dims);
-    for (double spread : kLocalSpreads) {
-      std::vector<std::vector<double>> trial;
-      for (size_t b = 0; b < best.size(); ++b) {
-        for (int j = 0; j < kPerturbations; ++j) {
-          std::vector<double> p = best[b];
-          for (int64_t c = 0; c < d_; ++c) {
-            if (movable[c]) p[c] = std::clamp(p[c] + spread * rng.Normal(), 0.0, 1.0);
-          }
-          trial.push_back(std::move(p));
-        }
-      }
-      const auto v = Acquisition(ToTensor(trial, d_), s);
-      const auto acc = v.accessor<double, 1>();
-      for (size_t b = 0; b < best.size(); ++b) {
-        for (int j = 0; j < kPerturbations; ++j) {
-          const size_t t = b * kPerturbations + j;
-          if (acc[t] > best_v[b]) {
-            best_v[b] = acc[t];
-            best[b] = trial[t];
-          }
-        }
-      }
-    }
+    const BatchAcquisition acquisition = [&s, this](const std::vector<std::vector<double>>& rows) {
+      const auto v = Acquisition(ToTensor(rows, d_), s).contiguous();
+      return std::vector<double>(v.data_ptr<double>(), v.data_ptr<double>() + v.numel());
+    };
+    std::vector<double> best_v = acquisition(best);
+    LocalSearch(acquisition, MovableCoordinates(problem_.dims), LocalSearchOptions{}, &rng, &best,
+                &best_v);
     std::vector<std::vector<double>> cands = best;
     const auto raw_top =
         std::get<1>(raw_acq.topk(std::min<int64_t>(kSnappedRawCandidates, raw.size(0))));

@@ -22,9 +22,17 @@
 //     own); pending trials are added to every GP as Kriging believers
 //     (and, where their believed constraints hold, to the incumbents);
 //   - per suggestion, weights drawn uniformly from the simplex, Monte Carlo
-//     qParEGO with common random numbers times P(feasible), maximized over
-//     Sobol and local samples around the best feasible points, the best few
-//     refined by a shrinking local search, integers and categoricals snapped.
+//     qParEGO with common random numbers times P(feasible); the
+//     scalarization scales each warped objective to the span of the
+//     feasible front observed (its ideal and nadir points; the span of all
+//     observations while the front is a single point), so that uniform
+//     weights spread over the whole front;
+//   - the acquisition is maximized over Sobol and local samples around the
+//     best feasible points under the scalarization and the front's ends
+//     (each objective's best feasible point), and the best few of those,
+//     with the centres themselves, refined by a local search of compass and
+//     random-subset moves (mo_local_search.h); integers and categoricals
+//     snapped.
 // With no feasible observation yet the acquisition is P(feasible) alone.
 // A single objective with constraints uses the same path (the scalarization
 // is then the objective itself).
