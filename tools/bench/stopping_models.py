@@ -7,8 +7,9 @@ hpsweep's worker does (worker/trainer.cc, worker/sampler.cc): a fresh
 permutation of the training indices each epoch, batches of `batch_size` with
 the remainder dropped, zeroed gradients, one optimizer step per batch, a
 constant learning rate, evaluation on the whole validation set at each epoch
-end. Written as a PyTorch user would write it (nn.LSTM, F.gelu; the FNO's
-spectral layer as real DFT products, see SpectralConv1d).
+end. Written as a PyTorch user would write it (nn.LSTM, nn.Linear), with
+GELU written out (see gelu) and the FNO's spectral layer as real DFT
+products, as the C++ models have them.
 
 - lstm_freq: LSTM(5 -> hidden, num_layers, batch_first) + Linear(hidden -> 1)
   at every step; stateful training on chunks of `seq_len` steps with the
@@ -41,15 +42,19 @@ class LstmFreq(nn.Module):
         return self.head(out), state
 
 
-class SpectralConv1d(nn.Module):
-    """irfft(W * rfft(x)[:modes], n); W stored as real [in, out, modes, 2].
+def gelu(x):
+    """GELU written out, as models/training.cc's Gelu. With Debian's
+    python3-torch (1.13), F.gelu's backward returned different gradients on
+    every run of the same batch in the FNO (finite, huge or inf: 1e-3, 9e6,
+    inf for one weight), so Optuna's fno1d trials diverged where hpsweep's did
+    not (34 of 82 trials failed on non-finite losses in one 120 s run)."""
+    return 0.5 * x * (1.0 + torch.erf(x * (1.0 / math.sqrt(2.0))))
 
-    Computed as the truncated DFT and its inverse in real matrix products,
-    as models/fno1d.cc does: with Debian's python3-torch (1.13) the backward
-    of the torch.fft.rfft/irfft form returned inf gradients for the spectral
-    weights on ordinary batches (its forward agreed with the C++ model to
-    5e-6), so Optuna's trials diverged where hpsweep's did not (34 of 82
-    trials failed on non-finite losses in one 120 s run)."""
+
+class SpectralConv1d(nn.Module):
+    """irfft(W * rfft(x)[:modes], n); W stored as real [in, out, modes, 2],
+    computed as the truncated DFT and its inverse in real matrix products,
+    exactly as models/fno1d.cc does."""
 
     def __init__(self, in_channels, out_channels, modes):
         super().__init__()
@@ -90,8 +95,8 @@ class Fno1d(nn.Module):
         for i, (spectral, pointwise) in enumerate(zip(self.spectral, self.pointwise)):
             h = spectral(h) + pointwise(h.transpose(1, 2)).transpose(1, 2)
             if i + 1 < len(self.spectral):
-                h = F.gelu(h)
-        return self.project2(F.gelu(self.project1(h.transpose(1, 2)))).squeeze(2)
+                h = gelu(h)
+        return self.project2(gelu(self.project1(h.transpose(1, 2)))).squeeze(2)
 
 
 def relative_l2(pred, target):
