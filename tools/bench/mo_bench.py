@@ -207,9 +207,15 @@ def measure(args):
                                        "--problems", ",".join(args.problems), "--methods", ",".join(args.methods),
                                        "--batches", ",".join(map(str, args.batches))],
                             "mo_bench_optuna_", args.runs_out + ".optuna" if args.runs_out else None)
+    done = set()
+    if args.resume and args.runs_out and os.path.exists(args.runs_out):
+        with open(args.runs_out) as f:
+            done = {json.loads(line)["key"] for line in f if line.strip()}
     try:
         for s, pname, b, m in jobs(args, HPSWEEP_METHODS):
             key = run_key(pname, m, b, s)
+            if key in done:
+                continue
             try:
                 r = hpsweep_run(endpoint, token, mo_problems.PROBLEMS[pname], m, b, s, args.evals,
                                 args.ask_timeout)
@@ -266,6 +272,9 @@ def main() -> int:
                                        "Optuna's go to FILE.optuna)")
     ap.add_argument("--report-from", help="print the report from --runs-out files (FILE and FILE.optuna, "
                                           "complete or cut short) instead of measuring; same settings flags")
+    ap.add_argument("--resume", action="store_true",
+                    help="skip the hpsweep runs --runs-out already holds (a run cut short, continued; "
+                         "the report then needs --report-from)")
     ap.add_argument("--optuna-out", help=argparse.SUPPRESS)
     ap.add_argument("--check-args", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -280,6 +289,8 @@ def main() -> int:
             ap.error(f"--methods: unknown method {m!r}; known: {', '.join(ALL_METHODS)}")
     if args.seeds < 1 or args.evals < 1 or any(b < 1 for b in args.batches):
         ap.error("--seeds, --evals and --batches must be positive")
+    if args.resume and (not args.runs_out or any(m in OPTUNA_METHODS for m in args.methods)):
+        ap.error("--resume needs --runs-out and hpsweep methods only (Optuna's file is rewritten)")
     if args.check_args:
         return 0
     if args.optuna_out:
