@@ -24,7 +24,6 @@ import argparse
 import json
 import math
 import os
-import subprocess
 import sys
 import time
 
@@ -115,7 +114,6 @@ def cmd_run(a):
     model = meta["model"]
     args = dict(sweep["program"].get("args", {}))
     epochs = int(args.get("epochs", meta["hyperparams"]["epochs"]))
-    meta["args"] = args
     log = open(a.log, "a", buffering=1)
     data = load_data(a.data)
 
