@@ -9,9 +9,10 @@
 // becomes a Parzen estimator: a mixture with one product kernel per trial
 // over all Dimensions (truncated Gaussian for continuous coordinates, a
 // discretized truncated Gaussian over the levels for integers, a smoothed
-// indicator for categoricals, bandwidth by Scott's rule) plus a uniform prior
-// component. `ei_candidates` points drawn from the good estimator are scored
-// by log l(x) - log g(x) and the best is suggested. An inactive Dimension of
+// indicator for categoricals; bandwidth the geometric mean of Scott's rule's
+// and Optuna's fixed width, see tpe.cc) plus a uniform prior component.
+// `ei_candidates` points drawn from the good estimator are scored by
+// log l(x) - log g(x) and the best is suggested. An inactive Dimension of
 // a trial contributes the uniform distribution in that Dimension.
 //
 // Several objectives (Observation::ys) or outcome constraints

