@@ -18,7 +18,8 @@ data generation or loading included) and every validation value reported
 within the budget counts, pruned trials' included. The target of a
 workload is the best value `hpsweep random` reached by the end of its
 budget; each contender's time to the target and best value at the end are
-printed, then whether hpsweep's best contender met the goal. The last line
+printed, then whether hpsweep's best contender met the goal (one contender
+must meet both halves: see judge). The last line
 is one JSON object. Run through stopping_bench.sh.
 """
 import argparse
@@ -265,31 +266,44 @@ def report(a, workload, meta, results, param_lines, data_note):
 
 
 def judge(out, budget_s):
-    """MET / NOT MET / UNDETERMINED (Optuna never reached the target, and the
-    budget is too short for that alone to show a 3x lead)."""
+    """MET / NOT MET / UNDETERMINED for hpsweep's best contender. The goal
+    holds one configuration to both halves: each hpsweep contender that
+    reached the target is judged on its own (>= 3x sooner than Optuna and a
+    lower loss at the end); MET if one meets both, UNDETERMINED if none does
+    but one might with a longer budget (Optuna never reached the target and
+    the budget is too short for that alone to show a 3x lead), else NOT MET.
+    The contender reported is the first met, else undetermined, else not met,
+    then the soonest to the target."""
     hp = {c: r for c, r in out.items() if c != "optuna" and r.get("available") and r["time_to_target_s"] is not None}
     opt = out.get("optuna", {})
     if not hp or not opt.get("available"):
         return {"met": None, "line": GOAL + ": cannot judge (a side is missing)"}
-    best = min(hp, key=lambda c: (hp[c]["time_to_target_s"], hp[c]["best_end"]))
-    tb, eb = hp[best]["time_to_target_s"], hp[best]["best_end"]
     to, eo = opt.get("time_to_target_s"), opt.get("best_end")
-    lower = eo is None or eb < eo
-    if to is None:
-        # Optuna's time is only known to exceed the budget.
-        speed = budget_s / max(tb, 1e-9)
-        sooner = True if speed >= 3.0 else None
-        says = (f"Optuna did not reach the target within {budget_s:g} s; hpsweep {best} reached it in "
-                f"{tb:.1f} s (> {speed:.2f}x sooner)")
-    else:
-        speed = to / max(tb, 1e-9)
-        sooner = speed >= 3.0
-        says = f"hpsweep {best} {speed:.2f}x sooner ({tb:.1f} s vs {to:.1f} s)"
-    met = (sooner and lower) if sooner is not None else (None if lower else False)
-    says += f", ends at {eb:.6g} vs Optuna's {'-' if eo is None else f'{eo:.6g}'}"
-    verdict = {True: "MET", False: "NOT MET", None: "UNDETERMINED (longer budget needed)"}[met]
-    return {"met": met, "best_hpsweep": best, "speedup": speed, "speedup_is_lower_bound": to is None,
-            "line": f"{GOAL}: {says} -> {verdict}"}
+    verdicts = {}
+    for c, r in hp.items():
+        tb, eb = r["time_to_target_s"], r["best_end"]
+        lower = eo is None or eb < eo
+        if to is None:
+            # Optuna's time is only known to exceed the budget.
+            speed = budget_s / max(tb, 1e-9)
+            sooner = True if speed >= 3.0 else None
+            says = (f"Optuna did not reach the target within {budget_s:g} s; hpsweep {c} reached it in "
+                    f"{tb:.1f} s (> {speed:.2f}x sooner)")
+        else:
+            speed = to / max(tb, 1e-9)
+            sooner = speed >= 3.0
+            says = f"hpsweep {c} {speed:.2f}x sooner ({tb:.1f} s vs {to:.1f} s)"
+        met = (sooner and lower) if sooner is not None else (None if lower else False)
+        says += f", ends at {eb:.6g} vs Optuna's {'-' if eo is None else f'{eo:.6g}'}"
+        verdicts[c] = {"met": met, "speedup": speed, "line": says}
+    rank = {True: 0, None: 1, False: 2}
+    best = min(verdicts, key=lambda c: (rank[verdicts[c]["met"]], hp[c]["time_to_target_s"], hp[c]["best_end"]))
+    v = verdicts[best]
+    word = {True: "MET", False: "NOT MET", None: "UNDETERMINED (longer budget needed)"}
+    others = "; ".join(f"{c}: {word[verdicts[c]['met']]}" for c in verdicts if c != best)
+    return {"met": v["met"], "best_hpsweep": best, "speedup": v["speedup"], "speedup_is_lower_bound": to is None,
+            "per_contender": {c: verdicts[c]["met"] for c in verdicts},
+            "line": f"{GOAL}: {v['line']} -> {word[v['met']]}" + (f" (others: {others})" if others else "")}
 
 
 def prepare_data(a, workload, base, wdir):

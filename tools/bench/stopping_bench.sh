@@ -22,7 +22,8 @@
 # contender's trials, pruned trials, time to the target, best value at the
 # end and best-so-far at 10/25/50/75/100% of the budget, and the goal:
 # hpsweep's best configuration reaches the target >= 3x sooner than Optuna
-# TPE+Hyperband and ends lower. The last line is one JSON object (curves
+# TPE+Hyperband and ends lower (one contender meeting both halves; the
+# verdict of each is printed too). The last line is one JSON object (curves
 # included). A `pbt` contender prints "pbt: not available in this build" when
 # the coordinator rejects `method: pbt`.
 #

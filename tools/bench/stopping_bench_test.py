@@ -69,6 +69,15 @@ class Judge(unittest.TestCase):
         self.assertFalse(b.judge(self.out(20.0, 0.3, 70.0, 0.2), 600)["met"])   # ends higher
         self.assertTrue(b.judge(self.out(20.0, 0.1, None, 0.4), 600)["met"])    # > 30x
         self.assertIsNone(b.judge(self.out(50.0, 0.1, None, 0.4), 100)["met"])  # > 2x only
+        # One contender must meet both halves: random+asha is soonest but
+        # ends higher; pbt is 3.5x sooner and ends lower.
+        both = self.out(5.0, 0.3, 70.0, 0.2)
+        both["pbt"] = {"available": True, "time_to_target_s": 20.0, "best_end": 0.1}
+        g = b.judge(both, 600)
+        self.assertEqual((g["met"], g["best_hpsweep"]), (True, "pbt"))
+        self.assertEqual(g["per_contender"], {"random": False, "random+asha": False, "pbt": True})
+        both["pbt"]["best_end"] = 0.25
+        self.assertFalse(b.judge(both, 600)["met"])  # each meets one half only
         del_opt = self.out(20.0, 0.1, 70.0, 0.2)
         del del_opt["optuna"]
         self.assertIsNone(b.judge(del_opt, 600)["met"])
