@@ -131,8 +131,10 @@ def run_hpsweep(a, workload, contender, base, wdir, meta):
     proc = subprocess.Popen([a.hpsweep, "run", sweep_path, "--workers", str(a.workers),
                              "--ranks-per-worker", "1", "--data-dir", data_dir],
                             stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    ended_s = None
     try:
         proc.wait(a.budget_s)
+        ended_s = time.time() - t0
     except subprocess.TimeoutExpired:
         stop_process(proc, signal.SIGINT, 60)
     out.close()
@@ -165,7 +167,7 @@ def run_hpsweep(a, workload, contender, base, wdir, meta):
         states[t["state"]] = states.get(t["state"], 0) + 1
     return {"available": True, "points": points, "trials": len(trials), "states": states,
             "ref_checked": len(ref_diffs), "ref_max_rel_diff": max(ref_diffs) if ref_diffs else None,
-            "exit": rc}
+            "exit": rc, "ended_s": ended_s}
 
 
 def run_optuna(a, workload, base, wdir, data_dir):
@@ -193,6 +195,7 @@ def run_optuna(a, workload, base, wdir, data_dir):
             p.wait(max(0.0, deadline - time.time()))
         except subprocess.TimeoutExpired:
             pass
+    ended_s = time.time() - t0 if all(p.poll() is not None for p in procs) else None
     for p in procs:
         stop_process(p, signal.SIGTERM, 10)
     points = []
@@ -209,7 +212,7 @@ def run_optuna(a, workload, base, wdir, data_dir):
         name = {"COMPLETE": "completed", "PRUNED": "pruned", "FAIL": "failed"}.get(t.state.name, "unfinished")
         states[name] = states.get(name, 0) + 1
     return {"available": True, "points": points, "trials": len(study.trials), "states": states,
-            "exit": [p.returncode for p in procs]}
+            "exit": [p.returncode for p in procs], "ended_s": ended_s}
 
 
 def summarize(points, budget_s):
@@ -257,9 +260,15 @@ def report(a, workload, meta, results, param_lines, data_note):
             f"{'not reached' if tt is None else f'{tt:.1f} s':>16}{'-' if end is None else f'{end:.6g}':>14}   "
             + ", ".join("-" if v is None else f"{v:.4g}" for v in at))
         out[c] = {"available": True, "trials": r["trials"], "states": r["states"], "time_to_target_s": tt,
-                  "best_end": end, "curve": curve}
+                  "best_end": end, "curve": curve, "ended_s": r.get("ended_s")}
         if "ref_checked" in r:
             out[c]["data_check"] = {"evaluations": r["ref_checked"], "max_rel_diff": r["ref_max_rel_diff"]}
+    for c, r in out.items():
+        if r.get("ended_s") is not None and r["ended_s"] < a.budget_s - 1:
+            # Every trial done (--max-trials), or a PBT population trained to
+            # its end: the rest of the budget went unused.
+            log(f"note: {LABEL[c]} ended on its own at {r['ended_s']:.0f} s of its {a.budget_s:g} s budget "
+                f"({r['trials']} trials; --max-trials {a.max_trials})")
     goal = judge(out, a.budget_s)
     log(goal["line"])
     return {"target": target, "contenders": out, "goal": goal}
@@ -331,7 +340,9 @@ def main():
     ap.add_argument("--budget-s", type=float, default=600.0, help="wall clock per contender (default 600)")
     ap.add_argument("--workloads", default="lstm_freq,fno1d")
     ap.add_argument("--contenders", default=",".join(ALL_CONTENDERS))
-    ap.add_argument("--max-trials", type=int, default=500, help="trial cap per contender (default 500)")
+    ap.add_argument("--max-trials", type=int, default=100000,
+                    help="trial cap per contender (default 100000: the budget, not the cap, ends a contender; "
+                         "with 500, random+asha on lstm_freq did every trial in 6 of 10 minutes)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0, help="Optuna samplers' seed base")
     ap.add_argument("--pbt-options", default=json.dumps(DEFAULT_PBT),

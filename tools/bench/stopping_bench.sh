@@ -11,7 +11,7 @@
 #
 #   tools/bench/stopping_bench.sh [--budget-s 600] [--workloads lstm_freq,fno1d]
 #       [--contenders random,random+asha,bayes+hyperband,pbt,optuna]
-#       [--max-trials 500] [--workers 2] [--seed 0] [--pbt-options JSON]
+#       [--max-trials 100000] [--workers 2] [--seed 0] [--pbt-options JSON]
 #       [--out /tmp/hpsweep-stopbench]
 #
 # Before any clock starts, exports the sweep's data (every trial of a sweep
