@@ -3,6 +3,7 @@
 
 #include <iomanip>
 #include <map>
+#include <utility>
 #include <set>
 #include <sstream>
 
@@ -96,21 +97,30 @@ std::string TrialsTable(const std::vector<proto::Trial>& trials) {
 }
 
 std::string PrunedSummary(const std::vector<proto::Trial>& trials) {
-  std::map<int64_t, int64_t> by_rung;
+  // Grouped by what stopped them: a rung of ASHA or Hyperband (rung >= 0),
+  // the median rule, or PBT's exploit (rung -1; PBT's reasons start "pbt:").
+  enum Kind { kRung, kMedian, kPbt };
+  std::map<std::pair<Kind, int64_t>, int64_t> groups;
   const proto::Trial* last = nullptr;
   int64_t total = 0;
   for (const auto& t : trials) {
     if (!t.prune) continue;
     ++total;
-    ++by_rung[t.prune->rung];
+    const Kind kind = t.prune->rung >= 0                        ? kRung
+                      : t.prune->reason.rfind("pbt:", 0) == 0 ? kPbt
+                                                              : kMedian;
+    ++groups[{kind, t.prune->rung}];
     if (!last || t.updated_us >= last->updated_us) last = &t;
   }
   if (total == 0) return "";
   std::ostringstream out;
   out << "pruned " << total << (total == 1 ? " trial" : " trials");
   std::string sep = ": ";
-  for (const auto& [rung, n] : by_rung) {
-    out << sep << n << (rung < 0 ? " by the median rule" : " at rung " + std::to_string(rung));
+  for (const auto& [key, n] : groups) {
+    const auto& [kind, rung] = key;
+    out << sep << n
+        << (kind == kRung ? " at rung " + std::to_string(rung)
+                          : kind == kPbt ? " exploited by PBT" : " by the median rule");
     sep = ", ";
   }
   out << "\n  latest, trial " << last->id << " at step " << last->prune->step << ": "
