@@ -3,7 +3,8 @@
 // `TPESampler(multivariate=True, constant_liar=True)`).
 //
 // The completed trials are split into a good group (the best gamma(n) =
-// min(ceil(gamma_fraction n), gamma_max)) and a bad group (the rest, plus
+// min(ceil(gamma_fraction n), gamma_max), each weighted by its improvement
+// over the best of the rest, see tpe.cc) and a bad group (the rest, plus
 // failed trials and, with the constant liar, pending ones, which counts them
 // as the worst value so that concurrent suggestions spread out). Each group
 // becomes a Parzen estimator: a mixture with one product kernel per trial

@@ -131,6 +131,34 @@ TEST(TpeTest, KernelsNarrowWhereTheGoodGroupAgrees) {
   EXPECT_GT(spread_x1, 1.5 * spread_x0);
 }
 
+TEST(TpeTest, TheGoodGroupIsWeightedByImprovement) {
+  // 100 trials; the good group is the best ten: one at (0.2, 0.2) with
+  // value 0, nine near (0.8, 0.8) with values just under the best of the
+  // rest (1.0). Weighted by improvement over 1.0, the best trial carries
+  // about half of the good estimator's mass (equal weights: 1/11), so draws
+  // from it (one candidate per suggestion) land near (0.2, 0.2) about half
+  // the time rather than one time in eleven.
+  Problem p;
+  p.dims.assign(2, Dimension::Continuous());
+  Rng rng(5);
+  p.completed.push_back({{0.2, 0.2}, 0.0, {}});
+  for (int i = 0; i < 9; ++i) p.completed.push_back({{0.8 + 0.01 * rng.Normal(), 0.8 + 0.01 * rng.Normal()}, 0.9, {}});
+  for (int i = 0; i < 90; ++i) p.completed.push_back({{rng.Uniform(), rng.Uniform()}, 1.0 + rng.Uniform(), {}});
+  TpeOptions options;
+  options.ei_candidates = 1;
+  const TpeSuggester tpe{options};
+  int near_best = 0, near_rest = 0;
+  for (int seed = 0; seed < 400; ++seed) {
+    auto xs = tpe.Suggest(p, 1, seed);
+    ASSERT_TRUE(xs.ok()) << xs.status();
+    const auto& x = (*xs)[0];
+    if (std::abs(x[0] - 0.2) < 0.2 && std::abs(x[1] - 0.2) < 0.2) ++near_best;
+    if (std::abs(x[0] - 0.8) < 0.2 && std::abs(x[1] - 0.8) < 0.2) ++near_rest;
+  }
+  EXPECT_GT(near_best, 120);  // equal weights: about 40
+  EXPECT_LT(near_rest, near_best);
+}
+
 TEST(TpeTest, CategoricalFollowsTheGoodGroup) {
   // The good trials all chose category 2; the suggestion does too, most of
   // the time, whatever the continuous coordinate.
