@@ -27,7 +27,7 @@
 # against Optuna TPE, and defects the harness saw; the last line is one JSON
 # object with every figure. Asserts nothing about the figures.
 #
-# Duration on the project's 2-core machine: the full run takes 20 minutes
+# Duration on the project's 2-core machine: the full run takes 24-26 minutes
 # when nothing else runs (every bayes suggestion a fresh fit); shared with
 # builds at load ~8 it took 39. Latency figures are only meaningful on a quiet
 # machine. --quick (2 seeds, 30 evaluations, Branin, Rosenbrock-4, SVR) about

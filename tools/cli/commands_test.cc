@@ -67,7 +67,8 @@ TEST(CliTest, PrunedSummaryNamesWhatStoppedEachTrial) {
     t->updated_us = t->id;
   }
   asha.prune = proto::PruneInfo{1, 0, "asha: rung 0 (step 1): loss 0.9 ranks 3 of 3"};
-  median.prune = proto::PruneInfo{4, -1, "median: best loss 0.8 at step 4 is worse than the median 0.5"};
+  median.prune =
+      proto::PruneInfo{4, -1, "median: best loss 0.8 at step 4 is worse than the median 0.5"};
   pbt.prune = proto::PruneInfo{2, -1, "pbt: loss 0.9 at step 2 ranks 2 of 2"};
   EXPECT_EQ(PrunedSummary({asha, median, pbt}),
             "pruned 3 trials: 1 at rung 0, 1 by the median rule, 1 exploited by PBT\n"

@@ -3,9 +3,9 @@
 
 #include <iomanip>
 #include <map>
-#include <utility>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "tools/cli/lineage.h"
 #include "tools/cli/report.h"
@@ -106,7 +106,7 @@ std::string PrunedSummary(const std::vector<proto::Trial>& trials) {
   for (const auto& t : trials) {
     if (!t.prune) continue;
     ++total;
-    const Kind kind = t.prune->rung >= 0                        ? kRung
+    const Kind kind = t.prune->rung >= 0                      ? kRung
                       : t.prune->reason.rfind("pbt:", 0) == 0 ? kPbt
                                                               : kMedian;
     ++groups[{kind, t.prune->rung}];
@@ -119,8 +119,9 @@ std::string PrunedSummary(const std::vector<proto::Trial>& trials) {
   for (const auto& [key, n] : groups) {
     const auto& [kind, rung] = key;
     out << sep << n
-        << (kind == kRung ? " at rung " + std::to_string(rung)
-                          : kind == kPbt ? " exploited by PBT" : " by the median rule");
+        << (kind == kRung  ? " at rung " + std::to_string(rung)
+            : kind == kPbt ? " exploited by PBT"
+                           : " by the median rule");
     sep = ", ";
   }
   out << "\n  latest, trial " << last->id << " at step " << last->prune->step << ": "

@@ -301,9 +301,9 @@ class Parzen {
 // The good group's weights (one objective): each member's improvement over
 // the split, the best value of the bad group, scaled to a mean of 1 (the
 // "EI" weighting of Watanabe 2023, "Tree-structured Parzen estimator:
-// understanding its algorithm components", arXiv:2304.11127). With these weights
-// l(x) is the density of the improvement a point brought rather than of
-// its membership alone, so the ratio l/g follows expected improvement:
+// understanding its algorithm components", arXiv:2304.11127). With these
+// weights l(x) is the density of the improvement a point brought rather
+// than of its membership alone, so the ratio l/g follows expected improvement:
 // the best trial pulls more than one that barely made the group. Equal
 // weights when there is no bad group or no member improves on the split.
 std::vector<double> ImprovementWeights(const Problem& problem, const std::vector<size_t>& good,
@@ -313,7 +313,10 @@ std::vector<double> ImprovementWeights(const Problem& problem, const std::vector
   for (size_t i : bad) split = std::min(split, problem.completed[i].y);
   if (!std::isfinite(split)) return w;
   double sum = 0;
-  for (size_t i = 0; i < good.size(); ++i) sum += (w[i] = std::max(0.0, split - problem.completed[good[i]].y));
+  for (size_t i = 0; i < good.size(); ++i) {
+    w[i] = std::max(0.0, split - problem.completed[good[i]].y);
+    sum += w[i];
+  }
   if (!(sum > 0)) return std::vector<double>(good.size(), 1.0);
   for (double& v : w) v = std::max(v * good.size() / sum, 1e-12);
   return w;

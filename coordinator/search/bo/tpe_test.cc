@@ -142,8 +142,12 @@ TEST(TpeTest, TheGoodGroupIsWeightedByImprovement) {
   p.dims.assign(2, Dimension::Continuous());
   Rng rng(5);
   p.completed.push_back({{0.2, 0.2}, 0.0, {}});
-  for (int i = 0; i < 9; ++i) p.completed.push_back({{0.8 + 0.01 * rng.Normal(), 0.8 + 0.01 * rng.Normal()}, 0.9, {}});
-  for (int i = 0; i < 90; ++i) p.completed.push_back({{rng.Uniform(), rng.Uniform()}, 1.0 + rng.Uniform(), {}});
+  for (int i = 0; i < 9; ++i) {
+    p.completed.push_back({{0.8 + 0.01 * rng.Normal(), 0.8 + 0.01 * rng.Normal()}, 0.9, {}});
+  }
+  for (int i = 0; i < 90; ++i) {
+    p.completed.push_back({{rng.Uniform(), rng.Uniform()}, 1.0 + rng.Uniform(), {}});
+  }
   TpeOptions options;
   options.ei_candidates = 1;
   const TpeSuggester tpe{options};
