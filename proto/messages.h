@@ -68,7 +68,7 @@ inline constexpr size_t kMaxErrorBytes = 64 * 1024;
 // Why the sweep's early-stopping policy stopped a trial (state pruned).
 struct PruneInfo {
   int64_t step = -1;  // the reported step it was stopped at
-  int64_t rung = -1;  // rung of its bracket (ASHA, Hyperband); -1 for median stopping
+  int64_t rung = -1;  // rung of its bracket (ASHA, Hyperband); -1 for median stopping and PBT
   std::string reason;
 };
 
