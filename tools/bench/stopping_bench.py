@@ -352,7 +352,16 @@ def main():
     ap.add_argument("--export", required=True)
     ap.add_argument("--python", default="/usr/bin/python3")
     a = ap.parse_args()
-    a.pbt_options = json.loads(a.pbt_options)
+    if not a.budget_s > 0:
+        ap.error(f"--budget-s must be > 0 seconds, found {a.budget_s:g}")
+    if a.max_trials < 1 or a.workers < 1:
+        ap.error(f"--max-trials and --workers must be >= 1, found {a.max_trials} and {a.workers}")
+    try:
+        a.pbt_options = json.loads(a.pbt_options)
+    except ValueError as e:
+        ap.error(f"--pbt-options: not JSON: {e}")
+    if not isinstance(a.pbt_options, dict):
+        ap.error("--pbt-options: expected a JSON object (the pbt sweep's method_options)")
     contenders = [c for c in a.contenders.split(",") if c]
     for c in contenders:
         if c not in ALL_CONTENDERS:

@@ -1,10 +1,12 @@
 """The early-stopping benchmark's bookkeeping: sweep files per contender,
 best-so-far curves, time to target and the goal's verdict (standard library
 only; the runs themselves are not started)."""
+import io
 import json
 import os
 import sys
 import unittest
+from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import stopping_bench as b  # noqa: E402
@@ -81,6 +83,23 @@ class Judge(unittest.TestCase):
         del_opt = self.out(20.0, 0.1, 70.0, 0.2)
         del del_opt["optuna"]
         self.assertIsNone(b.judge(del_opt, 600)["met"])
+
+
+class Flags(unittest.TestCase):
+    def refused(self, *flags):
+        argv = ["stopping_bench.py", "--hpsweep", "x", "--export", "x", *flags]
+        with mock.patch.object(sys, "argv", argv), mock.patch("sys.stderr", new_callable=io.StringIO) as err:
+            with self.assertRaises(SystemExit) as e:
+                b.main()
+        self.assertEqual(e.exception.code, 2)
+        return err.getvalue()
+
+    def test_bad_flags_name_the_flag(self):
+        self.assertIn("--budget-s", self.refused("--budget-s", "0"))
+        self.assertIn("--max-trials", self.refused("--max-trials", "0"))
+        self.assertIn("--workers", self.refused("--workers", "-1"))
+        self.assertIn("--pbt-options: not JSON", self.refused("--pbt-options", "{population"))
+        self.assertIn("--pbt-options: expected a JSON object", self.refused("--pbt-options", "[1]"))
 
 
 if __name__ == "__main__":
