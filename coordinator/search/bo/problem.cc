@@ -9,7 +9,7 @@ namespace hpsweep::coordinator::bo {
 
 int CoordinateCount(const std::vector<Dimension>& dims) {
   int n = 0;
-  for (const Dimension& d : dims) n += d.kind == Dimension::Kind::kCategorical ? d.num_levels : 1;
+  for (const Dimension& d : dims) n += CoordinateWidth(d);
   return n;
 }
 
@@ -169,7 +169,7 @@ std::vector<double> NeutralizeInactive(const std::vector<Dimension>& dims,
   if (active.empty()) return out;
   size_t c = 0;
   for (size_t i = 0; i < dims.size(); ++i) {
-    const int width = dims[i].kind == Dimension::Kind::kCategorical ? dims[i].num_levels : 1;
+    const int width = CoordinateWidth(dims[i]);
     if (!active[i]) {
       const double neutral = dims[i].kind == Dimension::Kind::kCategorical ? 1.0 / width : 0.5;
       for (int k = 0; k < width; ++k) out[c + k] = neutral;

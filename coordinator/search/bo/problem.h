@@ -85,6 +85,12 @@ struct Problem {
   double Violation(size_t i) const;
 };
 
+// Coordinates of one Dimension in an encoded point: its one-hot width for a
+// categorical, else 1.
+inline int CoordinateWidth(const Dimension& d) {
+  return d.kind == Dimension::Kind::kCategorical ? d.num_levels : 1;
+}
+
 // Number of coordinates of an encoded point for `dims`.
 int CoordinateCount(const std::vector<Dimension>& dims);
 

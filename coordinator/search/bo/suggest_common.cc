@@ -186,7 +186,7 @@ std::vector<std::vector<double>> SubspacePoints(const std::vector<Dimension>& di
     std::vector<double> x = centers[i % centers.size()];
     size_t c = 0;
     for (size_t j = 0; j < dims.size(); ++j) {
-      const size_t width = dims[j].kind == Dimension::Kind::kCategorical ? dims[j].num_levels : 1;
+      const size_t width = static_cast<size_t>(CoordinateWidth(dims[j]));
       if (redraw[j]) std::copy(fresh.begin() + c, fresh.begin() + c + width, x.begin() + c);
       c += width;
     }
