@@ -82,7 +82,9 @@ submit() {
 job_gone() { [[ -z "$(squeue -h -j "$1" -o %i 2>/dev/null)" ]]; }
 
 # --- 1. a sweep completes on 2-rank gangs launched by Slurm -------------------
-write_sweep basic 3 8
+# 60 epochs keep the gang alive for seconds: with 8, three trials took 0.7 s and
+# the status poll below could miss the gang entirely (a CI failure).
+write_sweep basic 3 60
 JOB=$(submit "$ROOT/basic.json")
 [[ -n "$JOB" ]] || fail "no job id in: $(cat "$ROOT/submit.log")"
 grep -q -- "srun --mpi=pmix" "$ROOT/jobs/sweep1.sbatch" || fail "the script does not start srun --mpi=pmix"
