@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <mutex>
 #include <limits>
+#include <mutex>
 #include <numeric>
 #include <optional>
 #include <string>
@@ -34,7 +34,8 @@ std::vector<double> LevelsOf(const Dimension& d) {
   if (!d.levels.empty()) return d.levels;
   if (d.num_levels <= 1) return {0.5};
   std::vector<double> levels;
-  for (int i = 0; i < d.num_levels; ++i) levels.push_back(static_cast<double>(i) / (d.num_levels - 1));
+  for (int i = 0; i < d.num_levels; ++i)
+    levels.push_back(static_cast<double>(i) / (d.num_levels - 1));
   return levels;
 }
 
@@ -92,6 +93,9 @@ struct GpSuggester::Checkpoint : FitCheckpoint {};
 
 namespace {
 
+// What errors and cancellations name.
+constexpr char kWhat[] = "GP suggestion";
+
 class Run {
  public:
   Run(const GpOptions& options, const Problem& problem, uint64_t seed,
@@ -107,35 +111,13 @@ class Run {
   const std::vector<bool>& from_model() const { return batch_.from_model(); }
 
   StatusOr<std::vector<std::vector<double>>> Suggest(int count) {
-    if (batch_.AddInitialDesign(count)) return batch_.points();
-
-    try {
-      HPS_RETURN_IF_ERROR(BuildModel());
-      while (static_cast<int>(batch_.size()) < count) {
-        HPS_RETURN_IF_ERROR(CheckCancelled());
-        HPS_ASSIGN_OR_RETURN(std::vector<std::vector<double>> ranked, MaximizeLogEi());
-        const std::vector<double> pick = batch_.AddFirstNew(std::move(ranked));
-        if (static_cast<int>(batch_.size()) < count) {
-          // Kriging believer: the chosen point becomes a pseudo-observation
-          // at its posterior mean.
-          torch::NoGradGuard no_grad;
-          const auto xp = ToTensor({pick}, d_);
-          const auto mean = model_->Posterior(xp).first;
-          // A believed value is an observation: it can become the incumbent,
-          // so the chosen point itself offers no further improvement.
-          best_f_ = std::min(best_f_, mean.item<double>());
-          HPS_ASSIGN_OR_RETURN(GpModel next, model_->Condition(xp, mean));
-          model_ = std::move(next);
-        }
-      }
-    } catch (const c10::Error& e) {
-      return InternalError(std::string("GpSuggester: ") + e.what_without_backtrace());
-    }
-    return batch_.points();
+    return batch_.Fill(
+        count, kWhat, cancelled_, [this] { return BuildModel(); },
+        [this] { return MaximizeLogEi(); },
+        [this](const std::vector<double>& pick) { return Believe(pick); });
   }
 
  private:
-
   Status BuildModel() {
     std::vector<std::vector<double>> xs;
     std::vector<double> ys;
@@ -170,7 +152,8 @@ class Run {
     model_ = std::move(model);
     if (!problem_.pending.empty()) {
       std::vector<std::vector<double>> ps;
-      for (const auto& p : problem_.pending) ps.push_back(NeutralizeInactive(problem_.dims, p.x, p.active));
+      for (const auto& p : problem_.pending)
+        ps.push_back(NeutralizeInactive(problem_.dims, p.x, p.active));
       torch::NoGradGuard no_grad;
       const auto xp = ToTensor(ps, d_);
       const auto believed = model_->Posterior(xp).first;
@@ -178,6 +161,19 @@ class Run {
       HPS_ASSIGN_OR_RETURN(GpModel conditioned, model_->Condition(xp, believed));
       model_ = std::move(conditioned);
     }
+    return Status::Ok();
+  }
+
+  // Kriging believer: the chosen point becomes a pseudo-observation at its
+  // posterior mean. A believed value is an observation: it can become the
+  // incumbent, so the chosen point itself offers no further improvement.
+  Status Believe(const std::vector<double>& pick) {
+    torch::NoGradGuard no_grad;
+    const auto xp = ToTensor({pick}, d_);
+    const auto mean = model_->Posterior(xp).first;
+    best_f_ = std::min(best_f_, mean.item<double>());
+    HPS_ASSIGN_OR_RETURN(GpModel next, model_->Condition(xp, mean));
+    model_ = std::move(next);
     return Status::Ok();
   }
 
@@ -196,7 +192,7 @@ class Run {
     return LogExpectedImprovement(mean, var, best_f_ - margin_);
   }
 
-  Status CheckCancelled() const { return bo::CheckCancelled(cancelled_, "GP suggestion"); }
+  Status CheckCancelled() const { return bo::CheckCancelled(cancelled_, kWhat); }
 
   // [d]: 1 for continuous and integer coordinates, 0 for one-hot ones.
   torch::Tensor MovableCoordinates() const {
@@ -219,7 +215,8 @@ class Run {
     std::vector<std::vector<double>> raw_rows =
         ScreenPoints(problem_.dims, options_, centers_, MixSeed(stream, 0x5A3), &rng);
     Rng subspace_rng(MixSeed(stream, 0x5B5));
-    for (auto& x : SubspacePoints(problem_.dims, centers_, options_.subspace_samples, &subspace_rng)) {
+    for (auto& x :
+         SubspacePoints(problem_.dims, centers_, options_.subspace_samples, &subspace_rng)) {
       raw_rows.push_back(std::move(x));
     }
     const auto raw = ToTensor(raw_rows, d_);
@@ -244,14 +241,16 @@ class Run {
       double lr = kAdamLrStart, beta1_t = 1, beta2_t = 1;
       for (int step = 0; step < options_.refine_steps; ++step) {
         const auto post = model_->PosteriorWithGradient(x);
-        const auto ei = LogExpectedImprovementWithGradient(post.mean, post.variance, best_f_ - margin_);
+        const auto ei =
+            LogExpectedImprovementWithGradient(post.mean, post.variance, best_f_ - margin_);
         const auto better = ei.value > best_v;
         best_v = torch::where(better, ei.value, best_v);
         best_x = torch::where(better.unsqueeze(1), x, best_x);
         // Categorical coordinates keep their start's category: ascent moves
         // the continuous and integer coordinates within it.
         const auto grad =
-            (ei.d_mean.unsqueeze(1) * post.d_mean + ei.d_variance.unsqueeze(1) * post.d_variance) * movable;
+            (ei.d_mean.unsqueeze(1) * post.d_mean + ei.d_variance.unsqueeze(1) * post.d_variance) *
+            movable;
         m1.mul_(kBeta1).add_(grad, 1 - kBeta1);
         m2.mul_(kBeta2).addcmul_(grad, grad, 1 - kBeta2);
         beta1_t *= kBeta1;
@@ -269,19 +268,23 @@ class Run {
     // ends of a discrete ascent from the best of them.
     std::vector<std::vector<double>> cands;
     for (int64_t i = 0; i < best_x.size(0); ++i) cands.push_back(Row(best_x, i));
-    const auto raw_top = std::get<1>(raw_acq.topk(std::min<int64_t>(kSnappedRawCandidates, raw.size(0))));
-    for (int64_t i = 0; i < raw_top.size(0); ++i) cands.push_back(Row(raw, raw_top[i].item<int64_t>()));
+    const auto raw_top =
+        std::get<1>(raw_acq.topk(std::min<int64_t>(kSnappedRawCandidates, raw.size(0))));
+    for (int64_t i = 0; i < raw_top.size(0); ++i)
+      cands.push_back(Row(raw, raw_top[i].item<int64_t>()));
     for (auto& c : cands) SnapToSpace(problem_.dims, &c);
     torch::Tensor cand_acq;
     {
       torch::NoGradGuard no_grad;
       cand_acq = Acquisition(ToTensor(cands, d_));
     }
-    std::vector<double> acc(cand_acq.data_ptr<double>(), cand_acq.data_ptr<double>() + cand_acq.numel());
+    std::vector<double> acc(cand_acq.data_ptr<double>(),
+                            cand_acq.data_ptr<double>() + cand_acq.numel());
     AscendDiscrete(&cands, &acc);
     std::vector<int64_t> order(cands.size());
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return acc[a] > acc[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t a, int64_t b) { return acc[a] > acc[b]; });
     std::vector<std::vector<double>> ranked;
     for (int64_t i : order) ranked.push_back(cands[i]);
     return ranked;
@@ -293,7 +296,8 @@ class Run {
   void AscendDiscrete(std::vector<std::vector<double>>* cands, std::vector<double>* acq) const {
     std::vector<size_t> by_value(cands->size());
     std::iota(by_value.begin(), by_value.end(), 0);
-    std::stable_sort(by_value.begin(), by_value.end(), [&](size_t a, size_t b) { return (*acq)[a] > (*acq)[b]; });
+    std::stable_sort(by_value.begin(), by_value.end(),
+                     [&](size_t a, size_t b) { return (*acq)[a] > (*acq)[b]; });
     struct Climber {
       std::vector<double> x;
       double value;
@@ -357,13 +361,14 @@ class Run {
 GpSuggester::GpSuggester(GpOptions options)
     : options_(std::move(options)), checkpoint_(std::make_shared<Checkpoint>()) {}
 
-StatusOr<std::vector<std::vector<double>>> GpSuggester::Suggest(const Problem& problem, int count,
-                                                                uint64_t seed, std::vector<bool>* from_model,
-                                                                const std::atomic<bool>* cancelled) const {
+StatusOr<std::vector<std::vector<double>>> GpSuggester::Suggest(
+    const Problem& problem, int count, uint64_t seed, std::vector<bool>* from_model,
+    const std::atomic<bool>* cancelled) const {
   HPS_RETURN_IF_ERROR(ValidateSuggestRequest(options_, problem, count));
   Run run(options_, problem, seed, checkpoint_.get(), cancelled);
   HPS_ASSIGN_OR_RETURN(std::vector<std::vector<double>> points, run.Suggest(count));
-  if (from_model) from_model->insert(from_model->end(), run.from_model().begin(), run.from_model().end());
+  if (from_model)
+    from_model->insert(from_model->end(), run.from_model().begin(), run.from_model().end());
   return points;
 }
 

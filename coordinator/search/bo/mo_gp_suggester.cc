@@ -78,6 +78,9 @@ struct MoGpSuggester::Checkpoints {
 
 namespace {
 
+// What errors and cancellations name.
+constexpr char kWhat[] = "multi-objective GP suggestion";
+
 class Run {
  public:
   Run(const GpOptions& options, const Problem& problem, uint64_t seed,
@@ -93,24 +96,14 @@ class Run {
   const std::vector<bool>& from_model() const { return batch_.from_model(); }
 
   StatusOr<std::vector<std::vector<double>>> Suggest(int count) {
-    if (batch_.AddInitialDesign(count)) return batch_.points();
-    try {
-      HPS_RETURN_IF_ERROR(BuildModels());
-      while (static_cast<int>(batch_.size()) < count) {
-        HPS_RETURN_IF_ERROR(CheckCancelled());
-        const std::vector<double> pick = batch_.AddFirstNew(Maximize());
-        if (static_cast<int>(batch_.size()) < count) HPS_RETURN_IF_ERROR(Believe({pick}));
-      }
-    } catch (const c10::Error& e) {
-      return InternalError(std::string("MoGpSuggester: ") + e.what_without_backtrace());
-    }
-    return batch_.points();
+    return batch_.Fill(
+        count, kWhat, cancelled_, [this] { return BuildModels(); },
+        [this]() -> StatusOr<std::vector<std::vector<double>>> { return Maximize(); },
+        [this](const std::vector<double>& pick) { return Believe({pick}); });
   }
 
  private:
-  Status CheckCancelled() const {
-    return bo::CheckCancelled(cancelled_, "multi-objective GP suggestion");
-  }
+  Status CheckCancelled() const { return bo::CheckCancelled(cancelled_, kWhat); }
 
   // The GP of model `slot` on points xs (x) with raw values `raw`,
   // warm-started from the slot's checkpoint (suggest_common.h).

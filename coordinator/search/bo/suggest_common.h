@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "common/status.h"
@@ -72,6 +73,20 @@ class SuggestionBatch {
   // Per point: true when a model chose it.
   const std::vector<bool>& from_model() const { return from_model_; }
 
+  // The loop both GP suggesters run to `count` points: the initial design
+  // while it lasts; then build() once, and per point maximize() (ranked
+  // candidates) chooses the first new one, which believe(point) adds to the
+  // models as a pseudo-observation unless the batch is then full. Checks
+  // `cancelled` before each point (kCancelled "<what> no longer wanted"); a
+  // LibTorch error becomes kInternal prefixed with `what`.
+  //   build:    () -> Status
+  //   maximize: () -> StatusOr<std::vector<std::vector<double>>>
+  //   believe:  (const std::vector<double>&) -> Status
+  template <typename Build, typename Maximize, typename Believe>
+  StatusOr<std::vector<std::vector<double>>> Fill(int count, const char* what,
+                                                  const std::atomic<bool>* cancelled, Build build,
+                                                  Maximize maximize, Believe believe);
+
  private:
   // The next design point not already known (discrete spaces can repeat;
   // then the sequence is advanced, a bounded number of times).
@@ -85,6 +100,26 @@ class SuggestionBatch {
   std::vector<std::vector<double>> out_;
   std::vector<bool> from_model_;
 };
+
+template <typename Build, typename Maximize, typename Believe>
+StatusOr<std::vector<std::vector<double>>> SuggestionBatch::Fill(int count, const char* what,
+                                                                 const std::atomic<bool>* cancelled,
+                                                                 Build build, Maximize maximize,
+                                                                 Believe believe) {
+  if (AddInitialDesign(count)) return out_;
+  try {
+    HPS_RETURN_IF_ERROR(build());
+    while (static_cast<int>(out_.size()) < count) {
+      HPS_RETURN_IF_ERROR(CheckCancelled(cancelled, what));
+      HPS_ASSIGN_OR_RETURN(std::vector<std::vector<double>> ranked, maximize());
+      const std::vector<double>& pick = AddFirstNew(std::move(ranked));
+      if (static_cast<int>(out_.size()) < count) HPS_RETURN_IF_ERROR(believe(pick));
+    }
+  } catch (const c10::Error& e) {
+    return InternalError(std::string(what) + ": " + e.what_without_backtrace());
+  }
+  return out_;
+}
 
 // The points an acquisition is screened on: options.raw_samples points of a
 // scrambled Sobol sequence seeded with `sobol_seed`, then
