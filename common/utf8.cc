@@ -34,6 +34,13 @@ size_t SequenceLength(std::string_view text, size_t i) {
   return n;
 }
 
+// True when the well-formed sequence of n bytes at text[i] is a C1 control
+// character (U+0080..U+009F: C2 80..C2 9F).
+bool IsC1(std::string_view text, size_t i, size_t n) {
+  return n == 2 && static_cast<uint8_t>(text[i]) == 0xC2 &&
+         static_cast<uint8_t>(text[i + 1]) <= 0x9F;
+}
+
 }  // namespace
 
 bool IsValidUtf8(std::string_view text) {
@@ -75,10 +82,27 @@ std::string QuoteForMessage(std::string_view text, size_t max_bytes) {
       ++i;
       continue;
     }
+    if (IsC1(text, i, n)) {
+      const uint8_t c = static_cast<uint8_t>(text[i + 1]);
+      out += "\\u00";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xF]);
+      i += n;
+      continue;
+    }
     out.append(text.substr(i, n));
     i += n;
   }
   return out;
+}
+
+bool HasControlCharacter(std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const uint8_t b = static_cast<uint8_t>(text[i]);
+    if (b < 0x20 || b == 0x7F) return true;
+    if (IsC1(text, i, SequenceLength(text, i))) return true;
+  }
+  return false;
 }
 
 }  // namespace hpsweep

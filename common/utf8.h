@@ -23,10 +23,17 @@ bool IsValidUtf8(std::string_view text);
 std::string_view TruncateUtf8(std::string_view text, size_t max_bytes);
 
 // `text` made safe to quote in a message: well-formed characters are kept,
-// every byte of an ill-formed sequence and every control character becomes
-// "\xHH", and the result is cut to about `max_bytes` with "..." appended.
-// Always valid UTF-8.
+// every byte of an ill-formed sequence and every C0 control character and
+// DEL becomes "\xHH", every C1 control character (U+0080..U+009F, which
+// some terminals take as escape sequences) "\u00HH", and the result is cut
+// to about `max_bytes` with "..." appended. Always valid UTF-8.
 std::string QuoteForMessage(std::string_view text, size_t max_bytes = 80);
+
+// True when `text` holds a control character: C0 (U+0000..U+001F, tab and
+// newline included), DEL, or C1 (U+0080..U+009F). Names that a terminal
+// shows (sweeps, parameters, metrics, clients) must have none: an escape
+// sequence in a name would rewrite the screen of whoever lists it.
+bool HasControlCharacter(std::string_view text);
 
 }  // namespace hpsweep
 

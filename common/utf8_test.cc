@@ -13,9 +13,8 @@ TEST(Utf8Test, AcceptsWellFormedText) {
 }
 
 TEST(Utf8Test, RejectsIllFormedText) {
-  for (std::string_view s : {"\xFF", "\x80", "a\xC3", "\xC0\xAF", "\xE0\x80\xAF",
-                             "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xF8\x88\x80\x80\x80",
-                             "\xE2\x82", "\xC3\x28"}) {
+  for (std::string_view s : {"\xFF", "\x80", "a\xC3", "\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80",
+                             "\xF4\x90\x80\x80", "\xF8\x88\x80\x80\x80", "\xE2\x82", "\xC3\x28"}) {
     EXPECT_FALSE(IsValidUtf8(s)) << QuoteForMessage(s);
   }
 }
@@ -32,11 +31,28 @@ TEST(Utf8Test, TruncateNeverSplitsACharacter) {
 }
 
 TEST(Utf8Test, QuoteEscapesIllFormedBytesAndControls) {
-  EXPECT_EQ(QuoteForMessage("a\xFF" "b\n"), "a\\xFFb\\x0A");
+  EXPECT_EQ(QuoteForMessage("a\xFF"
+                            "b\n"),
+            "a\\xFFb\\x0A");
   EXPECT_EQ(QuoteForMessage("caf\xC3\xA9"), "caf\xC3\xA9");
   const std::string quoted = QuoteForMessage(std::string(500, 'x'), 10);
   EXPECT_EQ(quoted, std::string(10, 'x') + "...");
   EXPECT_TRUE(IsValidUtf8(QuoteForMessage("\xF0\x9F\x98\x80\xF0\x9F", 4)));
+  // C1 controls (U+009B is a one-character CSI on some terminals).
+  EXPECT_EQ(QuoteForMessage("a\xC2\x9B"
+                            "31m"),
+            "a\\u009B31m");
+  EXPECT_EQ(QuoteForMessage("\xC2\xA0"), "\xC2\xA0");  // U+00A0 is printable
+}
+
+TEST(Utf8Test, ControlCharactersAreFoundInC0DelAndC1) {
+  EXPECT_FALSE(HasControlCharacter("lr_max caf\xC3\xA9 \xE2\x82\xAC \xC2\xA0"));
+  EXPECT_FALSE(HasControlCharacter(""));
+  for (const char* bad :
+       {"a\x1B[31m", "tab\there", "new\nline", "del\x7F", "csi\xC2\x9B", "\xC2\x80"}) {
+    EXPECT_TRUE(HasControlCharacter(bad)) << QuoteForMessage(bad);
+  }
+  EXPECT_TRUE(HasControlCharacter(std::string("a\0b", 3)));
 }
 
 }  // namespace

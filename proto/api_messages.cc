@@ -8,13 +8,28 @@ namespace hpsweep::proto {
 using internal::ArrayJson;
 using internal::ReadArray;
 using internal::ReadClientId;
-using internal::ReadValues;
+
+namespace {
+
+// A request's metric values: messages.cc's ReadValues (which also decodes
+// stored trials), and no control characters in the metric names, which
+// `hpsweep` prints.
+Status ReadRequestValues(JsonReader& r, std::string_view key, Values* out) {
+  HPS_RETURN_IF_ERROR(internal::ReadValues(r, key, out));
+  for (const auto& [name, value] : *out) {
+    HPS_RETURN_IF_ERROR(
+        RefuseControlCharacters(name, "a metric name", r.PathOf(key) + "/" + PointerToken(name)));
+  }
+  return Status();
+}
+
+}  // namespace
 
 // --- Ask/tell ---------------------------------------------------------------
 
 Json ToJson(const AskRequest& v) {
-  return {{"client_id", v.client_id}, {"count", v.count},
-          {"sweep_id", v.sweep_id},   {"kind", v.kind},
+  return {{"client_id", v.client_id},         {"count", v.count},
+          {"sweep_id", v.sweep_id},           {"kind", v.kind},
           {"lease_seconds", v.lease_seconds}, {"ranks", v.ranks}};
 }
 
@@ -68,7 +83,8 @@ Status FromJson(const Json& j, AskResponse* v) {
     HPS_RETURN_IF_ERROR(FromJson(*trial, &lt.trial));
     if (const Json* m = tr.Find("metric")) {
       lt.metric.name = m->value("name", "");
-      lt.metric.goal = m->value("goal", "minimize") == "maximize" ? Goal::kMaximize : Goal::kMinimize;
+      lt.metric.goal =
+          m->value("goal", "minimize") == "maximize" ? Goal::kMaximize : Goal::kMinimize;
     }
     if (const Json* p = tr.Find("program"); p != nullptr && p->contains("command")) {
       HPS_RETURN_IF_ERROR(ParseProgramSpec(*p, &lt.program));
@@ -101,9 +117,10 @@ Status FromJson(const Json& j, ReportRequest* v) {
   HPS_RETURN_IF_ERROR(r.RequireObject());
   HPS_RETURN_IF_ERROR(ReadClientId(r, &v->client_id));
   HPS_RETURN_IF_ERROR(r.Int("step", &v->step));
-  if (v->step < 0) return r.Error("step", "expected an integer >= 0, found " + std::to_string(v->step));
+  if (v->step < 0)
+    return r.Error("step", "expected an integer >= 0, found " + std::to_string(v->step));
   if (!r.Has("values")) return r.Error("values", "required field is missing");
-  HPS_RETURN_IF_ERROR(ReadValues(r, "values", &v->values));
+  HPS_RETURN_IF_ERROR(ReadRequestValues(r, "values", &v->values));
   if (v->values.empty()) return r.Error("values", "expected at least one metric value");
   return r.NoOtherKeys();
 }
@@ -120,7 +137,8 @@ Status FromJson(const Json& j, Decision* v) {
   std::string decision;
   HPS_RETURN_IF_ERROR(r.String("decision", &decision));
   if (decision != "stop" && decision != "continue") {
-    return r.Error("decision", "expected \"continue\" or \"stop\", found " + DescribeJson(decision));
+    return r.Error("decision",
+                   "expected \"continue\" or \"stop\", found " + DescribeJson(decision));
   }
   v->stop = decision == "stop";
   HPS_RETURN_IF_ERROR(r.OptionalString("reason", &v->reason));
@@ -133,7 +151,7 @@ Status FromJson(const Json& j, CompleteRequest* v) {
   JsonReader r(j, "");
   HPS_RETURN_IF_ERROR(r.RequireObject());
   HPS_RETURN_IF_ERROR(ReadClientId(r, &v->client_id));
-  HPS_RETURN_IF_ERROR(ReadValues(r, "values", &v->values));
+  HPS_RETURN_IF_ERROR(ReadRequestValues(r, "values", &v->values));
   return r.NoOtherKeys();
 }
 

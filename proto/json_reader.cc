@@ -38,9 +38,12 @@ std::string DescribeJson(const Json& value) {
 std::string PointerToken(std::string_view key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -67,7 +70,13 @@ class BoundedDomBuilder {
   bool binary(Json::binary_t&) { return Fail("binary values are not JSON"); }
   bool start_object(std::size_t) { return Open(Json::object()); }
   bool key(std::string& k) {
-    levels_.back().key = std::move(k);
+    Level& top = levels_.back();
+    const bool repeated = top.container->contains(k);
+    top.key = std::move(k);
+    // Which of two values a client meant is not ours to guess (a sweep file
+    // with "lr" twice would silently lose one).
+    if (repeated)
+      return Fail("duplicate key \"" + QuoteForMessage(top.key, 80) + "\" in an object");
     return true;
   }
   bool end_object() { return Close(); }
@@ -180,6 +189,13 @@ StatusOr<Json> ParseJsonText(std::string_view text, const JsonTextOptions& optio
   return std::move(builder).Result();
 }
 
+Status RefuseControlCharacters(std::string_view text, std::string_view what, std::string pointer) {
+  if (!HasControlCharacter(text)) return Status();
+  return InvalidArgumentError(std::string(what) + " must not contain control characters (found \"" +
+                                  QuoteForMessage(text, 60) + "\")",
+                              std::move(pointer));
+}
+
 std::string DumpJson(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
@@ -197,7 +213,8 @@ Status JsonReader::RequireObject() const {
 }
 
 bool JsonReader::Has(std::string_view key) const {
-  return json_.is_object() && json_.find(key) != json_.end() && !json_.at(std::string(key)).is_null();
+  return json_.is_object() && json_.find(key) != json_.end() &&
+         !json_.at(std::string(key)).is_null();
 }
 
 const Json* JsonReader::Find(std::string_view key) {
@@ -229,21 +246,21 @@ bool IsIntegral(const Json& v) {
 
 }  // namespace
 
-#define HPS_JSON_FIELD_(Name, Type, check, expected, convert)                   \
-  Status JsonReader::Name(std::string_view key, Type* out) {                   \
-    Status error;                                                              \
-    const Json* v = Lookup(key, true, &error);                                 \
-    if (!v) return error;                                                      \
+#define HPS_JSON_FIELD_(Name, Type, check, expected, convert)                            \
+  Status JsonReader::Name(std::string_view key, Type* out) {                             \
+    Status error;                                                                        \
+    const Json* v = Lookup(key, true, &error);                                           \
+    if (!v) return error;                                                                \
     if (!(check)) return Error(key, "expected " expected ", found " + DescribeJson(*v)); \
-    *out = convert;                                                            \
-    return Status();                                                           \
-  }                                                                            \
-  Status JsonReader::Optional##Name(std::string_view key, Type* out) {         \
-    if (!Has(key)) {                                                           \
-      seen_.emplace(key);                                                      \
-      return Status();                                                         \
-    }                                                                          \
-    return Name(key, out);                                                     \
+    *out = convert;                                                                      \
+    return Status();                                                                     \
+  }                                                                                      \
+  Status JsonReader::Optional##Name(std::string_view key, Type* out) {                   \
+    if (!Has(key)) {                                                                     \
+      seen_.emplace(key);                                                                \
+      return Status();                                                                   \
+    }                                                                                    \
+    return Name(key, out);                                                               \
   }
 
 HPS_JSON_FIELD_(String, std::string, v->is_string(), "a string", v->get<std::string>())
@@ -254,8 +271,7 @@ HPS_JSON_FIELD_(Int, int64_t, IsIntegral(*v), "an integer",
 HPS_JSON_FIELD_(Uint, uint64_t,
                 IsIntegral(*v) && (v->is_number_unsigned() || v->get<double>() >= 0),
                 "a non-negative integer",
-                v->is_number_float() ? static_cast<uint64_t>(v->get<double>())
-                                     : v->get<uint64_t>())
+                v->is_number_float() ? static_cast<uint64_t>(v->get<double>()) : v->get<uint64_t>())
 HPS_JSON_FIELD_(Bool, bool, v->is_boolean(), "a boolean", v->get<bool>())
 
 #undef HPS_JSON_FIELD_

@@ -48,12 +48,17 @@ std::string PointerToken(std::string_view key);
 // The one JSON reader for every document hpsweep parses: request bodies,
 // sweep files, stored records, API responses. INVALID_ARGUMENT, naming the
 // JSON pointer where it happened, for malformed JSON, strings that are not
-// well-formed UTF-8, numbers outside the range of a double (1e400), and
-// nesting deeper than options.max_depth. Never throws; never recurses per
+// well-formed UTF-8, numbers outside the range of a double (1e400), a key
+// repeated within one object, and nesting deeper than options.max_depth. Never throws; never recurses per
 // level of nesting (the result is at most max_depth deep, so destroying it is
 // bounded too). On success every string in the result is valid UTF-8 and
 // every number finite.
 StatusOr<Json> ParseJsonText(std::string_view text, const JsonTextOptions& options = {});
+
+// INVALID_ARGUMENT at `pointer`, "<what> must not contain control
+// characters (found \"...\")", when `text` holds one (HasControlCharacter:
+// C0, DEL, C1); OK otherwise. For names a terminal shows.
+Status RefuseControlCharacters(std::string_view text, std::string_view what, std::string pointer);
 
 // Compact JSON text of `value`; never throws: ill-formed UTF-8 in a string
 // (which ParseJsonText never produces, but code could) becomes U+FFFD. For

@@ -52,7 +52,7 @@ Status ReadClientId(JsonReader& r, std::string* out) {
     return r.Error("client_id", "expected 1 to " + std::to_string(kMaxClientIdBytes) +
                                     " bytes, found " + std::to_string(out->size()));
   }
-  return Status();
+  return RefuseControlCharacters(*out, "client_id", r.PathOf("client_id"));
 }
 
 }  // namespace internal

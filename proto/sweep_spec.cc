@@ -7,8 +7,8 @@
 #include <set>
 
 #include "common/utf8.h"
-#include "proto/sweep_objectives.h"
 #include "proto/command_spec.h"
+#include "proto/sweep_objectives.h"
 
 namespace hpsweep::proto {
 namespace {
@@ -24,18 +24,13 @@ struct Named {
 };
 
 constexpr Named<Goal> kGoals[] = {{Goal::kMinimize, "minimize"}, {Goal::kMaximize, "maximize"}};
-constexpr Named<Method> kMethods[] = {{Method::kGrid, "grid"},
-                                      {Method::kRandom, "random"},
-                                      {Method::kSobol, "sobol"},
-                                      {Method::kBayes, "bayes"},
-                                      {Method::kTpe, "tpe"},
-                                      {Method::kPbt, "pbt"}};
-constexpr Named<ParamKind> kKinds[] = {{ParamKind::kUniform, "uniform"},
-                                       {ParamKind::kLogUniform, "log_uniform"},
-                                       {ParamKind::kIntUniform, "int_uniform"},
-                                       {ParamKind::kIntLogUniform, "int_log_uniform"},
-                                       {ParamKind::kCategorical, "categorical"},
-                                       {ParamKind::kConstant, "constant"}};
+constexpr Named<Method> kMethods[] = {{Method::kGrid, "grid"},   {Method::kRandom, "random"},
+                                      {Method::kSobol, "sobol"}, {Method::kBayes, "bayes"},
+                                      {Method::kTpe, "tpe"},     {Method::kPbt, "pbt"}};
+constexpr Named<ParamKind> kKinds[] = {
+    {ParamKind::kUniform, "uniform"},         {ParamKind::kLogUniform, "log_uniform"},
+    {ParamKind::kIntUniform, "int_uniform"},  {ParamKind::kIntLogUniform, "int_log_uniform"},
+    {ParamKind::kCategorical, "categorical"}, {ParamKind::kConstant, "constant"}};
 
 template <typename E, size_t N>
 std::string_view NameOf(const Named<E> (&table)[N], E value) {
@@ -84,9 +79,9 @@ Status CheckValueSize(const Json& value, const std::string& pointer, size_t* byt
   const size_t size = DumpJson(value).size();
   if (bytes != nullptr) *bytes = size;
   if (size > kMaxValueBytes) {
-    return InvalidArgumentError("a value may take at most " + Bytes(kMaxValueBytes) +
-                                    " as JSON, found " + Bytes(size),
-                                pointer);
+    return InvalidArgumentError(
+        "a value may take at most " + Bytes(kMaxValueBytes) + " as JSON, found " + Bytes(size),
+        pointer);
   }
   return Status();
 }
@@ -95,8 +90,8 @@ Status CheckValueSize(const Json& value, const std::string& pointer, size_t* byt
 Status CheckBlockSize(JsonReader& r, std::string_view key, const Json& block) {
   const size_t size = DumpJson(block).size();
   if (size > kMaxBlockBytes) {
-    return r.Error(key, "may take at most " + Bytes(kMaxBlockBytes) + " as JSON, found " +
-                            Bytes(size));
+    return r.Error(key,
+                   "may take at most " + Bytes(kMaxBlockBytes) + " as JSON, found " + Bytes(size));
   }
   return Status();
 }
@@ -129,8 +124,8 @@ Status CheckBounds(JsonReader& r, const ParameterSpec& p) {
            (raw->is_number_integer() && !raw->is_number_unsigned() &&
             (raw->get<int64_t>() > int64_t{1} << 53 || raw->get<int64_t>() < -(int64_t{1} << 53))));
       if (std::fabs(v) > kMaxIntBound || raw_too_large) {
-        return r.Error(key, "expected an integer in [-2^53, 2^53] (±9007199254740992), found " +
-                                DumpJson(v));
+        return r.Error(
+            key, "expected an integer in [-2^53, 2^53] (±9007199254740992), found " + DumpJson(v));
       }
     }
   } else if (!std::isfinite(p.max - p.min)) {
@@ -151,16 +146,15 @@ Status ParseCondition(const Json& json, const std::string& pointer, Condition* o
   const Json* values = r.Find("values");
   if (values == nullptr) return r.Error("values", "required field is missing");
   if (!values->is_array() || values->empty()) {
-    return r.Error("values", "expected a non-empty array of parent values, found " +
-                                 DescribeJson(*values));
+    return r.Error("values",
+                   "expected a non-empty array of parent values, found " + DescribeJson(*values));
   }
   if (values->size() > kMaxValues) {
-    return r.Error("values", "at most " + std::to_string(kMaxValues) + " values are allowed, found " +
-                                 std::to_string(values->size()));
+    return r.Error("values", "at most " + std::to_string(kMaxValues) +
+                                 " values are allowed, found " + std::to_string(values->size()));
   }
   for (size_t i = 0; i < values->size(); ++i) {
-    HPS_RETURN_IF_ERROR(
-        CheckValueSize((*values)[i], r.PathOf("values") + "/" + std::to_string(i)));
+    HPS_RETURN_IF_ERROR(CheckValueSize((*values)[i], r.PathOf("values") + "/" + std::to_string(i)));
   }
   out->values.assign(values->begin(), values->end());
   return r.NoOtherKeys();
@@ -178,16 +172,19 @@ Status ParseParameter(const std::string& name, const Json& json, const std::stri
   const bool has_values = r.Has("values"), has_value = r.Has("value");
   const bool has_range = r.Has("min") || r.Has("max");
   if (distribution.empty()) {
-    if (has_values) distribution = "categorical";
-    else if (has_value) distribution = "constant";
+    if (has_values)
+      distribution = "categorical";
+    else if (has_value)
+      distribution = "constant";
     else if (has_range) {
       const Json* lo = r.Find("min");
       const Json* hi = r.Find("max");
       const bool ints = lo && hi && lo->is_number_integer() && hi->is_number_integer();
       distribution = ints ? "int_uniform" : "uniform";
     } else {
-      return r.Error("", "a parameter needs \"values\", \"value\", or \"min\"/\"max\" (with an "
-                         "optional \"distribution\")");
+      return r.Error("",
+                     "a parameter needs \"values\", \"value\", or \"min\"/\"max\" (with an "
+                     "optional \"distribution\")");
     }
   }
   bool known = false;
@@ -198,8 +195,8 @@ Status ParseParameter(const std::string& name, const Json& json, const std::stri
     }
   }
   if (!known) {
-    return r.Error("distribution", "expected one of " + Choices(kKinds) +
-                                       ", found " + DescribeJson(distribution));
+    return r.Error("distribution",
+                   "expected one of " + Choices(kKinds) + ", found " + DescribeJson(distribution));
   }
   r.Find("distribution");
 
@@ -327,12 +324,14 @@ Status ParseProgram(const Json& json, ProgramSpec* out) {
   HPS_RETURN_IF_ERROR(r.OptionalBool("external", &out->external));
   if (r.Has("command")) {
     if (out->external || r.Has("model")) {
-      return r.Error("command", "a program is one of \"model\", \"command\" or \"external\"; "
-                                "found more than one");
+      return r.Error("command",
+                     "a program is one of \"model\", \"command\" or \"external\"; "
+                     "found more than one");
     }
     if (r.Has("args")) {
-      return r.Error("args", "a command program takes no \"args\": write fixed arguments into "
-                             "\"command\", or make them constant parameters");
+      return r.Error("args",
+                     "a command program takes no \"args\": write fixed arguments into "
+                     "\"command\", or make them constant parameters");
     }
     HPS_RETURN_IF_ERROR(ParseCommand(r, out));
     return r.NoOtherKeys();
@@ -349,8 +348,9 @@ Status ParseProgram(const Json& json, ProgramSpec* out) {
     return r.Error("model", "an external program has no model; remove \"model\" or \"external\"");
   }
   if (!out->external && out->model.empty()) {
-    return r.Error("model", "required field is missing (or give a \"command\" to run your own "
-                            "script, or set \"external\": true for ask/tell clients)");
+    return r.Error("model",
+                   "required field is missing (or give a \"command\" to run your own "
+                   "script, or set \"external\": true for ask/tell clients)");
   }
   if (const Json* args = r.Find("args")) {
     if (!args->is_object()) {
@@ -374,6 +374,26 @@ std::string_view GoalName(Goal goal) { return NameOf(kGoals, goal); }
 std::string_view MethodName(Method method) { return NameOf(kMethods, method); }
 std::string_view ParamKindName(ParamKind kind) { return NameOf(kKinds, kind); }
 
+Status RefuseControlCharactersInNames(const SweepSpec& spec) {
+  HPS_RETURN_IF_ERROR(RefuseControlCharacters(spec.name, "a sweep name", "/name"));
+  for (const ParameterSpec& p : spec.parameters) {
+    HPS_RETURN_IF_ERROR(
+        RefuseControlCharacters(p.name, "a parameter name", "/parameters/" + PointerToken(p.name)));
+  }
+  if (spec.objectives.empty()) {
+    HPS_RETURN_IF_ERROR(RefuseControlCharacters(spec.metric.name, "a metric name", "/metric/name"));
+  }
+  for (size_t i = 0; i < spec.objectives.size(); ++i) {
+    HPS_RETURN_IF_ERROR(RefuseControlCharacters(spec.objectives[i].name, "a metric name",
+                                                "/metrics/" + std::to_string(i) + "/name"));
+  }
+  for (size_t i = 0; i < spec.constraints.size(); ++i) {
+    HPS_RETURN_IF_ERROR(RefuseControlCharacters(spec.constraints[i].metric, "a metric name",
+                                                "/constraints/" + std::to_string(i)));
+  }
+  return Status();
+}
+
 StatusOr<SweepSpec> ParseSweepSpec(const Json& json) {
   SweepSpec spec;
   JsonReader r(json, "");
@@ -391,8 +411,8 @@ StatusOr<SweepSpec> ParseSweepSpec(const Json& json) {
   const Json* params = r.Find("parameters");
   if (params == nullptr) return r.Error("parameters", "required field is missing");
   if (!params->is_object() || params->empty()) {
-    return r.Error("parameters", "expected a non-empty object of parameters, found " +
-                                     DescribeJson(*params));
+    return r.Error("parameters",
+                   "expected a non-empty object of parameters, found " + DescribeJson(*params));
   }
   if (params->size() > kMaxParameters) {
     return r.Error("parameters", "at most " + std::to_string(kMaxParameters) +
@@ -425,11 +445,12 @@ StatusOr<SweepSpec> ParseSweepSpec(const Json& json) {
   }
 
   HPS_RETURN_IF_ERROR(r.OptionalInt("max_trials", &spec.max_trials));
-  if (!r.Has("max_trials")) spec.max_trials = spec.method == Method::kGrid ? 0 : kDefaultMaxTrials;
+  if (!r.Has("max_trials"))
+    spec.max_trials = spec.method == Method::kGrid ? 0 : kDefaultMaxTrials;
   else if ((spec.max_trials < 1 && !(spec.method == Method::kGrid && spec.max_trials == 0)) ||
            spec.max_trials > 100000000) {
-    return r.Error("max_trials",
-                   "expected an integer in [1, 100000000], found " + std::to_string(spec.max_trials));
+    return r.Error("max_trials", "expected an integer in [1, 100000000], found " +
+                                     std::to_string(spec.max_trials));
   }
   HPS_RETURN_IF_ERROR(r.OptionalInt("max_concurrent_trials", &spec.max_concurrent_trials));
   if (spec.max_concurrent_trials < 0) {
@@ -443,9 +464,10 @@ StatusOr<SweepSpec> ParseSweepSpec(const Json& json) {
   }
   HPS_RETURN_IF_ERROR(r.OptionalInt("max_consecutive_failures", &spec.max_consecutive_failures));
   if (spec.max_consecutive_failures < 0 || spec.max_consecutive_failures > 1000000) {
-    return r.Error("max_consecutive_failures",
-                   "expected an integer in [0, 1000000] (0: never stop a sweep for failures), found " +
-                       std::to_string(spec.max_consecutive_failures));
+    return r.Error(
+        "max_consecutive_failures",
+        "expected an integer in [0, 1000000] (0: never stop a sweep for failures), found " +
+            std::to_string(spec.max_consecutive_failures));
   }
   HPS_RETURN_IF_ERROR(r.OptionalInt("keep_checkpoints", &spec.keep_checkpoints));
   if (spec.keep_checkpoints < 1 || spec.keep_checkpoints > 1000000) {
@@ -505,7 +527,8 @@ Json ToJson(const SweepSpec& spec) {
       }
       j["grid_points"] = p.grid_points;
     }
-    if (p.condition) j["condition"] = {{"parent", p.condition->parent}, {"values", p.condition->values}};
+    if (p.condition)
+      j["condition"] = {{"parent", p.condition->parent}, {"values", p.condition->values}};
     params[p.name] = std::move(j);
   }
   Json out = {{"name", spec.name},

@@ -179,6 +179,12 @@ struct SweepSpec {
 StatusOr<SweepSpec> ParseSweepSpec(const Json& json);
 // The canonical JSON form; ParseSweepSpec(ToJson(s)) == s.
 Json ToJson(const SweepSpec& spec);
+// What a NEW sweep must also satisfy: no control characters (C0, DEL, C1) in
+// the names a terminal shows — the sweep's, its parameters' and its
+// metrics' (INVALID_ARGUMENT naming the field). Not part of ParseSweepSpec,
+// which also decodes stored sweeps: one stored by an earlier build stays
+// readable.
+Status RefuseControlCharactersInNames(const SweepSpec& spec);
 
 // Parses and validates a "program" block on its own (as a LeasedTrial repeats
 // it); ParseSweepSpec also checks that "${name}" names a parameter.

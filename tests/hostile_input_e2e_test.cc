@@ -5,9 +5,8 @@
 // coordinator and check that every sweep it accepted is still readable; the
 // last test plants a record this build refuses (what case 4 stored before the
 // fix) and checks that it does not keep the other sweeps from loading.
-#include <signal.h>
-
 #include <rocksdb/db.h>
+#include <signal.h>
 
 #include <cmath>
 #include <string>
@@ -44,8 +43,8 @@ class Coordinator {
   void Stop() { EXPECT_EQ(process_.Kill(SIGKILL), 128 + SIGKILL); }
 
   // Sends one request (with the token unless `token` is false).
-  HttpReply Send(const std::string& method, const std::string& target,
-                 const std::string& body = "", bool token = true) {
+  HttpReply Send(const std::string& method, const std::string& target, const std::string& body = "",
+                 bool token = true) {
     auto client = HttpClient::Create(connection_.url, token ? connection_.token : "");
     EXPECT_TRUE(client.ok()) << client.status();
     auto reply = (*client)->Send(method, target, body);
@@ -114,8 +113,8 @@ uint64_t CreateSweep(Coordinator& c, const Json& spec) {
 
 // Asks one trial of `sweep`; returns its params (null when none).
 Json AskOne(Coordinator& c, uint64_t sweep, const std::string& client = "hostile") {
-  HttpReply reply = c.Send("POST", "/api/v1/ask",
-                           Json{{"client_id", client}, {"sweep_id", sweep}}.dump());
+  HttpReply reply =
+      c.Send("POST", "/api/v1/ask", Json{{"client_id", client}, {"sweep_id", sweep}}.dump());
   EXPECT_EQ(reply.status, 200) << reply.body;
   auto json = proto::ParseJsonText(reply.body, {proto::kMaxWrittenJsonDepth});
   if (!json.ok() || (*json)["trials"].empty()) return nullptr;
@@ -132,7 +131,8 @@ std::string ListSweeps(Coordinator& c) {
   if (!json.ok()) return "";
   Json out = Json::array();
   for (const Json& s : (*json)["sweeps"]) {
-    out.push_back({{"id", s["id"]}, {"spec", s["spec"]}, {"state", s["state"]}, {"counters", s["counters"]}});
+    out.push_back(
+        {{"id", s["id"]}, {"spec", s["spec"]}, {"state", s["state"]}, {"counters", s["counters"]}});
   }
   return out.dump();
 }
@@ -171,9 +171,10 @@ TEST(HostileInputE2eTest, Case1InvalidUtf8IsA400NamingThePart) {
   ExpectRefused(c, "lone surrogate escape", "POST", "/api/v1/trials/1/fail",
                 R"({"client_id":"q","error":"\udc00"})", 400, "/error");
   // A valid string whose quoted prefix would end inside a character.
-  ExpectRefused(c, "long kind", "POST", "/api/v1/ask",
-                Json{{"client_id", "q"}, {"kind", std::string(39, 'k') + "\xE2\x82\xAC\xE2\x82\xAC"}}.dump(),
-                400, "/kind");
+  ExpectRefused(
+      c, "long kind", "POST", "/api/v1/ask",
+      Json{{"client_id", "q"}, {"kind", std::string(39, 'k') + "\xE2\x82\xAC\xE2\x82\xAC"}}.dump(),
+      400, "/kind");
   EXPECT_EQ(ListSweeps(c), ListSweeps(c));
   EXPECT_EQ(c.Send("GET", sweeps).status, 200);
 }
@@ -198,8 +199,8 @@ TEST(HostileInputE2eTest, Case2NumbersOutOfRangeAreA400NamingTheField) {
 TEST(HostileInputE2eTest, Case3DeepNestingIsA400) {
   Coordinator c(MakeTempDir("case3"));
   c.Start();
-  ExpectRefused(c, "10,000 nested objects", "POST", "/api/v1/ask",
-                Nest(10000, "{\"a\":", "}"), 400, "");
+  ExpectRefused(c, "10,000 nested objects", "POST", "/api/v1/ask", Nest(10000, "{\"a\":", "}"), 400,
+                "");
   ExpectRefused(c, "20,000 [", "POST", "/api/v1/sweeps", std::string(20000, '['), 400, "");
   Json spec = ExternalSweep({{"x", {{"min", 0.0}, {"max", 1.0}}}});
   std::string body = spec.dump();
@@ -256,9 +257,10 @@ TEST(HostileInputE2eTest, Case5FloatRangesSampleFiniteValuesAndSurviveRestart) {
   ExpectRefused(c, "±1.797e308", "POST", "/api/v1/sweeps",
                 ExternalSweep({{"x", {{"min", -1.797e308}, {"max", 1.797e308}}}}).dump(), 400,
                 "/parameters/x/max");
-  ExpectRefused(c, "log from 0", "POST", "/api/v1/sweeps",
-                ExternalSweep({{"x", {{"distribution", "log_uniform"}, {"min", 0.0}, {"max", 1.0}}}}).dump(),
-                400, "/parameters/x/min");
+  ExpectRefused(
+      c, "log from 0", "POST", "/api/v1/sweeps",
+      ExternalSweep({{"x", {{"distribution", "log_uniform"}, {"min", 0.0}, {"max", 1.0}}}}).dump(),
+      400, "/parameters/x/min");
   const double max = 1.7976931348623157e308;
   const uint64_t id = CreateSweep(
       c, ExternalSweep({{"u", {{"min", 0.0}, {"max", max}}},
@@ -310,7 +312,8 @@ TEST(HostileInputE2eTest, Case6GridsAreSizedBeforeEnumeration) {
   HttpReply sweep = c.Send("GET", "/api/v1/sweeps/" + std::to_string(id));
   EXPECT_NE(sweep.body.find("\"max_trials\":10000000"), std::string::npos) << sweep.body;
   Json first = AskOne(c, id);
-  EXPECT_EQ(first, (Json{{"p0", 0}, {"p1", 0}, {"p2", 0}, {"p3", 0}, {"p4", 0}, {"p5", 0}, {"p6", 0}}));
+  EXPECT_EQ(first,
+            (Json{{"p0", 0}, {"p1", 0}, {"p2", 0}, {"p3", 0}, {"p4", 0}, {"p5", 0}, {"p6", 0}}));
   const std::string before = ListSweeps(c);
   c.Restart();
   EXPECT_EQ(ListSweeps(c), before);
@@ -342,13 +345,54 @@ TEST(HostileInputE2eTest, Case7LengthsAreCapped) {
                 "/parameters");
   ExpectRefused(c, "client_id", "POST", "/api/v1/ask",
                 Json{{"client_id", std::string(201, 'c')}}.dump(), 400, "/client_id");
-  ExpectRefused(c, "metric name in a report", "POST", "/api/v1/trials/1/report",
-                Json{{"client_id", "c"}, {"step", 1}, {"values", {{std::string(129, 'm'), 1.0}}}}.dump(),
-                400, "/values");
+  ExpectRefused(
+      c, "metric name in a report", "POST", "/api/v1/trials/1/report",
+      Json{{"client_id", "c"}, {"step", 1}, {"values", {{std::string(129, 'm'), 1.0}}}}.dump(), 400,
+      "/values");
   ExpectRefused(c, "error text", "POST", "/api/v1/trials/1/fail",
                 Json{{"client_id", "c"}, {"error", std::string(65 * 1024, 'e')}}.dump(), 400,
                 "/error");
   EXPECT_EQ(ListSweeps(c), "[]") << "a refused request stored something";
+}
+
+// Ambiguous and terminal-rewriting input: a key twice in one object, and
+// control characters in the names `hpsweep` prints, are 400s naming the
+// field; nothing is stored, and a sweep created before is untouched.
+TEST(HostileInputE2eTest, DuplicateKeysAndControlCharactersInNamesAreRefused) {
+  Coordinator c(MakeTempDir("names"));
+  c.Start();
+  const uint64_t kept = CreateSweep(c, ExternalSweep({{"x", {{"min", 0.0}, {"max", 1.0}}}}));
+  const std::string before = ListSweeps(c);
+  ExpectRefused(c, "parameter given twice", "POST", "/api/v1/sweeps",
+                R"({"name": "d", "metric": {"name": "loss"}, "method": "random",
+                    "program": {"external": true},
+                    "parameters": {"lr": {"min": 0.1, "max": 1}, "lr": {"min": 0.2, "max": 2}}})",
+                400, "/parameters/lr");
+  ExpectRefused(c, "max_trials twice", "POST", "/api/v1/sweeps",
+                R"({"name": "d", "max_trials": 5, "max_trials": 7})", 400, "/max_trials");
+  Json name = ExternalSweep({{"x", {{"min", 0.0}, {"max", 1.0}}}});
+  name["name"] = "red\x1B[31m";
+  ExpectRefused(c, "escape sequence in the sweep name", "POST", "/api/v1/sweeps", name.dump(), 400,
+                "/name");
+  name["name"] = std::string("nul\0", 4);
+  ExpectRefused(c, "NUL in the sweep name", "POST", "/api/v1/sweeps", name.dump(), 400, "/name");
+  ExpectRefused(c, "C1 CSI in a parameter name", "POST", "/api/v1/sweeps",
+                ExternalSweep({{"x\xC2\x9B", {{"min", 0.0}, {"max", 1.0}}}}).dump(), 400,
+                "/parameters/x\xC2\x9B");
+  Json metric = ExternalSweep({{"x", {{"min", 0.0}, {"max", 1.0}}}});
+  metric["metric"]["name"] = "loss\n";
+  ExpectRefused(c, "newline in the metric name", "POST", "/api/v1/sweeps", metric.dump(), 400,
+                "/metric/name");
+  EXPECT_EQ(ListSweeps(c), before) << "a refused request changed what is stored";
+  ExpectRefused(c, "escape sequence in client_id", "POST", "/api/v1/ask",
+                Json{{"client_id", "c\x1B]0;title\x07"}, {"sweep_id", kept}}.dump(), 400,
+                "/client_id");
+  const Json params = AskOne(c, kept);
+  ASSERT_TRUE(params.is_object());
+  ExpectRefused(
+      c, "escape sequence in a reported metric name", "POST", "/api/v1/trials/1/report",
+      Json{{"client_id", "hostile"}, {"step", 1}, {"values", {{"loss\x1B[2J", 1.0}}}}.dump(), 400,
+      "/values/loss\x1B[2J");
 }
 
 // Store start-up: a stored sweep record this build cannot decode (what case 4

@@ -126,8 +126,8 @@ StatusOr<std::unique_ptr<SweepRun>> SweepManager::MakeRun(Sweep sweep, bool reco
   } else if (recovering) {
     // Stored before early_terminate was read: the sweep runs without early
     // stopping rather than not at all.
-    HPS_LOG(WARNING) << "sweep " << sweep.id << " runs without early stopping: "
-                     << stopper.status();
+    HPS_LOG(WARNING) << "sweep " << sweep.id
+                     << " runs without early stopping: " << stopper.status();
   } else {
     return stopper.status();
   }
@@ -156,6 +156,7 @@ void SweepManager::AddRun(std::unique_ptr<SweepRun> made) {
 
 StatusOr<Mutation<Sweep>> SweepManager::CreateSweep(const Json& body) {
   HPS_ASSIGN_OR_RETURN(proto::SweepSpec spec, proto::ParseSweepSpec(body));
+  HPS_RETURN_IF_ERROR(proto::RefuseControlCharactersInNames(spec));
   if (validator_ && !spec.program.external) HPS_RETURN_IF_ERROR(validator_(spec));
   Sweep sweep;
   sweep.id = next_sweep_id_;
@@ -246,8 +247,8 @@ StatusOr<Sweep> SweepManager::GetSweep(uint64_t sweep_id) const {
 }
 
 StatusOr<proto::TrialPage> SweepManager::ListTrials(uint64_t sweep_id,
-                                                     const std::string& page_token, int64_t limit,
-                                                     std::optional<TrialState> state) const {
+                                                    const std::string& page_token, int64_t limit,
+                                                    std::optional<TrialState> state) const {
   HPS_ASSIGN_OR_RETURN(const SweepRun* run, FindRun(sweep_id));
   uint64_t after = 0;
   if (!page_token.empty()) {

@@ -104,7 +104,8 @@ TEST(CliTest, CsvAndTableCarryTheError) {
   t.final_values.clear();
   t.error = "cannot open \"data.npy\", no such file";
   const std::string csv = TrialsCsv({t});
-  EXPECT_NE(csv.find(",\"cannot open \"\"data.npy\"\", no such file\"\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",\"cannot open \"\"data.npy\"\", no such file\"\n"), std::string::npos)
+      << csv;
   const std::string table = TrialsTable({t});
   EXPECT_NE(table.find("ERROR"), std::string::npos) << table;
   EXPECT_NE(table.find("cannot open \"data.npy\""), std::string::npos) << table;
@@ -130,14 +131,22 @@ TEST(CliTest, FailuresAreGroupedByReasonWithAnExample) {
   EXPECT_EQ(FailureSummary({MakeTrial(1, 0.5, "sgd")}), "");
 }
 
+// An error text is shown on one line, and a control character in it (an
+// escape sequence from a script's stderr) cannot reach the terminal raw.
+TEST(CliTest, OneLineFlattensAndEscapesControlCharacters) {
+  EXPECT_EQ(OneLine("line one\nline\ttwo\r", 80), "line one line two ");
+  EXPECT_EQ(OneLine("\x1B[2J\x1B[31mred\xC2\x9B", 80), "\\x1B[2J\\x1B[31mred\\u009B");
+  EXPECT_EQ(OneLine(std::string(100, 'x'), 10), "xxxxxxx...");
+  EXPECT_EQ(OneLine("caf\xC3\xA9", 80), "caf\xC3\xA9");
+}
+
 TEST(CliTest, BestTrialsAreTheTopCompletedUnderTheGoal) {
   proto::SweepSpec spec;
   spec.metric.goal = proto::Goal::kMaximize;
   proto::Trial failed = MakeTrial(4, 9, "sgd");
   failed.state = proto::TrialState::kFailed;
-  const auto best = BestTrials({MakeTrial(1, 0.5, "a"), MakeTrial(2, 0.9, "b"), failed,
-                                MakeTrial(3, 0.7, "c")},
-                               spec, 2);
+  const auto best = BestTrials(
+      {MakeTrial(1, 0.5, "a"), MakeTrial(2, 0.9, "b"), failed, MakeTrial(3, 0.7, "c")}, spec, 2);
   ASSERT_EQ(best.size(), 2u);
   EXPECT_EQ(best[0].id, 2u);
   EXPECT_EQ(best[1].id, 3u);
@@ -166,9 +175,8 @@ TEST(CliTest, VersionRunHelpAndBadStatesAnswerWithoutACoordinator) {
   EXPECT_NE(run_out.str().find("--if-changed"), std::string::npos);
   EXPECT_NE(run_out.str().find("exit status"), std::string::npos);
   std::ostringstream s_out, s_err;
-  EXPECT_EQ(RunCli({"trials", "1", "--state", "bogus", "--url", "http://127.0.0.1:1"}, s_out,
-                   s_err),
-            2);
+  EXPECT_EQ(
+      RunCli({"trials", "1", "--state", "bogus", "--url", "http://127.0.0.1:1"}, s_out, s_err), 2);
   EXPECT_NE(s_err.str().find("pending, leased, running, completed, failed, pruned, cancelled"),
             std::string::npos)
       << s_err.str();

@@ -10,8 +10,8 @@
 
 namespace hpsweep::cli {
 
-std::vector<proto::Trial> BestTrials(std::vector<proto::Trial> trials,
-                                     const proto::SweepSpec& spec, size_t n) {
+std::vector<proto::Trial> BestTrials(std::vector<proto::Trial> trials, const proto::SweepSpec& spec,
+                                     size_t n) {
   trials.erase(std::remove_if(trials.begin(), trials.end(),
                               [](const proto::Trial& t) {
                                 return t.state != proto::TrialState::kCompleted || !t.objective;
@@ -42,10 +42,14 @@ std::string FailureKey(const std::string& error) {
 
 std::string OneLine(const std::string& text, size_t width) {
   std::string flat = text;
-  std::replace(flat.begin(), flat.end(), '\n', ' ');
-  std::replace(flat.begin(), flat.end(), '\r', ' ');
-  if (flat.size() <= width) return flat;
-  return std::string(TruncateUtf8(flat, width > 3 ? width - 3 : width)) + "...";
+  for (char& c : flat) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  // Error texts come from scripts and clients: any other control character
+  // (an escape sequence would rewrite the user's terminal) is shown escaped.
+  const std::string shown = QuoteForMessage(flat, flat.size() * 6);
+  if (shown.size() <= width) return shown;
+  return std::string(TruncateUtf8(shown, width > 3 ? width - 3 : width)) + "...";
 }
 
 std::string FailureSummary(const std::vector<proto::Trial>& trials, size_t width) {
@@ -71,8 +75,9 @@ std::string FailureSummary(const std::vector<proto::Trial>& trials, size_t width
   out << "failures by reason (" << failed << " failed):\n";
   for (const Group* g : order) {
     const std::string& error = g->example->error;
-    out << "  " << g->count << " x  " << (error.empty() ? "(no error recorded)" : OneLine(error, width))
-        << "  (e.g. trial " << g->example->id << ")\n";
+    out << "  " << g->count << " x  "
+        << (error.empty() ? "(no error recorded)" : OneLine(error, width)) << "  (e.g. trial "
+        << g->example->id << ")\n";
   }
   return out.str();
 }
@@ -102,7 +107,8 @@ std::string MetricsTable(const std::vector<proto::MetricPoint>& points) {
     i = 0;
     for (const auto& n : names) {
       auto it = p.values.find(n);
-      out << std::setw(static_cast<int>(widths[i++])) << (it == p.values.end() ? "-" : Number(it->second));
+      out << std::setw(static_cast<int>(widths[i++]))
+          << (it == p.values.end() ? "-" : Number(it->second));
     }
     out << "\n";
   }

@@ -28,7 +28,9 @@ std::string FailureKey(const std::string& error);
 // Empty when no trial failed. Each example is cut to `width` bytes.
 std::string FailureSummary(const std::vector<proto::Trial>& trials, size_t width = 200);
 
-// One line, cut to `width` bytes (UTF-8 safe), newlines replaced by spaces.
+// One line, cut to `width` bytes (UTF-8 safe): newlines and tabs become
+// spaces, other control characters and ill-formed bytes \xHH (\u00HH for
+// C1), so that no escape sequence in a stored error reaches the terminal.
 std::string OneLine(const std::string& text, size_t width);
 
 // A trial's curve, one row per step and one column per value name:
