@@ -53,11 +53,14 @@ def log(msg):
     print(msg, flush=True)
 
 
-def sweep_for(base, contender, max_trials, pbt_options):
+def sweep_for(base, contender, max_trials, pbt_options, seed=0):
+    """The sweep file of one hpsweep contender; `seed` (--seed) is added to
+    the workload's own sweep seed, so that --seed varies both sides."""
     s = json.loads(json.dumps(base))
     epochs = int(s["program"]["args"]["epochs"])
     s["name"] = f"{s['program']['model']}-stopbench-{contender.replace('+', '-')}"
     s["max_trials"] = max_trials
+    s["seed"] = int(s.get("seed", 0)) + seed
     s.pop("early_terminate", None)
     s.pop("method_options", None)
     if contender == "random":
@@ -123,7 +126,7 @@ def run_hpsweep(a, workload, contender, base, wdir, meta):
     os.makedirs(cdir)
     sweep_path = os.path.join(cdir, "sweep.json")
     with open(sweep_path, "w") as f:
-        json.dump(sweep_for(base, contender, a.max_trials, a.pbt_options), f, indent=1)
+        json.dump(sweep_for(base, contender, a.max_trials, a.pbt_options, a.seed), f, indent=1)
     data_dir = os.path.join(cdir, "data")
     out = open(os.path.join(cdir, "run.log"), "w")
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
@@ -344,7 +347,9 @@ def main():
                     help="trial cap per contender (default 100000: the budget, not the cap, ends a contender; "
                          "with 500, random+asha on lstm_freq did every trial in 134 of its 600 s)")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=0, help="Optuna samplers' seed base")
+    ap.add_argument("--seed", type=int, default=0,
+                    help="seed offset: added to the workload's sweep seed for every hpsweep contender, "
+                         "and the base of Optuna's sampler seeds (default 0)")
     ap.add_argument("--pbt-options", default=json.dumps(DEFAULT_PBT),
                     help="method_options of the pbt sweep (JSON)")
     ap.add_argument("--out", default="/tmp/hpsweep-stopbench")

@@ -13,6 +13,8 @@
 #       [--contenders random,random+asha,bayes+hyperband,pbt,optuna]
 #       [--max-trials 100000] [--workers 2] [--seed 0] [--pbt-options JSON]
 #       [--out /tmp/hpsweep-stopbench]
+#   --seed k adds k to every hpsweep sweep's seed and starts Optuna's sampler
+#   seeds at 1000 k, so a repeat with another --seed varies both sides.
 #
 # Before any clock starts, exports the sweep's data (every trial of a sweep
 # trains on it) and checks the Python twin against the C++ model (parameter

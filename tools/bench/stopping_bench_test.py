@@ -33,6 +33,13 @@ class SweepFor(unittest.TestCase):
         self.assertEqual(BASE["method"], "random")  # the base is not modified
         self.assertEqual(r["parameters"], BASE["parameters"])
 
+    def test_seed_offsets_the_workload_seed(self):
+        # --seed must vary hpsweep's sweeps too, not only Optuna's sampler
+        # (a second run "with another seed" repeated hpsweep's random run).
+        self.assertEqual(b.sweep_for(dict(BASE, seed=12), "random", 50, {})["seed"], 12)
+        self.assertEqual(b.sweep_for(dict(BASE, seed=12), "bayes+hyperband", 50, {}, 3)["seed"], 15)
+        self.assertEqual(b.sweep_for(BASE, "random", 50, {}, 2)["seed"], 2)
+
 
 class PbtDefaults(unittest.TestCase):
     def test_mutations_are_parameters_every_trial_has(self):
