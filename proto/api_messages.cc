@@ -117,8 +117,9 @@ Status FromJson(const Json& j, ReportRequest* v) {
   HPS_RETURN_IF_ERROR(r.RequireObject());
   HPS_RETURN_IF_ERROR(ReadClientId(r, &v->client_id));
   HPS_RETURN_IF_ERROR(r.Int("step", &v->step));
-  if (v->step < 0)
+  if (v->step < 0) {
     return r.Error("step", "expected an integer >= 0, found " + std::to_string(v->step));
+  }
   if (!r.Has("values")) return r.Error("values", "required field is missing");
   HPS_RETURN_IF_ERROR(ReadRequestValues(r, "values", &v->values));
   if (v->values.empty()) return r.Error("values", "expected at least one metric value");

@@ -38,12 +38,13 @@ std::string DescribeJson(const Json& value) {
 std::string PointerToken(std::string_view key) {
   std::string out;
   for (char c : key) {
-    if (c == '~')
+    if (c == '~') {
       out += "~0";
-    else if (c == '/')
+    } else if (c == '/') {
       out += "~1";
-    else
+    } else {
       out += c;
+    }
   }
   return out;
 }
@@ -75,8 +76,9 @@ class BoundedDomBuilder {
     top.key = std::move(k);
     // Which of two values a client meant is not ours to guess (a sweep file
     // with "lr" twice would silently lose one).
-    if (repeated)
+    if (repeated) {
       return Fail("duplicate key \"" + QuoteForMessage(top.key, 80) + "\" in an object");
+    }
     return true;
   }
   bool end_object() { return Close(); }

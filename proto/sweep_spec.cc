@@ -172,11 +172,11 @@ Status ParseParameter(const std::string& name, const Json& json, const std::stri
   const bool has_values = r.Has("values"), has_value = r.Has("value");
   const bool has_range = r.Has("min") || r.Has("max");
   if (distribution.empty()) {
-    if (has_values)
+    if (has_values) {
       distribution = "categorical";
-    else if (has_value)
+    } else if (has_value) {
       distribution = "constant";
-    else if (has_range) {
+    } else if (has_range) {
       const Json* lo = r.Find("min");
       const Json* hi = r.Find("max");
       const bool ints = lo && hi && lo->is_number_integer() && hi->is_number_integer();
@@ -445,10 +445,10 @@ StatusOr<SweepSpec> ParseSweepSpec(const Json& json) {
   }
 
   HPS_RETURN_IF_ERROR(r.OptionalInt("max_trials", &spec.max_trials));
-  if (!r.Has("max_trials"))
+  if (!r.Has("max_trials")) {
     spec.max_trials = spec.method == Method::kGrid ? 0 : kDefaultMaxTrials;
-  else if ((spec.max_trials < 1 && !(spec.method == Method::kGrid && spec.max_trials == 0)) ||
-           spec.max_trials > 100000000) {
+  } else if ((spec.max_trials < 1 && !(spec.method == Method::kGrid && spec.max_trials == 0)) ||
+             spec.max_trials > 100000000) {
     return r.Error("max_trials", "expected an integer in [1, 100000000], found " +
                                      std::to_string(spec.max_trials));
   }
@@ -527,8 +527,9 @@ Json ToJson(const SweepSpec& spec) {
       }
       j["grid_points"] = p.grid_points;
     }
-    if (p.condition)
+    if (p.condition) {
       j["condition"] = {{"parent", p.condition->parent}, {"values", p.condition->values}};
+    }
     params[p.name] = std::move(j);
   }
   Json out = {{"name", spec.name},

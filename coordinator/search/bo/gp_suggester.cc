@@ -34,8 +34,9 @@ std::vector<double> LevelsOf(const Dimension& d) {
   if (!d.levels.empty()) return d.levels;
   if (d.num_levels <= 1) return {0.5};
   std::vector<double> levels;
-  for (int i = 0; i < d.num_levels; ++i)
+  for (int i = 0; i < d.num_levels; ++i) {
     levels.push_back(static_cast<double>(i) / (d.num_levels - 1));
+  }
   return levels;
 }
 
@@ -152,8 +153,9 @@ class Run {
     model_ = std::move(model);
     if (!problem_.pending.empty()) {
       std::vector<std::vector<double>> ps;
-      for (const auto& p : problem_.pending)
+      for (const auto& p : problem_.pending) {
         ps.push_back(NeutralizeInactive(problem_.dims, p.x, p.active));
+      }
       torch::NoGradGuard no_grad;
       const auto xp = ToTensor(ps, d_);
       const auto believed = model_->Posterior(xp).first;
@@ -270,8 +272,9 @@ class Run {
     for (int64_t i = 0; i < best_x.size(0); ++i) cands.push_back(Row(best_x, i));
     const auto raw_top =
         std::get<1>(raw_acq.topk(std::min<int64_t>(kSnappedRawCandidates, raw.size(0))));
-    for (int64_t i = 0; i < raw_top.size(0); ++i)
+    for (int64_t i = 0; i < raw_top.size(0); ++i) {
       cands.push_back(Row(raw, raw_top[i].item<int64_t>()));
+    }
     for (auto& c : cands) SnapToSpace(problem_.dims, &c);
     torch::Tensor cand_acq;
     {
@@ -367,8 +370,9 @@ StatusOr<std::vector<std::vector<double>>> GpSuggester::Suggest(
   HPS_RETURN_IF_ERROR(ValidateSuggestRequest(options_, problem, count));
   Run run(options_, problem, seed, checkpoint_.get(), cancelled);
   HPS_ASSIGN_OR_RETURN(std::vector<std::vector<double>> points, run.Suggest(count));
-  if (from_model)
+  if (from_model) {
     from_model->insert(from_model->end(), run.from_model().begin(), run.from_model().end());
+  }
   return points;
 }
 
