@@ -34,11 +34,13 @@ size_t SequenceLength(std::string_view text, size_t i) {
   return n;
 }
 
-// True when the well-formed sequence of n bytes at text[i] is a C1 control
-// character (U+0080..U+009F: C2 80..C2 9F).
-bool IsC1(std::string_view text, size_t i, size_t n) {
-  return n == 2 && static_cast<uint8_t>(text[i]) == 0xC2 &&
-         static_cast<uint8_t>(text[i + 1]) <= 0x9F;
+// True when the well-formed sequence of n = SequenceLength(text, i) bytes at
+// text[i] is a control character: C0 or DEL (one byte), or C1 (U+0080..U+009F:
+// C2 80..C2 9F).
+bool IsControl(std::string_view text, size_t i, size_t n) {
+  const uint8_t b = static_cast<uint8_t>(text[i]);
+  if (n == 1) return b < 0x20 || b == 0x7F;
+  return n == 2 && b == 0xC2 && static_cast<uint8_t>(text[i + 1]) <= 0x9F;
 }
 
 }  // namespace
@@ -75,14 +77,14 @@ std::string QuoteForMessage(std::string_view text, size_t max_bytes) {
     }
     const size_t n = SequenceLength(text, i);
     const uint8_t b = static_cast<uint8_t>(text[i]);
-    if (n == 0 || b < 0x20 || b == 0x7F) {
+    if (n == 0 || (n == 1 && IsControl(text, i, n))) {
       out += "\\x";
       out.push_back(kHex[b >> 4]);
       out.push_back(kHex[b & 0xF]);
       ++i;
       continue;
     }
-    if (IsC1(text, i, n)) {
+    if (IsControl(text, i, n)) {  // C1
       const uint8_t c = static_cast<uint8_t>(text[i + 1]);
       out += "\\u00";
       out.push_back(kHex[c >> 4]);
@@ -97,10 +99,10 @@ std::string QuoteForMessage(std::string_view text, size_t max_bytes) {
 }
 
 bool HasControlCharacter(std::string_view text) {
-  for (size_t i = 0; i < text.size(); ++i) {
-    const uint8_t b = static_cast<uint8_t>(text[i]);
-    if (b < 0x20 || b == 0x7F) return true;
-    if (IsC1(text, i, SequenceLength(text, i))) return true;
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = SequenceLength(text, i);
+    if (n > 0 && IsControl(text, i, n)) return true;
+    i += n > 0 ? n : 1;
   }
   return false;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <iomanip>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -46,8 +47,9 @@ std::string OneLine(const std::string& text, size_t width) {
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
   }
   // Error texts come from scripts and clients: any other control character
-  // (an escape sequence would rewrite the user's terminal) is shown escaped.
-  const std::string shown = QuoteForMessage(flat, flat.size() * 6);
+  // (an escape sequence would rewrite the user's terminal) is shown escaped,
+  // and only then cut to `width`.
+  const std::string shown = QuoteForMessage(flat, std::numeric_limits<size_t>::max());
   if (shown.size() <= width) return shown;
   return std::string(TruncateUtf8(shown, width > 3 ? width - 3 : width)) + "...";
 }
