@@ -125,11 +125,26 @@ if [[ $cpu == 0 && $torch_cuda != 1 ]]; then
   overall=1
 fi
 
+# A compiler whose own libstdc++ is only a static archive (the H200 image's
+# /opt/gcc 13.3) copies libstdc++ into our binaries, and exports the copy's
+# symbols to the shared libraries that use them. LibTorch, which loads the
+# system's libstdc++.so.6, then runs that copy's std::locale destructor on
+# locales its own library built: "free(): invalid pointer" at the first
+# torch::jit::load (a checkpoint resume). Link the libstdc++.so.6 LibTorch
+# loads instead, so that one libstdc++ serves both.
+cxx="${CXX:-$(command -v c++ || command -v g++)}"
+libstdcxx=""
+if [[ "$("$cxx" -print-file-name=libstdc++.so)" != /* ]]; then
+  libstdcxx="$(ldd "$TORCH_LIB_DIR/libtorch_cpu.so" 2>/dev/null | awk '/libstdc\+\+/ {print $3; exit}')"
+  echo "$cxx has no shared libstdc++; linking LibTorch's: ${libstdcxx:-not found}" | tee -a "$out/environment.txt"
+fi
+
 # ---- configure + build (every compile error in one run) --------------------
 cmake -S "$repo/tools/gpu" -B "$build" -G Ninja \
   -DTORCH_INCLUDE_DIR="$TORCH_INCLUDE_DIR" -DTORCH_LIB_DIR="$TORCH_LIB_DIR" \
   -DNCCL_INCLUDE_DIR="$NCCL_INCLUDE_DIR" -DNCCL_LIBRARY="$NCCL_LIBRARY" \
   -DCUDA_INCLUDE_DIR="$CUDA_INCLUDE_DIR" -DCUDART_LIBRARY="$CUDART_LIBRARY" \
+  -DHPSWEEP_LIBSTDCXX="$libstdcxx" -DCMAKE_CXX_COMPILER="$cxx" \
   -DHPSWEEP_CXX_ABI="$torch_abi" -DHPSWEEP_CXX_STANDARD="$cxx_std" \
   -DCMAKE_POLICY_VERSION_MINIMUM=3.5 >"$out/configure.log" 2>&1
 rc=$?; record configure $rc "$(grep -m1 'NCCL collectives' "$out/configure.log" | sed 's/^-- //')"
