@@ -7,6 +7,7 @@
 #include <optional>
 #include <utility>
 
+#include "common/utf8.h"
 #include "coordinator/http/checkpoint_routes.h"
 #include "coordinator/http/metrics_render.h"
 
@@ -25,7 +26,7 @@ StatusOr<int64_t> ParseInt(const std::map<std::string, std::string>& query, cons
   auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
   if (ec != std::errc() || end != it->second.data() + it->second.size()) {
     return InvalidArgumentError("query parameter " + key + " must be an integer, found \"" +
-                                    it->second + "\"",
+                                    QuoteForMessage(it->second) + "\"",
                                 key);
   }
   return v;

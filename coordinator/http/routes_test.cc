@@ -2,6 +2,7 @@
 #include "coordinator/http/routes.h"
 
 #include <set>
+#include <string>
 #include <string_view>
 
 #include "gtest/gtest.h"
@@ -43,6 +44,16 @@ TEST(RouteTableTest, MatchesPatternsAndParsesIds) {
 
   EXPECT_EQ(MatchRoute("GET", "/healthz/").route, nullptr);  // exact outside /api/v1/
   EXPECT_NE(MatchRoute("PATCH", "/healthz").route, nullptr);
+}
+
+TEST(RouteTableTest, AMalformedIdIsQuotedShortAndEscaped) {
+  const std::string path = "/api/v1/sweeps/" + std::string(5000, '9') + "/trials";
+  RouteMatch m = MatchRoute("GET", path);
+  EXPECT_EQ(m.id_error.code(), StatusCode::kInvalidArgument);
+  EXPECT_LT(m.id_error.message().size(), 200u) << m.id_error.message();
+  auto bad = ParsePathId("1\x1b[2J", "trial");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message().find('\x1b'), std::string::npos) << bad.status().message();
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
 #include "coordinator/lifecycle/sweep_manager.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <limits>
 #include <utility>
 
 #include "common/logging.h"
+#include "common/utf8.h"
 #include "coordinator/lifecycle/sweep_counters.h"
 #include "coordinator/search/outcomes.h"
 
@@ -252,10 +254,14 @@ StatusOr<proto::TrialPage> SweepManager::ListTrials(uint64_t sweep_id,
   HPS_ASSIGN_OR_RETURN(const SweepRun* run, FindRun(sweep_id));
   uint64_t after = 0;
   if (!page_token.empty()) {
-    char* end = nullptr;
-    after = std::strtoull(page_token.c_str(), &end, 10);
-    if (end == page_token.c_str() || *end != '\0') {
-      return InvalidArgumentError("malformed page_token \"" + page_token + "\"", "page_token");
+    // Decimal digits only: strtoull took "-1" (wrapped) and saturated
+    // overflow, both an empty page instead of an error.
+    const char* begin = page_token.data();
+    const char* end = begin + page_token.size();
+    auto [stop, ec] = std::from_chars(begin, end, after);
+    if (ec != std::errc() || stop != end) {
+      return InvalidArgumentError("malformed page_token \"" + QuoteForMessage(page_token) + "\"",
+                                  "page_token");
     }
   }
   if (limit <= 0 || limit > options_.max_page_size) limit = options_.max_page_size;

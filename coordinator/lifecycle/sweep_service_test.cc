@@ -225,8 +225,17 @@ TEST_F(SweepServiceTest, TrialPagesAreOrderedAndComplete) {
   } while (!token.empty());
   ASSERT_EQ(ids.size(), 25u);
   EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
-  EXPECT_EQ(service_->ListTrials(sweep, "abc", 10, std::nullopt).status().code(),
-            StatusCode::kInvalidArgument);
+  // Only decimal digits that fit: a sign wrapped and an overflow saturated
+  // (both an empty page), and the token is quoted short in the message.
+  for (const std::string bad : {"abc", "-1", "+1", " 1", "1 ", "99999999999999999999", "0x10"}) {
+    EXPECT_EQ(service_->ListTrials(sweep, bad, 10, std::nullopt).status().code(),
+              StatusCode::kInvalidArgument)
+        << bad;
+  }
+  const Status long_token = service_->ListTrials(sweep, std::string(5000, '7') + "x", 10,
+                                                 std::nullopt).status();
+  EXPECT_EQ(long_token.code(), StatusCode::kInvalidArgument);
+  EXPECT_LT(long_token.message().size(), 200u) << long_token.message();
 }
 
 TEST_F(SweepServiceTest, RecoverRebuildsTheSameStateAndContinues) {
