@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./tools/setup.sh
 bazel build //tools/cli:hpsweep //coordinator:hpsweep-coordinator //worker:hpsweep-worker
-bin="$(bazel info bazel-bin 2>/dev/null)"
-exec "$bin/tools/cli/hpsweep" run tools/examples/quickstart.json \
+# By the repository's bazel-bin link (just updated by the build), so that the
+# commands the run suggests at its end work as printed from here.
+exec bazel-bin/tools/cli/hpsweep run tools/examples/quickstart.json \
   --data-dir "${HPSWEEP_QUICKSTART_DIR:-runs/quickstart}" "$@"

@@ -1,11 +1,14 @@
 #include "tools/cli/commands.h"
 
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "tools/cli/report.h"
+#include "tools/cli/run_command.h"
 
 namespace hpsweep::cli {
 namespace {
@@ -254,6 +257,33 @@ TEST(CliTest, UnreachableCoordinatorSaysSo) {
   EXPECT_EQ(RunCli({"list", "--url", "http://127.0.0.1:1"}, out, err), 1);
   EXPECT_NE(err.str().find("cannot reach the coordinator at http://127.0.0.1:1"), std::string::npos)
       << err.str();
+}
+
+TEST(CliTest, SuggestedCommandsCallTheCliAsItCanBeFound) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(::testing::TempDir()) / "rerun";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "bin");
+  fs::create_directories(dir / "elsewhere");
+  const fs::path real = dir / "bin" / "hpsweep";
+  std::ofstream(real) << "#!/bin/sh\n";
+  fs::permissions(real, fs::perms::owner_all);
+  // Found by PATH: the short name.
+  EXPECT_EQ(CommandToRerun("hpsweep", "", real.string()), "hpsweep");
+  EXPECT_EQ(CommandToRerun((dir / "bin" / "hpsweep").string(), "/nowhere:" + (dir / "bin").string(),
+                           real.string()),
+            "hpsweep");
+  // A symlink on PATH to this binary counts as this binary.
+  fs::create_symlink(real, dir / "elsewhere" / "hpsweep");
+  EXPECT_EQ(CommandToRerun("bazel-bin/tools/cli/hpsweep", (dir / "elsewhere").string(), real.string()),
+            "hpsweep");
+  // Not on PATH (or another hpsweep there): the path it was started by.
+  EXPECT_EQ(CommandToRerun("bazel-bin/tools/cli/hpsweep", "/nowhere", real.string()),
+            "bazel-bin/tools/cli/hpsweep");
+  EXPECT_EQ(CommandToRerun("bazel-bin/tools/cli/hpsweep", "/usr/bin:/bin", real.string()),
+            "bazel-bin/tools/cli/hpsweep");
+  EXPECT_EQ(CommandToRerun("/tmp/my dir/it's/hpsweep", "", real.string()),
+            "'/tmp/my dir/it'\\''s/hpsweep'");
 }
 
 }  // namespace

@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -73,6 +76,29 @@ std::string FindWorkerBinary(const std::string& flag, const std::string& argv0) 
     if (access(c.c_str(), X_OK) == 0) return c.string();
   }
   return "hpsweep-worker";
+}
+
+std::string CommandToRerun(const std::string& argv0, const std::string& path,
+                           const std::string& self) {
+  if (argv0.empty() || argv0.find('/') == std::string::npos) return "hpsweep";
+  std::error_code ec;
+  const fs::path me = fs::weakly_canonical(self, ec);
+  size_t begin = 0;
+  while (begin <= path.size()) {
+    size_t end = path.find(':', begin);
+    if (end == std::string::npos) end = path.size();
+    const fs::path dir = end > begin ? fs::path(path.substr(begin, end - begin)) : fs::path(".");
+    const fs::path found = fs::weakly_canonical(dir / "hpsweep", ec);
+    if (!ec && !me.empty() && found == me) return "hpsweep";
+    begin = end + 1;
+  }
+  const bool plain = std::all_of(argv0.begin(), argv0.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("/._-+", c) != nullptr;
+  });
+  if (plain) return argv0;
+  std::string quoted = "'";
+  for (char c : argv0) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
 }
 
 namespace {
@@ -402,14 +428,17 @@ int SweepRun::StopAndReport(bool interrupted) {
   if (!sweep_.reason.empty()) out_ << "reason: " << sweep_.reason << "\n";
   out_ << "results and checkpoints: " << data_dir_ << " (worker logs in " << data_dir_
        << "/logs)\n";
+  const char* path = std::getenv("PATH");
+  const std::string cli = CommandToRerun(argv0_, path ? path : "", "/proc/self/exe");
   if (!ended) {
-    out_ << "run the same command again to resume: hpsweep run " << options_.sweep_file
+    out_ << "run the same command again to resume: " << cli << " run " << options_.sweep_file
          << (options_.data_dir.empty() ? "" : " --data-dir " + options_.data_dir) << "\n";
   }
   out_ << "look at them (no coordinator needed):\n"
-       << "  hpsweep trials " << sweep_id_ << " --data-dir " << data_dir_ << "\n"
-       << "  hpsweep export " << sweep_id_ << " --format csv --data-dir " << data_dir_ << "\n"
-       << "  hpsweep checkpoint get TRIAL -o model.pt --data-dir " << data_dir_ << "\n";
+       << "  " << cli << " trials " << sweep_id_ << " --data-dir " << data_dir_ << "\n"
+       << "  " << cli << " export " << sweep_id_ << " --format csv --data-dir " << data_dir_
+       << "\n"
+       << "  " << cli << " checkpoint get TRIAL -o model.pt --data-dir " << data_dir_ << "\n";
   if (interrupted && !ended) return 130;
   if (sweep_.state == proto::SweepState::kCompleted && c.completed > 0) return 0;
   if (sweep_.state == proto::SweepState::kFailed || (ended && c.completed == 0)) {

@@ -48,6 +48,15 @@ struct RunOptions {
 // (found on PATH when started).
 std::string FindWorkerBinary(const std::string& flag, const std::string& argv0);
 
+// How to call this program again in the commands `run` suggests: "hpsweep"
+// when `argv0` has no slash, or when `path` (a PATH value) finds an
+// `hpsweep` that is `self`; otherwise `argv0` as it was given (e.g.
+// "bazel-bin/tools/cli/hpsweep"), single-quoted when the shell would split
+// it. A newcomer copies the suggested commands; "hpsweep" that is not on
+// PATH is "command not found".
+std::string CommandToRerun(const std::string& argv0, const std::string& path,
+                           const std::string& self);
+
 // Runs the sweep; returns the exit status: 0 the sweep completed with at least
 // one completed trial; 1 an error (bad file, failed pre-flight, cannot start,
 // or the file changed and options.if_changed is empty); 3 the sweep ended
