@@ -14,6 +14,14 @@ namespace {
 constexpr double kMinLambda = -2.0;
 constexpr double kMaxLambda = 4.0;
 constexpr double kLambdaStep = 0.05;
+// The positive outcomes' Box-Cox exponent stays in [1/2, 1]: it only ever
+// compresses toward the natural floor at zero, and never below a square
+// root. A loss near a smooth minimum grows like r^2 at distance r from it;
+// y^lambda grows like r^(2 lambda), Lipschitz for lambda >= 1/2 (a cone at
+// worst). The log (lambda 0) would turn a minimum at zero into a singular
+// funnel that no stationary kernel fits: the search found the funnel and
+// then left to explore instead of refining it.
+constexpr double kMinPositiveLambda = 0.5;
 
 // Standardizes in place; returns false when the values have no spread.
 bool Standardize(std::vector<double>* v) {
@@ -50,6 +58,72 @@ double LogLikelihood(const std::vector<double>& x, double lambda) {
   var /= n;
   if (!(var > 1e-300) || !std::isfinite(var)) return -std::numeric_limits<double>::infinity();
   return -0.5 * n * std::log(var) + (lambda - 1) * jacobian;
+}
+
+// Box-Cox transform of x > 0 with exponent `lambda` (Box & Cox 1964).
+double BoxCox(double x, double lambda) {
+  constexpr double kEps = 1e-8;
+  const double log_x = std::log(x);
+  if (std::abs(lambda) < kEps) return log_x;
+  return std::expm1(lambda * log_x) / lambda;
+}
+
+// Profile log-likelihood of the Box-Cox model at `lambda` (up to a
+// constant); every x > 0.
+double BoxCoxLogLikelihood(const std::vector<double>& x, double lambda) {
+  const double n = static_cast<double>(x.size());
+  double mean = 0, jacobian = 0;
+  std::vector<double> t(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    t[i] = BoxCox(x[i], lambda);
+    if (!std::isfinite(t[i])) return -std::numeric_limits<double>::infinity();
+    mean += t[i];
+    jacobian += std::log(x[i]);
+  }
+  mean /= n;
+  double var = 0;
+  for (double v : t) var += (v - mean) * (v - mean);
+  var /= n;
+  if (!(var > 1e-300) || !std::isfinite(var)) return -std::numeric_limits<double>::infinity();
+  return -0.5 * n * std::log(var) + (lambda - 1) * jacobian;
+}
+
+// The exponent in [kMinLambda, kMaxLambda] on the grid that maximizes
+// `log_likelihood`; 1 (the identity) unless another is strictly better.
+template <typename LogLikelihoodFn>
+double BestExponent(double min_lambda, double max_lambda, const LogLikelihoodFn& log_likelihood) {
+  double best_lambda = 1.0;
+  double best = log_likelihood(1.0);
+  const int steps = static_cast<int>(std::lround((max_lambda - min_lambda) / kLambdaStep));
+  for (int i = 0; i <= steps; ++i) {
+    const double lambda = min_lambda + i * kLambdaStep;
+    const double ll = log_likelihood(lambda);
+    if (ll > best + 1e-12) {
+      best = ll;
+      best_lambda = lambda;
+    }
+  }
+  return best_lambda;
+}
+
+// Positive outcomes (a loss, an error rate, a distance to a target): the
+// Box-Cox exponent of values / their spread, on the raw scale where zero is
+// the natural floor, so that a log-like exponent resolves the low end.
+// Returns 1 when the values are not all positive or have no spread.
+double PositiveExponent(std::vector<double>* v) {
+  if (v->size() < 3 || *std::min_element(v->begin(), v->end()) <= 0) return 1.0;
+  const double n = static_cast<double>(v->size());
+  const double mean = std::accumulate(v->begin(), v->end(), 0.0) / n;
+  double var = 0;
+  for (double x : *v) var += (x - mean) * (x - mean);
+  const double sd = std::sqrt(var / n);
+  if (!(sd > 0) || !std::isfinite(sd)) return 1.0;
+  for (double& x : *v) x /= sd;
+  if (*std::min_element(v->begin(), v->end()) <= 0) return 1.0;  // underflowed
+  const double lambda = BestExponent(kMinPositiveLambda, 1.0,
+                                     [&](double l) { return BoxCoxLogLikelihood(*v, l); });
+  for (double& x : *v) x = BoxCox(x, lambda);
+  return lambda;
 }
 
 // Standard normal quantile: Acklam's rational approximation refined by one
@@ -123,21 +197,20 @@ double YeoJohnson(double x, double lambda) {
 WarpedOutcomes WarpOutcomes(const std::vector<double>& y) {
   WarpedOutcomes out;
   out.values = HalfRankWarp(y);
-  if (y.empty() || !Standardize(&out.values)) return out;
+  if (y.empty()) return out;
+  {
+    std::vector<double> sorted = out.values;
+    std::sort(sorted.begin(), sorted.end());
+    if (std::unique(sorted.begin(), sorted.end()) - sorted.begin() >= 3) {
+      out.box_cox_lambda = PositiveExponent(&out.values);
+    }
+  }
+  if (!Standardize(&out.values)) return out;
   std::vector<double> sorted = out.values;
   std::sort(sorted.begin(), sorted.end());
   if (std::unique(sorted.begin(), sorted.end()) - sorted.begin() < 3) return out;
-  double best_lambda = 1.0;
-  double best = LogLikelihood(out.values, 1.0);
-  const int steps = static_cast<int>(std::lround((kMaxLambda - kMinLambda) / kLambdaStep));
-  for (int i = 0; i <= steps; ++i) {
-    const double lambda = kMinLambda + i * kLambdaStep;
-    const double ll = LogLikelihood(out.values, lambda);
-    if (ll > best + 1e-12) {
-      best = ll;
-      best_lambda = lambda;
-    }
-  }
+  const double best_lambda = BestExponent(kMinLambda, kMaxLambda,
+                                          [&](double l) { return LogLikelihood(out.values, l); });
   out.lambda = best_lambda;
   for (double& v : out.values) v = YeoJohnson(v, best_lambda);
   Standardize(&out.values);

@@ -1,8 +1,10 @@
 // Outcome transform for the GP (lower is better): half-rank warping of the
-// worse half (Vizier's default), standardize, then a Yeo-Johnson power
-// transform whose exponent maximizes the Gaussian likelihood of the result,
-// then standardize again (as HEBO does; Vizier's log warping plays the same
-// role).
+// worse half (Vizier's default); for all-positive values, a Box-Cox power in
+// [1/2, 1] of the values over their spread (HEBO's Box-Cox for positive
+// outcomes, with the exponent bounded, see outcome_transform.cc); standardize,
+// then a Yeo-Johnson power transform whose exponent maximizes the Gaussian
+// likelihood of the result, then standardize again (as HEBO does; Vizier's
+// log warping plays the same role).
 //
 // Why: a GP with a stationary kernel models standardized outcomes well only
 // when they are roughly Gaussian. A heavy-tailed objective — a valley with
@@ -20,9 +22,16 @@
 // the rest (a diverged training run, a model that predicts nothing) sit a few
 // deviations above the median instead of flattening everything else.
 //
+// The Box-Cox step: a loss is bounded below by zero, and near a good
+// configuration it is often spread over decades (an MSE of 1e-3 beside ones
+// of 10 in the better half). Standardized, those small values look alike; a
+// power below 1 on the raw scale, where zero is the floor, stretches them
+// apart. Its exponent maximizes the Box-Cox likelihood, so values that are
+// not skewed that way keep exponent 1 (skipped: not all positive).
+//
 // The transform is strictly increasing, so the order of outcomes (what the
-// optimizer cares about) is kept; it is scale- and shift-invariant because it
-// is applied to standardized values. The exponent is chosen on a fixed grid,
+// optimizer cares about) is kept; it is scale-invariant, and shift-invariant
+// except across zero (the Box-Cox step applies only to all-positive values). The exponent is chosen on a fixed grid,
 // so the result is deterministic.
 //
 // Thread safety: pure functions.
@@ -39,6 +48,7 @@ double YeoJohnson(double x, double lambda);
 struct WarpedOutcomes {
   std::vector<double> values;  // standardized, warped, standardized again
   double lambda = 1.0;         // the chosen Yeo-Johnson exponent
+  double box_cox_lambda = 1.0;  // the positive outcomes' Box-Cox exponent (1: not applied)
 };
 
 // The half-rank step alone (lower is better): values at or below the median

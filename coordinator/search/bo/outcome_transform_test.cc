@@ -57,14 +57,53 @@ TEST(OutcomeTransformTest, SymmetricValuesAreLeftAlmostAlone) {
   EXPECT_NEAR(w.lambda, 1.0, 0.3);
 }
 
+// Scale never changes the result. A shift does not either, except across
+// zero: all-positive outcomes (a loss) have a natural floor at zero that the
+// Box-Cox step compresses toward, and other outcomes have none.
 TEST(OutcomeTransformTest, ScaleAndShiftDoNotChangeTheResult) {
   std::vector<double> y = {0.1, 0.4, 0.2, 9.0, 1.5, 0.05, 30.0, 0.8};
-  std::vector<double> scaled;
-  for (double v : y) scaled.push_back(1e6 * v - 42.0);
-  const WarpedOutcomes a = WarpOutcomes(y);
-  const WarpedOutcomes b = WarpOutcomes(scaled);
-  EXPECT_DOUBLE_EQ(a.lambda, b.lambda);
-  for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(a.values[i], b.values[i], 1e-6);
+  auto expect_same = [&](const std::vector<double>& other) {
+    const WarpedOutcomes a = WarpOutcomes(y);
+    const WarpedOutcomes b = WarpOutcomes(other);
+    EXPECT_DOUBLE_EQ(a.lambda, b.lambda);
+    EXPECT_DOUBLE_EQ(a.box_cox_lambda, b.box_cox_lambda);
+    for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(a.values[i], b.values[i], 1e-6);
+  };
+  std::vector<double> scaled, shifted_negative;
+  for (double v : y) scaled.push_back(1e6 * v);
+  expect_same(scaled);
+  for (double& v : y) v -= 42.0;  // all negative: no floor, shift-invariant
+  for (double v : y) shifted_negative.push_back(1e6 * v - 7.0);
+  expect_same(shifted_negative);
+}
+
+// A positive, right-skewed loss spread over decades: the Box-Cox step
+// compresses it (exponent below 1, never below 1/2), which spreads out the
+// smallest values relative to the largest, and keeps the order.
+TEST(OutcomeTransformTest, PositiveSkewedOutcomesAreCompressedTowardZero) {
+  const std::vector<double> y = {0.02, 0.05, 0.1, 0.3, 0.9, 2.5, 7.0, 20.0, 60.0, 3.0, 0.5, 0.07};
+  const WarpedOutcomes w = WarpOutcomes(y);
+  EXPECT_LT(w.box_cox_lambda, 1.0);
+  EXPECT_GE(w.box_cox_lambda, 0.5);
+  // Order kept.
+  for (size_t i = 0; i < y.size(); ++i) {
+    for (size_t j = 0; j < y.size(); ++j) {
+      if (y[i] < y[j]) {
+        EXPECT_LT(w.values[i], w.values[j]) << i << " " << j;
+      }
+    }
+  }
+  // The two best values are further apart, relative to the whole range,
+  // than plain standardization leaves them.
+  const double raw_gap = (0.05 - 0.02) / (60.0 - 0.02);
+  const double gap = (w.values[1] - w.values[0]) /
+                     (*std::max_element(w.values.begin(), w.values.end()) -
+                      *std::min_element(w.values.begin(), w.values.end()));
+  EXPECT_GT(gap, 2 * raw_gap);
+  // Not all positive: the step is skipped.
+  std::vector<double> with_zero = y;
+  with_zero[0] = 0.0;
+  EXPECT_EQ(WarpOutcomes(with_zero).box_cox_lambda, 1.0);
 }
 
 // The better half keeps its values; the worse half keeps its order and sits
