@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <utility>
 
 namespace hpsweep::coordinator::bo {
 namespace {
@@ -39,27 +40,6 @@ bool Standardize(std::vector<double>* v) {
   return true;
 }
 
-// Profile log-likelihood of the Yeo-Johnson model at `lambda` (up to a
-// constant): -n/2 log(variance of the transformed values) + (lambda - 1)
-// sum sign(x) log(|x| + 1), the second term being the log Jacobian.
-double LogLikelihood(const std::vector<double>& x, double lambda) {
-  const double n = static_cast<double>(x.size());
-  double mean = 0, jacobian = 0;
-  std::vector<double> t(x.size());
-  for (size_t i = 0; i < x.size(); ++i) {
-    t[i] = YeoJohnson(x[i], lambda);
-    if (!std::isfinite(t[i])) return -std::numeric_limits<double>::infinity();
-    mean += t[i];
-    jacobian += std::copysign(std::log1p(std::abs(x[i])), x[i]);
-  }
-  mean /= n;
-  double var = 0;
-  for (double v : t) var += (v - mean) * (v - mean);
-  var /= n;
-  if (!(var > 1e-300) || !std::isfinite(var)) return -std::numeric_limits<double>::infinity();
-  return -0.5 * n * std::log(var) + (lambda - 1) * jacobian;
-}
-
 // Box-Cox transform of x > 0 with exponent `lambda` (Box & Cox 1964).
 double BoxCox(double x, double lambda) {
   constexpr double kEps = 1e-8;
@@ -68,17 +48,21 @@ double BoxCox(double x, double lambda) {
   return std::expm1(lambda * log_x) / lambda;
 }
 
-// Profile log-likelihood of the Box-Cox model at `lambda` (up to a
-// constant); every x > 0.
-double BoxCoxLogLikelihood(const std::vector<double>& x, double lambda) {
+// Profile log-likelihood (up to a constant) of a power-transform model at
+// `lambda`: -n/2 log(variance of the transformed values) + (lambda - 1)
+// sum log_scale(x), the second term being the log Jacobian. Yeo-Johnson's
+// log_scale is sign(x) log(|x| + 1), Box-Cox's log(x).
+template <typename Transform, typename LogScale>
+double ProfileLogLikelihood(const std::vector<double>& x, double lambda, Transform transform,
+                            LogScale log_scale) {
   const double n = static_cast<double>(x.size());
   double mean = 0, jacobian = 0;
   std::vector<double> t(x.size());
   for (size_t i = 0; i < x.size(); ++i) {
-    t[i] = BoxCox(x[i], lambda);
+    t[i] = transform(x[i], lambda);
     if (!std::isfinite(t[i])) return -std::numeric_limits<double>::infinity();
     mean += t[i];
-    jacobian += std::log(x[i]);
+    jacobian += log_scale(x[i]);
   }
   mean /= n;
   double var = 0;
@@ -88,7 +72,16 @@ double BoxCoxLogLikelihood(const std::vector<double>& x, double lambda) {
   return -0.5 * n * std::log(var) + (lambda - 1) * jacobian;
 }
 
-// The exponent in [kMinLambda, kMaxLambda] on the grid that maximizes
+double YeoJohnsonLogLikelihood(const std::vector<double>& x, double lambda) {
+  return ProfileLogLikelihood(x, lambda, YeoJohnson,
+                              [](double v) { return std::copysign(std::log1p(std::abs(v)), v); });
+}
+
+double BoxCoxLogLikelihood(const std::vector<double>& x, double lambda) {
+  return ProfileLogLikelihood(x, lambda, BoxCox, [](double v) { return std::log(v); });
+}
+
+// The exponent in [min_lambda, max_lambda] on the grid that maximizes
 // `log_likelihood`; 1 (the identity) unless another is strictly better.
 template <typename LogLikelihoodFn>
 double BestExponent(double min_lambda, double max_lambda, const LogLikelihoodFn& log_likelihood) {
@@ -108,8 +101,9 @@ double BestExponent(double min_lambda, double max_lambda, const LogLikelihoodFn&
 
 // Positive outcomes (a loss, an error rate, a distance to a target): the
 // Box-Cox exponent of values / their spread, on the raw scale where zero is
-// the natural floor, so that a log-like exponent resolves the low end.
-// Returns 1 when the values are not all positive or have no spread.
+// the natural floor, so that a power below 1 resolves the low end; the
+// values are replaced by their transform. Returns 1 and leaves `v` alone
+// when the values are not all positive or have no spread.
 double PositiveExponent(std::vector<double>* v) {
   if (v->size() < 3 || *std::min_element(v->begin(), v->end()) <= 0) return 1.0;
   const double n = static_cast<double>(v->size());
@@ -118,25 +112,30 @@ double PositiveExponent(std::vector<double>* v) {
   for (double x : *v) var += (x - mean) * (x - mean);
   const double sd = std::sqrt(var / n);
   if (!(sd > 0) || !std::isfinite(sd)) return 1.0;
-  for (double& x : *v) x /= sd;
-  if (*std::min_element(v->begin(), v->end()) <= 0) return 1.0;  // underflowed
+  std::vector<double> scaled = *v;
+  for (double& x : scaled) x /= sd;
+  if (*std::min_element(scaled.begin(), scaled.end()) <= 0) return 1.0;  // underflowed
   const double lambda = BestExponent(kMinPositiveLambda, 1.0,
-                                     [&](double l) { return BoxCoxLogLikelihood(*v, l); });
-  for (double& x : *v) x = BoxCox(x, lambda);
+                                     [&](double l) { return BoxCoxLogLikelihood(scaled, l); });
+  for (double& x : scaled) x = BoxCox(x, lambda);
+  *v = std::move(scaled);
   return lambda;
 }
 
 // Standard normal quantile: Acklam's rational approximation refined by one
 // Halley step on erfc, accurate to double precision. REQUIRES: 0 < p < 1.
 double NormalQuantile(double p) {
-  static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
-                                 1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
-  static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                                 6.680131188771972e+01,  -1.328068155288572e+01};
-  static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-                                 -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
-  static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
-                                 3.754408661907416e+00};
+  static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
+                                 -2.759285104469687e+02, 1.383577518672690e+02,
+                                 -3.066479806614716e+01, 2.506628277459239e+00};
+  static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02,
+                                 -1.556989798598866e+02, 6.680131188771972e+01,
+                                 -1.328068155288572e+01};
+  static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
+                                 -2.400758277161838e+00, -2.549732539343734e+00,
+                                 4.374664141464968e+00,  2.938163982698783e+00};
+  static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
+                                 2.445134137142996e+00, 3.754408661907416e+00};
   constexpr double kLow = 0.02425;
   double x;
   if (p < kLow) {
@@ -171,7 +170,8 @@ std::vector<double> HalfRankWarp(const std::vector<double>& y) {
     if (v <= median) ss += (v - median) * (v - median), ++good;
   }
   const double good_sd = std::sqrt(ss / static_cast<double>(good));
-  if (!(good_sd > 0) || !std::isfinite(good_sd)) return y;  // the good half is flat: nothing to scale by
+  if (!(good_sd > 0) || !std::isfinite(good_sd))
+    return y;  // the good half is flat: nothing to scale by
   std::vector<double> out = y;
   for (double& v : out) {
     if (v <= median) continue;
@@ -209,8 +209,8 @@ WarpedOutcomes WarpOutcomes(const std::vector<double>& y) {
   std::vector<double> sorted = out.values;
   std::sort(sorted.begin(), sorted.end());
   if (std::unique(sorted.begin(), sorted.end()) - sorted.begin() < 3) return out;
-  const double best_lambda = BestExponent(kMinLambda, kMaxLambda,
-                                          [&](double l) { return LogLikelihood(out.values, l); });
+  const double best_lambda = BestExponent(
+      kMinLambda, kMaxLambda, [&](double l) { return YeoJohnsonLogLikelihood(out.values, l); });
   out.lambda = best_lambda;
   for (double& v : out.values) v = YeoJohnson(v, best_lambda);
   Standardize(&out.values);

@@ -9,7 +9,9 @@
 namespace hpsweep::coordinator::bo {
 namespace {
 
-double Mean(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / v.size(); }
+double Mean(const std::vector<double>& v) {
+  return std::accumulate(v.begin(), v.end(), 0.0) / v.size();
+}
 
 // Sample skewness: how lopsided the values are.
 double Skewness(const std::vector<double>& v) {
@@ -96,9 +98,9 @@ TEST(OutcomeTransformTest, PositiveSkewedOutcomesAreCompressedTowardZero) {
   // The two best values are further apart, relative to the whole range,
   // than plain standardization leaves them.
   const double raw_gap = (0.05 - 0.02) / (60.0 - 0.02);
-  const double gap = (w.values[1] - w.values[0]) /
-                     (*std::max_element(w.values.begin(), w.values.end()) -
-                      *std::min_element(w.values.begin(), w.values.end()));
+  const double gap =
+      (w.values[1] - w.values[0]) / (*std::max_element(w.values.begin(), w.values.end()) -
+                                     *std::min_element(w.values.begin(), w.values.end()));
   EXPECT_GT(gap, 2 * raw_gap);
   // Not all positive: the step is skipped.
   std::vector<double> with_zero = y;
@@ -110,7 +112,8 @@ TEST(OutcomeTransformTest, PositiveSkewedOutcomesAreCompressedTowardZero) {
 // a few deviations of the better half above the median however far out it
 // was (a loss of 3.6e6 next to losses of 0.5).
 TEST(OutcomeTransformTest, HalfRankKeepsTheBetterHalfAndTamesTheWorse) {
-  const std::vector<double> y = {0.52, 0.49, 3.6e6, 0.61, 0.50, 1723.0, 0.95, 0.483, 440.0, 1.02, 0.55};
+  const std::vector<double> y = {0.52, 0.49,  3.6e6, 0.61, 0.50, 1723.0,
+                                 0.95, 0.483, 440.0, 1.02, 0.55};
   const std::vector<double> w = HalfRankWarp(y);
   ASSERT_EQ(w.size(), y.size());
   const double median = 0.61;  // the 6th of 11
