@@ -50,8 +50,8 @@ StatusOr<uint64_t> ParsePathId(std::string_view text, std::string_view what) {
   uint64_t id = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
   if (ec != std::errc() || end != text.data() + text.size() || id == 0) {
-    return InvalidArgumentError("malformed " + std::string(what) + " \"" + QuoteForMessage(text) + "\"",
-                                std::string(what));
+    return InvalidArgumentError(
+        "malformed " + std::string(what) + " \"" + QuoteForMessage(text) + "\"", std::string(what));
   }
   return id;
 }

@@ -24,12 +24,25 @@ constexpr double kLambdaStep = 0.05;
 // then left to explore instead of refining it.
 constexpr double kMinPositiveLambda = 0.5;
 
+// The mean of v and the sum of squared deviations from it. REQUIRES: v
+// not empty.
+std::pair<double, double> MeanAndSquares(const std::vector<double>& v) {
+  const double mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+  double squares = 0;
+  for (double x : v) squares += (x - mean) * (x - mean);
+  return {mean, squares};
+}
+
+// How many different values v holds.
+size_t CountDistinct(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return static_cast<size_t>(std::unique(v.begin(), v.end()) - v.begin());
+}
+
 // Standardizes in place; returns false when the values have no spread.
 bool Standardize(std::vector<double>* v) {
   const double n = static_cast<double>(v->size());
-  const double mean = std::accumulate(v->begin(), v->end(), 0.0) / n;
-  double var = 0;
-  for (double x : *v) var += (x - mean) * (x - mean);
+  auto [mean, var] = MeanAndSquares(*v);
   var = v->size() > 1 ? var / (n - 1) : 0.0;
   if (!(var > 1e-300) || !std::isfinite(var)) {
     for (double& x : *v) x -= mean;
@@ -106,11 +119,7 @@ double BestExponent(double min_lambda, double max_lambda, const LogLikelihoodFn&
 // when the values are not all positive or have no spread.
 double PositiveExponent(std::vector<double>* v) {
   if (v->size() < 3 || *std::min_element(v->begin(), v->end()) <= 0) return 1.0;
-  const double n = static_cast<double>(v->size());
-  const double mean = std::accumulate(v->begin(), v->end(), 0.0) / n;
-  double var = 0;
-  for (double x : *v) var += (x - mean) * (x - mean);
-  const double sd = std::sqrt(var / n);
+  const double sd = std::sqrt(MeanAndSquares(*v).second / static_cast<double>(v->size()));
   if (!(sd > 0) || !std::isfinite(sd)) return 1.0;
   std::vector<double> scaled = *v;
   for (double& x : scaled) x /= sd;
@@ -170,8 +179,9 @@ std::vector<double> HalfRankWarp(const std::vector<double>& y) {
     if (v <= median) ss += (v - median) * (v - median), ++good;
   }
   const double good_sd = std::sqrt(ss / static_cast<double>(good));
-  if (!(good_sd > 0) || !std::isfinite(good_sd))
+  if (!(good_sd > 0) || !std::isfinite(good_sd)) {
     return y;  // the good half is flat: nothing to scale by
+  }
   std::vector<double> out = y;
   for (double& v : out) {
     if (v <= median) continue;
@@ -198,17 +208,9 @@ WarpedOutcomes WarpOutcomes(const std::vector<double>& y) {
   WarpedOutcomes out;
   out.values = HalfRankWarp(y);
   if (y.empty()) return out;
-  {
-    std::vector<double> sorted = out.values;
-    std::sort(sorted.begin(), sorted.end());
-    if (std::unique(sorted.begin(), sorted.end()) - sorted.begin() >= 3) {
-      out.box_cox_lambda = PositiveExponent(&out.values);
-    }
-  }
+  if (CountDistinct(out.values) >= 3) out.box_cox_lambda = PositiveExponent(&out.values);
   if (!Standardize(&out.values)) return out;
-  std::vector<double> sorted = out.values;
-  std::sort(sorted.begin(), sorted.end());
-  if (std::unique(sorted.begin(), sorted.end()) - sorted.begin() < 3) return out;
+  if (CountDistinct(out.values) < 3) return out;
   const double best_lambda = BestExponent(
       kMinLambda, kMaxLambda, [&](double l) { return YeoJohnsonLogLikelihood(out.values, l); });
   out.lambda = best_lambda;
