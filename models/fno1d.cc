@@ -205,27 +205,49 @@ SpectralConv1dImpl::SpectralConv1dImpl(int64_t in_channels, int64_t out_channels
       register_parameter("weight", scale * torch::rand({in_channels, out_channels, modes, 2}));
 }
 
+void SpectralConv1dImpl::CacheBasis(const torch::Tensor& x) {
+  const int64_t n = x.size(2);
+  if (dft_.defined() && dft_.size(0) == n && dft_.scalar_type() == x.scalar_type() &&
+      dft_.device() == x.device()) {
+    return;
+  }
+  torch::NoGradGuard no_grad;
+  // Built in double and rounded once, so every length and dtype gets the
+  // basis to its own precision.
+  const auto f64 = torch::TensorOptions().dtype(torch::kDouble);
+  const torch::Tensor angle = torch::outer(torch::arange(n, f64), torch::arange(modes_, f64)) *
+                              (2.0 * M_PI / static_cast<double>(n));  // [N, modes]
+  const torch::Tensor cos_b = torch::cos(angle), sin_b = torch::sin(angle);
+  // irfft weights: the DC and Nyquist modes once, every other mode twice.
+  torch::Tensor coef = torch::full({modes_, 1}, 2.0, f64);
+  coef[0] = 1.0;
+  if (2 * (modes_ - 1) == n) coef[modes_ - 1] = 1.0;
+  dft_ = torch::cat({cos_b, -sin_b}, 1).to(x.options());
+  inverse_dft_ =
+      (torch::cat({coef * cos_b.t(), -coef * sin_b.t()}, 0) / static_cast<double>(n))
+          .to(x.options());
+}
+
 torch::Tensor SpectralConv1dImpl::forward(const torch::Tensor& x) {
   // The truncated DFT and its inverse as real matrix products: exact, cheap
   // for the few modes kept, and only real tensors in autograd and optimizers.
-  const int64_t n = x.size(2);
-  torch::Tensor angle =
-      torch::outer(torch::arange(n, x.options()), torch::arange(modes_, x.options())) *
-      (2.0 * M_PI / static_cast<double>(n));  // [N, modes]
-  torch::Tensor cos_b = torch::cos(angle), sin_b = torch::sin(angle);
-  torch::Tensor xr = torch::matmul(x, cos_b);  // [B, in, modes]
-  torch::Tensor xi = -torch::matmul(x, sin_b);
-  torch::Tensor wr = weight_.select(3, 0), wi = weight_.select(3, 1);
-  torch::Tensor yr =
-      torch::einsum("bim,iom->bom", {xr, wr}) - torch::einsum("bim,iom->bom", {xi, wi});
-  torch::Tensor yi =
-      torch::einsum("bim,iom->bom", {xr, wi}) + torch::einsum("bim,iom->bom", {xi, wr});
-  // irfft weights: the DC and Nyquist modes once, every other mode twice.
-  torch::Tensor coef = torch::full({modes_}, 2.0, x.options());
-  coef[0] = 1.0;
-  if (2 * (modes_ - 1) == n) coef[modes_ - 1] = 1.0;
-  return (torch::matmul(yr * coef, cos_b.t()) - torch::matmul(yi * coef, sin_b.t())) /
-         static_cast<double>(n);
+  CacheBasis(x);
+  const int64_t b = x.size(0), in = weight_.size(0), out = weight_.size(1);
+  // [B, in, 2 modes] -> [modes, B, 2 in]: per mode, the row (re | im).
+  const torch::Tensor z =
+      torch::matmul(x, dft_).view({b, in, 2, modes_}).permute({3, 0, 2, 1}).reshape(
+          {modes_, b, 2 * in});
+  // The complex product (xr + i xi)(wr + i wi) as one real product per mode:
+  // (xr | xi) [[wr, wi], [-wi, wr]] = (xr wr - xi wi | xr wi + xi wr).
+  const torch::Tensor wr = weight_.select(3, 0).permute({2, 0, 1});  // [modes, in, out]
+  const torch::Tensor wi = weight_.select(3, 1).permute({2, 0, 1});
+  const torch::Tensor w =
+      torch::cat({torch::cat({wr, wi}, 2), torch::cat({-wi, wr}, 2)}, 1);  // [modes, 2in, 2out]
+  const torch::Tensor y = torch::bmm(z, w)                                 // [modes, B, 2 out]
+                              .view({modes_, b, 2, out})
+                              .permute({1, 3, 2, 0})
+                              .reshape({b, out, 2 * modes_});
+  return torch::matmul(y, inverse_dft_);
 }
 
 Fno1dImpl::Fno1dImpl(Fno1dOptions options_) : options(options_) {

@@ -51,8 +51,15 @@ class SpectralConv1dImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
+  // The DFT matrices for length n in x's dtype and device: [n, 2 modes]
+  // (cos | -sin: the kept modes' real and imaginary parts) and [2 modes, n]
+  // (the inverse, irfft's weights folded in). Constants, built on the first
+  // call with a new length, dtype or device rather than in every forward.
+  void CacheBasis(const torch::Tensor& x);
+
   int64_t modes_;
   torch::Tensor weight_;
+  torch::Tensor dft_, inverse_dft_;
 };
 TORCH_MODULE(SpectralConv1d);
 

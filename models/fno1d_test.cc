@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+#include <vector>
+
 #include "models/workload_testing.h"
 
 namespace hpsweep::models {
@@ -123,15 +126,47 @@ TEST(SpectralConv1dTest, MatchesFftDefinition) {
   torch::manual_seed(0);
   for (int64_t modes : {3, 9}) {  // 9 = N / 2 + 1 includes the Nyquist mode
     SpectralConv1d conv(2, 3, modes);
-    torch::Tensor x = torch::randn({4, 2, 16});
-    torch::Tensor w = torch::view_as_complex(conv->named_parameters()["weight"].detach().clone());
-    torch::Tensor xf = torch::fft::rfft(x, c10::nullopt, 2).slice(2, 0, modes);
-    torch::Tensor yf = torch::einsum("bim,iom->bom", {xf, w});
-    torch::Tensor full = torch::zeros({4, 3, 9}, yf.options());
-    full.slice(2, 0, modes).copy_(yf);
-    torch::Tensor expected = torch::fft::irfft(full, 16, 2);
-    EXPECT_TRUE(torch::allclose(conv->forward(x), expected, 1e-4, 1e-5)) << modes;
+    // One module, lengths and dtypes in turn: the cached DFT matrices
+    // follow the input (a length of 18 puts mode 9 below the Nyquist one).
+    for (const auto& [n, dtype] : std::vector<std::pair<int64_t, torch::Dtype>>{
+             {16, torch::kFloat}, {18, torch::kFloat}, {16, torch::kDouble}, {16, torch::kFloat}}) {
+      torch::Tensor x = torch::randn({4, 2, n}, dtype);
+      torch::Tensor w = torch::view_as_complex(
+          conv->named_parameters()["weight"].detach().clone().to(torch::kDouble));
+      torch::Tensor xf = torch::fft::rfft(x.to(torch::kDouble), c10::nullopt, 2).slice(2, 0, modes);
+      torch::Tensor yf = torch::einsum("bim,iom->bom", {xf, w});
+      torch::Tensor full = torch::zeros({4, 3, n / 2 + 1}, yf.options());
+      full.slice(2, 0, modes).copy_(yf);
+      torch::Tensor expected = torch::fft::irfft(full, n, 2);
+      conv->to(dtype);
+      torch::Tensor got = conv->forward(x);
+      EXPECT_EQ(got.scalar_type(), dtype);
+      EXPECT_TRUE(torch::allclose(got.to(torch::kDouble), expected, 1e-4, 1e-5))
+          << "modes " << modes << " n " << n << " " << dtype;
+    }
   }
+}
+
+// The gradients of the matrix form are the FFT definition's (autograd
+// through both).
+TEST(SpectralConv1dTest, GradientsMatchFftDefinition) {
+  torch::manual_seed(1);
+  const int64_t modes = 5, n = 16;
+  SpectralConv1d conv(3, 2, modes);
+  conv->to(torch::kDouble);
+  torch::Tensor x = torch::randn({2, 3, n}, torch::kDouble).requires_grad_();
+  torch::Tensor weight = conv->named_parameters()["weight"];
+  conv->forward(x).pow(2).sum().backward();
+  const torch::Tensor gx = x.grad().clone(), gw = weight.grad().clone();
+  x.grad().zero_();
+  torch::Tensor wd = weight.detach().clone().requires_grad_();
+  torch::Tensor xf = torch::fft::rfft(x, c10::nullopt, 2).slice(2, 0, modes);
+  torch::Tensor yf = torch::einsum("bim,iom->bom", {xf, torch::view_as_complex(wd)});
+  torch::Tensor full = torch::zeros({2, 2, n / 2 + 1}, yf.options());
+  full.slice(2, 0, modes).copy_(yf);
+  torch::fft::irfft(full, n, 2).pow(2).sum().backward();
+  EXPECT_TRUE(torch::allclose(gx, x.grad(), 1e-9, 1e-10));
+  EXPECT_TRUE(torch::allclose(gw, wd.grad(), 1e-9, 1e-10));
 }
 
 }  // namespace

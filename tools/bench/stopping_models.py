@@ -53,8 +53,10 @@ def gelu(x):
 
 class SpectralConv1d(nn.Module):
     """irfft(W * rfft(x)[:modes], n); W stored as real [in, out, modes, 2],
-    computed as the truncated DFT and its inverse in real matrix products,
-    exactly as models/fno1d.cc does."""
+    computed as the truncated DFT and its inverse in real matrix products:
+    the operator and parameters of models/fno1d.cc, written as a PyTorch user
+    ports the reference FNO (models/fno1d.cc caches the DFT matrices and
+    mixes the modes in one batched product; the results agree to rounding)."""
 
     def __init__(self, in_channels, out_channels, modes):
         super().__init__()
