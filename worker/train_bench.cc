@@ -1,11 +1,14 @@
 // train_bench: samples/s of hpsweep's data-parallel trainer on the workloads
 // of shared/anchors/ddp_baseline.py (same shapes, per-rank batches and
-// optimizers), and on the zoo's `ctgan` (two networks, two optimizers:
+// optimizers), on the zoo's `ctgan` (two networks, two optimizers:
 // samples are table rows, 500 per rank per step, as tools/bench/ctgan_ddp.py
-// runs it). Run under mpirun; tools/bench/train_bench.sh runs every
+// runs it) and on the zoo's `fno1d` (Burgers, grid 64, modes 12, width 32,
+// 4 layers, 20 pairs per rank, Adam 1e-3, as tools/bench/fno1d_ddp.py runs
+// it). Run under mpirun; tools/bench/train_bench.sh runs every
 // configuration and the Python baselines in one invocation.
 //
-//   mpirun -np 2 train_bench --model mlp|lstm_freq|ctgan --steps 200 [--progress thread|nonblocking]
+//   mpirun -np 2 train_bench --model mlp|lstm_freq|ctgan|fno1d --steps 200
+//       [--progress thread|nonblocking]
 //
 // Rank 0 prints "model=<m> world=<W> params=<P> ... samples_per_s=<x>" after
 // `--warmup` untimed steps (timing starts and ends with a barrier, like the
@@ -52,7 +55,8 @@ bool Parse(int argc, char** argv, Args* a) {
     else if (k == "--shm") a->shm = v == "1" || v == "true";
     else return false;
   }
-  return (a->model == "mlp" || a->model == "lstm_freq" || a->model == "ctgan") &&
+  return (a->model == "mlp" || a->model == "lstm_freq" || a->model == "ctgan" ||
+          a->model == "fno1d") &&
          (a->progress == "thread" || a->progress == "nonblocking") && a->steps > 0 && a->warmup >= 0;
 }
 
@@ -60,7 +64,7 @@ int Main(int argc, char** argv) {
   Args args;
   if (!Parse(argc, argv, &args)) {
     std::fprintf(stderr,
-                 "usage: train_bench --model mlp|lstm_freq|ctgan [--steps N] [--warmup N] "
+                 "usage: train_bench --model mlp|lstm_freq|ctgan|fno1d [--steps N] [--warmup N] "
                  "[--progress thread|nonblocking] [--shm 0|1] [--bucket_mb N] [--first_bucket_mb X]\n");
     return 2;
   }
@@ -87,6 +91,18 @@ int Main(int argc, char** argv) {
     workload = models::CreateWorkload(
         "ctgan", {{"batch_size", rows}, {"train_size", rows * 4}, {"epochs", total / 4 + 2}}, ctx);
     samples_per_step = rows;
+  } else if (args.model == "fno1d") {
+    const int64_t pairs = 20 * world;  // a batch size the fno1d sweeps try
+    models::WorkloadContext ctx;
+    workload = models::CreateWorkload("fno1d",
+                                      {{"batch_size", pairs},
+                                       {"train_size", pairs * 4},
+                                       {"val_size", 16},
+                                       {"optimizer", "adam"},
+                                       {"lr", 1e-3},
+                                       {"epochs", total / 4 + 2}},
+                                      ctx);
+    samples_per_step = pairs;
   } else {
     SyntheticWorkloadOptions wo;
     const int64_t per_rank = args.model == "mlp" ? 128 : 32;

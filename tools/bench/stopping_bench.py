@@ -7,6 +7,7 @@ local workers of one rank each and one BLAS / intra-op thread per process:
 
   hpsweep random            `hpsweep run`, method random, no stopping
   hpsweep random+asha       random, early_terminate asha (min_iter 1, eta 3)
+  hpsweep bayes+asha        bayes, early_terminate asha (min_iter 1, eta 3)
   hpsweep bayes+hyperband   bayes, early_terminate hyperband (min_iter 1, eta 3)
   hpsweep pbt               method pbt (when the build has it)
   optuna tpe+hyperband      the anchor: Optuna 3.1, TPESampler + HyperbandPruner,
@@ -33,7 +34,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-HPSWEEP_CONTENDERS = ["random", "random+asha", "bayes+hyperband", "pbt"]
+HPSWEEP_CONTENDERS = ["random", "random+asha", "bayes+asha", "bayes+hyperband", "pbt"]
 ALL_CONTENDERS = HPSWEEP_CONTENDERS + ["optuna"]
 LABEL = {c: "hpsweep " + c for c in HPSWEEP_CONTENDERS}
 LABEL["optuna"] = "optuna tpe+hyperband"
@@ -68,10 +69,10 @@ def sweep_for(base, contender, max_trials, pbt_options, seed=0):
     elif contender == "random+asha":
         s["method"] = "random"
         s["early_terminate"] = {"type": "asha", "min_iter": 1, "eta": 3, "max_iter": epochs}
-    elif contender == "bayes+hyperband":
+    elif contender in ("bayes+asha", "bayes+hyperband"):
         s["method"] = "bayes"
         s["method_options"] = {"n_initial": 8}
-        s["early_terminate"] = {"type": "hyperband", "min_iter": 1, "eta": 3, "max_iter": epochs}
+        s["early_terminate"] = {"type": contender.split("+")[1], "min_iter": 1, "eta": 3, "max_iter": epochs}
     elif contender == "pbt":
         s["method"] = "pbt"
         s["method_options"] = pbt_options

@@ -10,7 +10,7 @@
 # tools/bench/stopping_bench.py has the rules; this script builds and runs it.
 #
 #   tools/bench/stopping_bench.sh [--budget-s 600] [--workloads lstm_freq,fno1d]
-#       [--contenders random,random+asha,bayes+hyperband,pbt,optuna]
+#       [--contenders random,random+asha,bayes+asha,bayes+hyperband,pbt,optuna]
 #       [--max-trials 100000] [--workers 2] [--seed 0] [--pbt-options JSON]
 #       [--out /tmp/hpsweep-stopbench]
 #   --seed k adds k to every hpsweep sweep's seed and starts Optuna's sampler
@@ -30,7 +30,7 @@
 # the coordinator rejects `method: pbt`.
 #
 # Duration: budget x contenders x workloads plus a few seconds of data
-# export; the default (600 s, 5 contenders, 2 workloads) is ~1 h 45 min.
+# export; the default (600 s, 6 contenders, 2 workloads) is ~2 h 5 min.
 # Use --budget-s 60 for a quick look. Figures on a shared machine are noisy.
 #
 # Environment:

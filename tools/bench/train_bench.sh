@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Training throughput: hpsweep's data-parallel trainer vs PyTorch DDP (gloo)
-# on the two workloads of shared/anchors/ddp_baseline.py, and on the zoo's
+# on the two workloads of shared/anchors/ddp_baseline.py, on the zoo's
 # `ctgan` (two networks and optimizers, alternating updates, gradient
 # penalty) against tools/bench/ctgan_ddp.py (the same architecture in Python
-# under DDP), in one invocation.
+# under DDP), and on the zoo's `fno1d` (neural operator: DFT matrix products,
+# complex mode mixing) against tools/bench/fno1d_ddp.py, in one invocation.
 #
 #   tools/bench/train_bench.sh [--steps N] [--ctgan-steps N] [--reps R]
-#       [--models "mlp lstm_freq ctgan"] [--bin PATH]
+#       [--models "mlp lstm_freq ctgan fno1d"] [--bin PATH]
 #
 # --bin: a train_bench binary built already (skips the -c opt build; say
 # which build it was next to the figures).
@@ -33,7 +34,7 @@ ctgan_steps=30
 bin=""
 
 reps=3
-models="mlp lstm_freq ctgan"
+models="mlp lstm_freq ctgan fno1d"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --steps) steps="$2"; shift 2 ;;
@@ -41,7 +42,7 @@ while [[ $# -gt 0 ]]; do
     --bin) bin="$2"; shift 2 ;;
     --reps) reps="$2"; shift 2 ;;
     --models) models="$2"; shift 2 ;;
-    *) echo "usage: $0 [--steps N] [--ctgan-steps N] [--reps R] [--models \"mlp lstm_freq ctgan\"] [--bin PATH]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--steps N] [--ctgan-steps N] [--reps R] [--models \"mlp lstm_freq ctgan fno1d\"] [--bin PATH]" >&2; exit 2 ;;
   esac
 done
 
@@ -65,6 +66,8 @@ ours() { "${mpirun_[@]}" -np "$1" "$bin" --model "$2" $(run_args "$2") | sps; }
 ddp() {
   if [[ "$2" == ctgan ]]; then
     "$python" "$repo/tools/bench/ctgan_ddp.py" --world "$1" --steps "$ctgan_steps" 2>/dev/null | sps
+  elif [[ "$2" == fno1d ]]; then
+    "$python" "$repo/tools/bench/fno1d_ddp.py" --world "$1" --steps "$steps" 2>/dev/null | sps
   else
     "$python" "$anchors/ddp_baseline.py" --model "$2" --world "$1" --steps "$steps" | sps
   fi
@@ -79,23 +82,24 @@ pair() {
   rm -f "$a" "$b"
 }
 
-# The same architecture on both sides: ctgan's parameter counts must agree
-# (ctgan_ddp.py hard-codes the encoded layout hpsweep's table yields).
+# The same architecture on both sides: ctgan's and fno1d's parameter counts
+# must agree (ctgan_ddp.py hard-codes the encoded layout hpsweep's table
+# yields; fno1d_ddp.py builds the twin with the sizes train_bench.cc sets).
 check_params() {
   local ours_p ddp_p
-  ours_p="$("${mpirun_[@]}" -np 1 "$bin" --model ctgan --steps 1 --warmup 0 | grep -o 'params=[0-9]*' | cut -d= -f2)"
-  ddp_p="$("$python" "$repo/tools/bench/ctgan_ddp.py" --world 1 --steps 1 2>/dev/null | grep -o 'params=[0-9]*' | cut -d= -f2)"
+  ours_p="$("${mpirun_[@]}" -np 1 "$bin" --model "$1" --steps 1 --warmup 0 | grep -o 'params=[0-9]*' | cut -d= -f2)"
+  ddp_p="$("$python" "$repo/tools/bench/$1_ddp.py" --world 1 --steps 1 2>/dev/null | grep -o 'params=[0-9]*' | cut -d= -f2)"
   if [[ "$ours_p" != "$ddp_p" ]]; then
-    echo "ctgan: hpsweep has $ours_p parameters, ctgan_ddp.py $ddp_p: not the same architecture" >&2
+    echo "$1: hpsweep has $ours_p parameters, $1_ddp.py $ddp_p: not the same architecture" >&2
     exit 1
   fi
-  echo "ctgan: both sides $ours_p parameters" >&2
+  echo "$1: both sides $ours_p parameters" >&2
 }
 
 json="{"
 sep=""
 for m in $models; do
-  [[ "$m" == ctgan ]] && check_params
+  [[ "$m" == ctgan || "$m" == fno1d ]] && check_params "$m"
   declare -A all=()
   for ((r = 0; r < reps; ++r)); do
     all[hpsweep_1]+="$(ours 1 "$m") "
