@@ -60,11 +60,14 @@ Status ParseHalving(JsonReader& r, bool hyperband, EarlyTerminateSpec* out) {
     return Status();
   }
   if (out->max_iter > 0) {
-    // Hyperband's s_max + 1: brackets whose first rung lies below max_iter,
-    // plus the one that trains every trial in full.
+    // One bracket per milestone min_iter * eta^b below max_iter (its first
+    // rung), plus the one that trains every trial in full, as Hyperband's
+    // s = 0 bracket does. Counting milestones up to max_iter instead (s_max
+    // + 1 = floor(log_eta(max_iter / min_iter)) + 1, Optuna's count) drops
+    // that bracket whenever max_iter is not min_iter * eta^k: with max_iter
+    // 10 the last bracket would stop two thirds of its trials at step 9.
     out->brackets = 1;
-    for (double rung = out->min_iter * out->eta; rung <= out->max_iter * (1 + 1e-12);
-         rung *= out->eta) {
+    for (double rung = out->min_iter; rung < out->max_iter * (1 - 1e-12); rung *= out->eta) {
       ++out->brackets;
     }
   } else {

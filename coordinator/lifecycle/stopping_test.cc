@@ -118,6 +118,41 @@ TEST_P(StoppingTest, AshaJudgesEachRungOnceAndIgnoresRepeatedReports) {
   EXPECT_TRUE(policy->Report(2, 1, Curve(3, 1, maximize)).stop) << "3rd of 3, keep 1";
 }
 
+// max_iter 10 is not 1 * 3^k: brackets start at 1, 3 and 9, and a fourth
+// has no rung below 10, so its trials train in full however they do.
+TEST_P(StoppingTest, HyperbandKeepsABracketThatTrainsInFull) {
+  const bool maximize = GetParam();
+  Json block = {{"type", "hyperband"}, {"min_iter", 1}, {"eta", 3}, {"max_iter", 10}};
+  auto et = proto::ParseEarlyTerminate(block);
+  ASSERT_TRUE(et.ok()) << et.status();
+  EXPECT_EQ(et->brackets, 4);
+  auto policy = Make(block, maximize);
+  std::map<int64_t, uint64_t> first_of;  // bracket -> its first trial
+  for (uint64_t n = 0; first_of.size() < 4 && n < 100; ++n) first_of.emplace(policy->BracketOf(n), n);
+  ASSERT_EQ(first_of.size(), 4u);
+  // Good trials fill every rung first; then each bracket's second trial is
+  // far worse at every step.
+  for (const auto& [bracket, n] : first_of) {
+    for (int64_t step = 1; step <= 10; ++step) policy->Report(n, step, Curve(1, step, maximize));
+  }
+  std::map<int64_t, bool> stopped;
+  for (uint64_t n = 0; n < 100; ++n) {
+    const int64_t b = policy->BracketOf(n);
+    if (first_of.at(b) == n || stopped.count(b)) continue;
+    bool stop = false;
+    for (int64_t step = 1; step <= 10 && !stop; ++step) {
+      stop = policy->Report(n, step, Curve(50, step, maximize)).stop;
+    }
+    stopped[b] = stop;
+  }
+  EXPECT_EQ(stopped, (std::map<int64_t, bool>{{0, true}, {1, true}, {2, true}, {3, false}}));
+  // The s form and powers of eta keep Hyperband's count.
+  for (const Json& b : {Json{{"type", "hyperband"}, {"max_iter", 27}, {"s", 2}},
+                        Json{{"type", "hyperband"}, {"min_iter", 1}, {"eta", 3}, {"max_iter", 9}}}) {
+    EXPECT_EQ(proto::ParseEarlyTerminate(b)->brackets, 3) << b.dump();
+  }
+}
+
 TEST_P(StoppingTest, HyperbandAssignsBracketsInHyperbandsSharesAndRanksWithinThem) {
   const bool maximize = GetParam();
   // max_iter 9, eta 3: brackets start at 1, 3, 9 (s = 2, 1, 0) with sizes
