@@ -23,9 +23,11 @@ Prints "model=ctgan world=W params=P samples_per_s=X" (rows per second over
 all ranks, after 5 warm-up steps; P counts both networks' parameters, which
 train_bench.sh compares with hpsweep's to check that the architectures match).
 """
-import argparse, os, time
+import argparse, os, sys
 import torch, torch.nn as nn, torch.nn.functional as F
-import torch.distributed as dist, torch.multiprocessing as mp
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ddp_harness  # noqa: E402
 
 CATEGORIES = [4, 3]
 
@@ -86,11 +88,7 @@ def activate(raw, sp):
 
 
 def worker(rank, a, q):
-    torch.set_num_threads(1)
-    torch.manual_seed(rank)
-    if a.world > 1:
-        os.environ["MASTER_ADDR"] = "127.0.0.1"; os.environ["MASTER_PORT"] = "29541"
-        dist.init_process_group("gloo", rank=rank, world_size=a.world)
+    ddp_harness.start_rank(rank, a.world, 29541)
     sp, data_dim = spans(a.modes)
     cond_dim = sum(CATEGORIES)
     n = 4096
@@ -166,17 +164,10 @@ def worker(rank, a, q):
         loss_g.backward()
         optG.step()
 
-    for _ in range(5):
-        step()
-    if a.world > 1: dist.barrier()
-    t0 = time.perf_counter()
-    for _ in range(a.steps):
-        step()
-    if a.world > 1: dist.barrier()
-    dt = time.perf_counter() - t0
+    dt = ddp_harness.timed_steps(step, 5, a.steps, a.world)
     if rank == 0:
         q.put((a.rows * a.world * a.steps / dt, sum(p.numel() for p in list(g_mod.parameters()) + list(d_mod.parameters()))))
-    if a.world > 1: dist.destroy_process_group()
+    ddp_harness.end_rank(a.world)
 
 
 def main():
@@ -189,11 +180,7 @@ def main():
     ap.add_argument("--d_steps", type=int, default=1)
     ap.add_argument("--modes", type=int, default=10)
     a = ap.parse_args()
-    ctx = mp.get_context("spawn"); q = ctx.Queue()
-    ps = [ctx.Process(target=worker, args=(r, a, q)) for r in range(a.world)]
-    for p in ps: p.start()
-    sps, params = q.get()
-    for p in ps: p.join()
+    sps, params = ddp_harness.run_ranks(worker, a.world, a)
     print(f"model=ctgan world={a.world} params={params} samples_per_s={sps:.1f}")
 
 

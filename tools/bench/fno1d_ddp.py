@@ -17,26 +17,19 @@ to check that both sides train the same architecture).
 import argparse
 import os
 import sys
-import time
 
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ddp_harness  # noqa: E402
 import stopping_models  # noqa: E402
 
 GRID, PER_RANK = 64, 20
 
 
 def worker(rank, world, steps, q):
-    torch.set_num_threads(1)
-    torch.manual_seed(rank)
-    if world > 1:
-        os.environ["MASTER_ADDR"] = "127.0.0.1"
-        os.environ["MASTER_PORT"] = "29537"
-        dist.init_process_group("gloo", rank=rank, world_size=world)
+    ddp_harness.start_rank(rank, world, 29537)
     net = stopping_models.Fno1d(modes=12, width=32, layers=4)
     params = sum(p.numel() for p in net.parameters())
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
@@ -49,20 +42,10 @@ def worker(rank, world, steps, q):
         stopping_models.relative_l2(net(x), y).backward()
         opt.step()
 
-    for _ in range(20):
-        step()
-    if world > 1:
-        dist.barrier()
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        step()
-    if world > 1:
-        dist.barrier()
-    dt = time.perf_counter() - t0
+    dt = ddp_harness.timed_steps(step, 20, steps, world)
     if rank == 0:
         q.put((PER_RANK * world * steps / dt, params))
-    if world > 1:
-        dist.destroy_process_group()
+    ddp_harness.end_rank(world)
 
 
 def main():
@@ -70,14 +53,7 @@ def main():
     ap.add_argument("--world", type=int, default=2)
     ap.add_argument("--steps", type=int, default=200)
     a = ap.parse_args()
-    ctx = mp.get_context("spawn")
-    q = ctx.Queue()
-    ps = [ctx.Process(target=worker, args=(r, a.world, a.steps, q)) for r in range(a.world)]
-    for p in ps:
-        p.start()
-    sps, params = q.get()
-    for p in ps:
-        p.join()
+    sps, params = ddp_harness.run_ranks(worker, a.world, a.world, a.steps)
     print(f"model=fno1d world={a.world} params={params} samples_per_s={sps:.1f}")
 
 
