@@ -25,9 +25,11 @@ is one JSON object. Run through stopping_bench.sh.
 """
 import argparse
 import json
+import math
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -121,7 +123,7 @@ def stop_process(proc, first_signal, grace_s):
     proc.wait()
 
 
-def run_hpsweep(a, workload, contender, base, wdir, meta):
+def run_hpsweep(a, workload, contender, base, wdir, export_dir, meta):
     cdir = os.path.join(wdir, contender.replace("+", "_"))
     shutil.rmtree(cdir, ignore_errors=True)
     os.makedirs(cdir)
@@ -157,7 +159,7 @@ def run_hpsweep(a, workload, contender, base, wdir, meta):
     trials = json.loads(exp.stdout)
     metric, ref = meta["metric"], REFERENCE[workload]
     points, ref_diffs = [], []
-    with open(os.path.join(wdir, "data", "info.json")) as f:
+    with open(os.path.join(export_dir, "info.json")) as f:
         want = json.load(f)["reference"]["value"]
     for t in trials:
         for p in t.get("metrics", []):
@@ -319,6 +321,66 @@ def judge(out, budget_s):
             "line": f"{GOAL}: {v['line']} -> {word[v['met']]}" + (f" (others: {others})" if others else "")}
 
 
+def run_repeat(a, workload, contenders, base, wdir, data_dir, meta, param_lines, label):
+    """Every contender once, with seed a.seed, into wdir; prints the table."""
+    os.makedirs(wdir, exist_ok=True)
+    results = {}
+    for c in contenders:
+        log(f"{workload}{label}: running {LABEL[c]} for {a.budget_s:g} s ...")
+        if c == "optuna":
+            results[c] = run_optuna(a, workload, base, wdir, data_dir)
+        else:
+            results[c] = run_hpsweep(a, workload, c, base, wdir, data_dir, meta)
+    checked = [r for r in results.values() if r.get("ref_checked")]
+    worst = max((r["ref_max_rel_diff"] for r in checked), default=None)
+    data_ok = worst is not None and worst < 1e-4
+    data_note = (f"same data on both sides: {REFERENCE[workload]} of "
+                 f"{sum(r['ref_checked'] for r in checked)} hpsweep evaluations vs the export, "
+                 f"max relative difference {'-' if worst is None else f'{worst:.2g}'}"
+                 + ("" if data_ok else "  MISMATCH (or nothing to compare)"))
+    s = report(a, workload + label, meta, results, param_lines, data_note)
+    s["data_match"] = data_ok
+    return s
+
+
+def median_or_none(values):
+    """Median of values where None is +infinity (never reached); None when
+    the median itself is infinite."""
+    m = statistics.median([math.inf if v is None else v for v in values])
+    return None if math.isinf(m) else m
+
+
+def aggregate(a, workload, repeats):
+    """The verdict over repeats: one target for all of them (the median of
+    hpsweep random's ends), and per contender the median time to it (a
+    repeat that never reached it counts as infinitely late) and the median
+    best at the end; the goal is judged on those medians."""
+    ends = [r["target"] for r in repeats if r["target"] is not None]
+    target = statistics.median(ends) if ends else None
+    log(f"\n== {workload}: median over {len(repeats)} repeats (seeds {a.seed}..{a.seed + len(repeats) - 1}), "
+        f"target {'n/a' if target is None else f'{target:.6g}'} (median of hpsweep random's ends)")
+    log(f"{'contender':<26}{'median time':>13}{'median end':>13}   per repeat: time to target / best at end")
+    out = {}
+    names = [c for c in repeats[0]["contenders"]]
+    for c in names:
+        runs = [r["contenders"].get(c, {}) for r in repeats]
+        if not all(run.get("available") for run in runs):
+            out[c] = {"available": False, "why": next(run.get("why") for run in runs if not run.get("available"))}
+            log(f"{LABEL[c]:<26}not available in every repeat")
+            continue
+        times = [time_to(run["curve"], target) if target is not None else None for run in runs]
+        best = [run["best_end"] for run in runs]
+        tm, em = median_or_none(times), median_or_none(best)
+        out[c] = {"available": True, "time_to_target_s": tm, "best_end": em, "times": times, "ends": best}
+        per = ", ".join(f"{'-' if t is None else f'{t:.0f} s'} / {'-' if e is None else f'{e:.4g}'}"
+                        for t, e in zip(times, best))
+        log(f"{LABEL[c]:<26}{'not reached' if tm is None else f'{tm:.1f} s':>13}"
+            f"{'-' if em is None else f'{em:.6g}':>13}   {per}")
+    goal = judge(out, a.budget_s)
+    log("over the repeats' medians, " + goal["line"])
+    return {"target": target, "contenders": out, "goal": goal}
+
+
 def prepare_data(a, workload, base, wdir):
     """Exports the sweep's data (every trial of an hpsweep sweep trains on it)
     before any clock starts; checks the Python twin."""
@@ -353,6 +415,9 @@ def main():
                          "and the base of Optuna's sampler seeds (default 0)")
     ap.add_argument("--pbt-options", default=json.dumps(DEFAULT_PBT),
                     help="method_options of the pbt sweep (JSON)")
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="runs of every contender, with seeds --seed, --seed + 1, ...; with more than one, "
+                         "the goal is judged on medians against one target (default 1)")
     ap.add_argument("--out", default="/tmp/hpsweep-stopbench")
     ap.add_argument("--hpsweep", required=True)
     ap.add_argument("--export", required=True)
@@ -360,6 +425,8 @@ def main():
     a = ap.parse_args()
     if not a.budget_s > 0:
         ap.error(f"--budget-s must be > 0 seconds, found {a.budget_s:g}")
+    if a.repeats < 1:
+        ap.error(f"--repeats must be >= 1, found {a.repeats}")
     if a.max_trials < 1 or a.workers < 1:
         ap.error(f"--max-trials and --workers must be >= 1, found {a.max_trials} and {a.workers}")
     try:
@@ -388,23 +455,17 @@ def main():
         wdir = os.path.join(a.out, workload)
         os.makedirs(wdir, exist_ok=True)
         data_dir, meta, param_lines, params_ok = prepare_data(a, workload, base, wdir)
-        results = {}
-        for c in contenders:
-            log(f"{workload}: running {LABEL[c]} for {a.budget_s:g} s ...")
-            if c == "optuna":
-                results[c] = run_optuna(a, workload, base, wdir, data_dir)
-            else:
-                results[c] = run_hpsweep(a, workload, c, base, wdir, meta)
-        checked = [r for r in results.values() if r.get("ref_checked")]
-        worst = max((r["ref_max_rel_diff"] for r in checked), default=None)
-        data_ok = worst is not None and worst < 1e-4
-        data_note = (f"same data on both sides: {REFERENCE[workload]} of "
-                     f"{sum(r['ref_checked'] for r in checked)} hpsweep evaluations vs the export, "
-                     f"max relative difference {'-' if worst is None else f'{worst:.2g}'}"
-                     + ("" if data_ok else "  MISMATCH (or nothing to compare)"))
-        s = report(a, workload, meta, results, param_lines, data_note)
-        s["params_match"], s["data_match"] = params_ok, data_ok
-        summary["workloads"][workload] = s
+        repeats = []
+        for r in range(a.repeats):
+            ra = argparse.Namespace(**vars(a))
+            ra.seed = a.seed + r
+            rdir = wdir if a.repeats == 1 else os.path.join(wdir, f"repeat{r}")
+            s = run_repeat(ra, workload, contenders, base, rdir, data_dir, meta, param_lines,
+                           f" (repeat {r + 1} of {a.repeats}, --seed {ra.seed})" if a.repeats > 1 else "")
+            s["params_match"] = params_ok
+            repeats.append(s)
+        summary["workloads"][workload] = (repeats[0] if a.repeats == 1 else
+                                          {"repeats": repeats, "median": aggregate(a, workload, repeats)})
     summary["load_avg_end"] = os.getloadavg()[0]
     with open(os.path.join(a.out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=1)

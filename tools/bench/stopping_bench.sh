@@ -12,9 +12,12 @@
 #   tools/bench/stopping_bench.sh [--budget-s 600] [--workloads lstm_freq,fno1d]
 #       [--contenders random,random+asha,bayes+asha,bayes+hyperband,pbt,optuna]
 #       [--max-trials 100000] [--workers 2] [--seed 0] [--pbt-options JSON]
-#       [--out /tmp/hpsweep-stopbench]
+#       [--repeats 1] [--out /tmp/hpsweep-stopbench]
 #   --seed k adds k to every hpsweep sweep's seed and starts Optuna's sampler
 #   seeds at 1000 k, so a repeat with another --seed varies both sides.
+#   --repeats n runs every contender n times (seeds --seed .. --seed + n - 1)
+#   and judges the goal on medians against one target (the median of
+#   hpsweep random's ends): one run's time to target moves several-fold.
 #
 # Before any clock starts, exports the sweep's data (every trial of a sweep
 # trains on it) and checks the Python twin against the C++ model (parameter
@@ -30,7 +33,8 @@
 # the coordinator rejects `method: pbt`.
 #
 # Duration: budget x contenders x workloads plus a few seconds of data
-# export; the default (600 s, 6 contenders, 2 workloads) is ~2 h 5 min.
+# export, times --repeats; the default (600 s, 6 contenders, 2 workloads) is
+# ~2 h 5 min.
 # Use --budget-s 60 for a quick look. Figures on a shared machine are noisy.
 #
 # Environment:

@@ -95,6 +95,38 @@ class Judge(unittest.TestCase):
         self.assertIsNone(b.judge(del_opt, 600)["met"])
 
 
+class Repeats(unittest.TestCase):
+    def rep(self, random_end, hp_curve, opt_curve):
+        def run(curve):
+            return {"available": True, "curve": curve, "best_end": curve[-1][1]}
+        return {"target": random_end,
+                "contenders": {"random": run([(50.0, random_end)]), "bayes+hyperband": run(hp_curve),
+                               "optuna": run(opt_curve)}}
+
+    def test_median_counts_never_reached_as_infinite(self):
+        self.assertEqual(b.median_or_none([3.0, None, 1.0]), 3.0)
+        self.assertIsNone(b.median_or_none([None, None, 1.0]))
+        self.assertEqual(b.median_or_none([2.0, 4.0]), 3.0)
+        self.assertIsNone(b.median_or_none([2.0, None]))
+
+    def test_one_target_and_medians_over_repeats(self):
+        a = mock.Mock(seed=0, budget_s=300.0)
+        reps = [self.rep(0.30, [(10.0, 0.28), (40.0, 0.2)], [(90.0, 0.29), (200.0, 0.25)]),
+                self.rep(0.20, [(30.0, 0.24), (60.0, 0.22)], [(100.0, 0.21)]),
+                self.rep(0.26, [(20.0, 0.25), (99.0, 0.1)], [(80.0, 0.26), (150.0, 0.22)])]
+        with mock.patch("sys.stdout", new_callable=io.StringIO):
+            g = b.aggregate(a, "w", reps)
+        self.assertEqual(g["target"], 0.26)  # median of random's ends
+        hp = g["contenders"]["bayes+hyperband"]
+        self.assertEqual(hp["times"], [40.0, 30.0, 20.0])  # against 0.26 in every repeat
+        self.assertEqual((hp["time_to_target_s"], hp["best_end"]), (30.0, 0.2))
+        opt = g["contenders"]["optuna"]
+        self.assertEqual(opt["times"], [200.0, 100.0, 80.0])
+        self.assertEqual((opt["time_to_target_s"], opt["best_end"]), (100.0, 0.22))
+        self.assertTrue(g["goal"]["met"])  # 3.33x sooner, 0.2 < 0.22
+        self.assertEqual(g["goal"]["best_hpsweep"], "bayes+hyperband")
+
+
 class Flags(unittest.TestCase):
     def refused(self, *flags):
         argv = ["stopping_bench.py", "--hpsweep", "x", "--export", "x", *flags]
@@ -108,6 +140,7 @@ class Flags(unittest.TestCase):
         self.assertIn("--budget-s", self.refused("--budget-s", "0"))
         self.assertIn("--max-trials", self.refused("--max-trials", "0"))
         self.assertIn("--workers", self.refused("--workers", "-1"))
+        self.assertIn("--repeats", self.refused("--repeats", "0"))
         self.assertIn("--pbt-options: not JSON", self.refused("--pbt-options", "{population"))
         self.assertIn("--pbt-options: expected a JSON object", self.refused("--pbt-options", "[1]"))
 
