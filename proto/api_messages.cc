@@ -16,9 +16,9 @@ namespace {
 // `hpsweep` prints.
 Status ReadRequestValues(JsonReader& r, std::string_view key, Values* out) {
   HPS_RETURN_IF_ERROR(internal::ReadValues(r, key, out));
+  const std::string where = r.PathOf(key) + "/";
   for (const auto& [name, value] : *out) {
-    HPS_RETURN_IF_ERROR(
-        RefuseControlCharacters(name, "a metric name", r.PathOf(key) + "/" + PointerToken(name)));
+    HPS_RETURN_IF_ERROR(RefuseControlCharacters(name, "a metric name", where + PointerToken(name)));
   }
   return Status();
 }

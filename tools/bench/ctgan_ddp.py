@@ -93,7 +93,7 @@ def worker(rank, a, q):
     cond_dim = sum(CATEGORIES)
     n = 4096
     # A fixed random table in the encoded layout and its categories.
-    table, cats = [], []
+    table = []
     for s, w, soft in sp:
         table.append(F.one_hot(torch.randint(w, (n,)), w).float() if soft else torch.rand(n, 1) * 2 - 1)
     table = torch.cat(table, 1)
