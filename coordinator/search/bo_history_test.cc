@@ -1,6 +1,7 @@
 // The bayes/tpe reading of a sweep's history: pruned trials are observations
 // at the value they were stopped with, never better than the worst completed
-// trial, for a minimized and a maximized metric.
+// trial, for a minimized and a maximized metric; bayes stops fitting them
+// once parameters + 1 trials have completed.
 #include "coordinator/search/bo_history.h"
 
 #include <vector>
@@ -59,6 +60,36 @@ TEST(BoHistoryTest, WithNothingCompletedPrunedValuesCountAsTheyAre) {
   EXPECT_DOUBLE_EQ(p.completed[0].y, 0.7);
   EXPECT_DOUBLE_EQ(p.completed[1].y, 0.3);
   EXPECT_TRUE(p.failed.empty());
+}
+
+TEST(BoHistoryTest, UntilFullFidelityLeavesPrunedTrialsUnfittedOnceDPlusOneCompleted) {
+  // One parameter: two completed trials are enough.
+  std::vector<TrialView> history = {
+      View(0, TrialState::kCompleted, 0.2),
+      View(1, TrialState::kPruned, std::nullopt, 0.9),
+      View(2, TrialState::kPruned, std::nullopt),  // no value: failed either way
+  };
+  bo::Problem early = EncodeHistory(Space(false), history, PrunedTrials::kUntilFullFidelity);
+  ASSERT_EQ(early.completed.size(), 2u) << "one completed trial: the pruned one is still fitted";
+  EXPECT_DOUBLE_EQ(early.completed[1].y, 0.9);
+  EXPECT_TRUE(early.unfitted.empty());
+  EXPECT_EQ(early.failed.size(), 1u);
+
+  history.push_back(View(3, TrialState::kCompleted, 0.5));
+  history.push_back(View(4, TrialState::kPruned, std::nullopt, 0.1));
+  bo::Problem full = EncodeHistory(Space(false), history, PrunedTrials::kUntilFullFidelity);
+  ASSERT_EQ(full.completed.size(), 2u);
+  EXPECT_DOUBLE_EQ(full.completed[0].y, 0.2);
+  EXPECT_DOUBLE_EQ(full.completed[1].y, 0.5);
+  ASSERT_EQ(full.unfitted.size(), 2u);
+  EXPECT_DOUBLE_EQ(full.unfitted[0].x[0], 0.1);  // trial 1's x
+  EXPECT_DOUBLE_EQ(full.unfitted[1].x[0], 0.4);  // trial 4's x
+  EXPECT_EQ(full.failed.size(), 1u);
+
+  // tpe's reading of the same history keeps fitting them.
+  bo::Problem tpe = EncodeHistory(Space(false), history, PrunedTrials::kAsObservations);
+  EXPECT_EQ(tpe.completed.size(), 4u);
+  EXPECT_TRUE(tpe.unfitted.empty());
 }
 
 TEST(BoHistoryTest, PrunedValueReadsTheMetricAPrunedTrialStoppedWith) {

@@ -102,6 +102,8 @@ class BayesSuggester {
     return single_.Suggest(problem, count, seed, from_model, cancelled);
   }
   static const char* Model(bool outcomes) { return outcomes ? "qparego" : "gp"; }
+  // The GP models the value at the end of training (bo_history.h).
+  static constexpr PrunedTrials kPrunedTrials = PrunedTrials::kUntilFullFidelity;
 
  private:
   bo::GpSuggester single_;
@@ -118,6 +120,7 @@ class TpeAdapter {
     return tpe_.Suggest(problem, count, seed, from_model, cancelled);
   }
   static const char* Model(bool outcomes) { return outcomes ? "motpe" : "tpe"; }
+  static constexpr PrunedTrials kPrunedTrials = PrunedTrials::kAsObservations;
 
  private:
   bo::TpeSuggester tpe_;
@@ -163,7 +166,7 @@ class BoSearcher final : public Searcher {
       origin.source = "initial_design";
       return std::vector<Suggestion>(count, Suggestion{space_.Decode({}), origin});
     }
-    bo::Problem problem = EncodeHistory(space_, history);
+    bo::Problem problem = EncodeHistory(space_, history, Suggester::kPrunedTrials);
     problem.dims = dims_;
     // The sweep's fixed seed: the suggesters' initial designs continue from
     // the number of points they already know, so a rebuilt searcher proposes
@@ -171,7 +174,8 @@ class BoSearcher final : public Searcher {
     std::vector<bool> from_model;
     HPS_ASSIGN_OR_RETURN(std::vector<std::vector<double>> points,
                          suggester_.Suggest(problem, count, space_.spec().seed, &from_model, cancelled));
-    origin.observations = static_cast<int64_t>(problem.completed.size() + problem.failed.size());
+    origin.observations =
+        static_cast<int64_t>(problem.completed.size() + problem.failed.size() + problem.unfitted.size());
     origin.pending = static_cast<int64_t>(problem.pending.size());
     std::vector<Suggestion> out;
     for (size_t i = 0; i < points.size(); ++i) {
@@ -190,17 +194,23 @@ class BoSearcher final : public Searcher {
 
 }  // namespace
 
-bo::Problem EncodeHistory(const SearchSpace& space, const std::vector<TrialView>& history) {
+bo::Problem EncodeHistory(const SearchSpace& space, const std::vector<TrialView>& history,
+                          PrunedTrials pruned) {
   bo::Problem problem;
   const bool maximize = space.spec().metric.goal == proto::Goal::kMaximize;
   auto minimized = [maximize](double v) { return maximize ? -v : v; };
   // The worst completed objective caps what a pruned trial may count as.
   std::optional<double> worst;
+  int64_t finished = 0;  // completed with a finite objective
   for (const TrialView& t : history) {
     if (t.state == TrialState::kCompleted && t.objective && std::isfinite(*t.objective)) {
       worst = std::max(worst.value_or(-HUGE_VAL), minimized(*t.objective));
+      ++finished;
     }
   }
+  // BOHB's d + 1, d the number of parameters (blocks), not coordinates.
+  const bool fit_pruned = pruned == PrunedTrials::kAsObservations ||
+                          finished < static_cast<int64_t>(space.blocks().size()) + 1;
   const std::vector<proto::MetricSpec> objectives = proto::Objectives(space.spec());
   const auto& constraints = space.spec().constraints;
   const bool outcomes = objectives.size() > 1 || !constraints.empty();
@@ -232,11 +242,13 @@ bo::Problem EncodeHistory(const SearchSpace& space, const std::vector<TrialView>
       case TrialState::kPruned:
         // Multi-objective and constrained sweeps: a pruned trial lacks the
         // other outcomes, so it counts as failed there.
-        if (!outcomes && t.pruned_value && std::isfinite(*t.pruned_value)) {
+        if (outcomes || !t.pruned_value || !std::isfinite(*t.pruned_value)) {
+          problem.failed.push_back({x, active});
+        } else if (!fit_pruned) {
+          problem.unfitted.push_back({x, active});
+        } else {
           const double y = minimized(*t.pruned_value);
           problem.completed.push_back({x, worst ? std::max(y, *worst) : y, active});
-        } else {
-          problem.failed.push_back({x, active});
         }
         break;
       case TrialState::kFailed:

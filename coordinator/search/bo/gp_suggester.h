@@ -46,7 +46,7 @@ class GpSuggester {
   explicit GpSuggester(GpOptions options);
 
   // `count` (>= 1) new encoded points, distinct from each other and from the
-  // problem's completed, failed and pending points where the space allows.
+  // problem's known points (Problem::KnownPoints) where the space allows.
   // Errors: kInvalidArgument for a malformed problem or options (nothing is
   // computed), kInternal when the numerics fail (LibTorch errors included).
   // When `from_model` is given, one entry per point is appended to it: true

@@ -68,6 +68,31 @@ TEST(GpSuggesterTest, BatchesAreDistinctAndAvoidPendingAndFailedPoints) {
   }
 }
 
+// An unfitted point (a trial stopped early, its value not given to the
+// model) is known: of the two choices no trial has a value for, the one
+// such a trial already took is never suggested.
+TEST(GpSuggesterTest, UnfittedPointsAreNotSuggestedAgain) {
+  GpOptions options;
+  options.initial_design = 2;  // a model from the third point on
+  GpSuggester gp{options};
+  Problem p;
+  p.dims = {Dimension::Categorical(4)};
+  p.completed.push_back({{1, 0, 0, 0}, 1.0, {}});
+  p.completed.push_back({{0, 1, 0, 0}, 1.2, {}});
+  p.unfitted.push_back({{0, 0, 1, 0}, {}});
+  int from_model_count = 0;
+  for (uint64_t seed = 0; seed < 8; ++seed) {
+    std::vector<bool> from_model;
+    auto xs = gp.Suggest(p, 1, seed, &from_model);
+    ASSERT_TRUE(xs.ok()) << xs.status();
+    EXPECT_EQ((*xs)[0], (std::vector<double>{0, 0, 0, 1})) << "seed " << seed;
+    from_model_count += from_model[0] ? 1 : 0;
+  }
+  // The model chose (its candidates held both unseen choices), not only the
+  // design that fills in when none of them is new.
+  EXPECT_GT(from_model_count, 0);
+}
+
 TEST(GpSuggesterTest, DeterministicBySeed) {
   GpSuggester gp{GpOptions{}};
   Problem p = Continuous(3);

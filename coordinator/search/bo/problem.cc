@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 #include <tuple>
+#include <utility>
 
 namespace hpsweep::coordinator::bo {
 
@@ -38,6 +39,16 @@ Status ValidatePoint(const std::vector<Dimension>& dims, int coords, const std::
 }
 
 }  // namespace
+
+std::vector<std::vector<double>> Problem::KnownPoints() const {
+  std::vector<std::vector<double>> known;
+  known.reserve(completed.size() + failed.size() + pending.size() + unfitted.size());
+  for (const auto& o : completed) known.push_back(o.x);
+  for (const auto* points : {&failed, &pending, &unfitted}) {
+    for (const auto& p : *points) known.push_back(p.x);
+  }
+  return known;
+}
 
 std::vector<double> Problem::ObjectivesOf(size_t i) const {
   return ys.empty() ? std::vector<double>{completed[i].y} : ys[i];
@@ -112,13 +123,14 @@ Status ValidateProblem(const Problem& problem) {
       }
     }
   }
-  for (size_t i = 0; i < problem.failed.size(); ++i) {
-    HPS_RETURN_IF_ERROR(ValidatePoint(problem.dims, coords, problem.failed[i].x,
-                                      problem.failed[i].active, "/failed/" + std::to_string(i)));
-  }
-  for (size_t i = 0; i < problem.pending.size(); ++i) {
-    HPS_RETURN_IF_ERROR(ValidatePoint(problem.dims, coords, problem.pending[i].x,
-                                      problem.pending[i].active, "/pending/" + std::to_string(i)));
+  for (const auto& [name, points] :
+       {std::pair<const char*, const std::vector<EncodedPoint>*>{"failed", &problem.failed},
+        {"pending", &problem.pending},
+        {"unfitted", &problem.unfitted}}) {
+    for (size_t i = 0; i < points->size(); ++i) {
+      HPS_RETURN_IF_ERROR(ValidatePoint(problem.dims, coords, (*points)[i].x, (*points)[i].active,
+                                        std::string("/") + name + "/" + std::to_string(i)));
+    }
   }
   return Status::Ok();
 }

@@ -65,6 +65,10 @@ struct Problem {
   std::vector<EncodedPoint> failed;
   // Trials in flight; suggestions avoid them (Kriging believer / constant liar).
   std::vector<EncodedPoint> pending;
+  // Points whose value the models are not given (trials stopped early, once
+  // the caller fits only full-length ones): never suggested again, never
+  // fitted.
+  std::vector<EncodedPoint> unfitted;
   // Multi-objective problems: ys[i] holds every objective of completed[i],
   // each minimized (ys[i][0] == completed[i].y), the same number (>= 2) for
   // every observation; empty for a single objective.
@@ -75,6 +79,9 @@ struct Problem {
   // every observation; empty without constraints.
   std::vector<std::vector<double>> constraints;
 
+  // Every point the problem holds (completed, failed, pending, unfitted):
+  // what a suggestion must differ from.
+  std::vector<std::vector<double>> KnownPoints() const;
   size_t NumObjectives() const { return ys.empty() ? 1 : ys[0].size(); }
   size_t NumConstraints() const { return constraints.empty() ? 0 : constraints[0].size(); }
   // Every objective of completed[i] (ys[i], or {y}).

@@ -42,8 +42,21 @@ TEST(ProblemTest, ValidateNamesTheField) {
   p.pending.push_back({{0.1}, {}});
   EXPECT_EQ(ValidateProblem(p).field(), "/pending/0/x");
   p.pending.clear();
+  p.unfitted.push_back({{0.1, 0.25, 0, 1, 0}, {true, true}});
+  EXPECT_EQ(ValidateProblem(p).field(), "/unfitted/0/active");
+  p.unfitted.clear();
   p.completed[0].y = std::nan("");
   EXPECT_EQ(ValidateProblem(p).field(), "/completed/0/y");
+}
+
+TEST(ProblemTest, KnownPointsHoldEveryKind) {
+  Problem p;
+  p.dims = {Dimension::Continuous()};
+  p.completed.push_back({{0.1}, 1.0, {}});
+  p.failed.push_back({{0.2}, {}});
+  p.pending.push_back({{0.3}, {}});
+  p.unfitted.push_back({{0.4}, {}});
+  EXPECT_EQ(p.KnownPoints(), (std::vector<std::vector<double>>{{0.1}, {0.2}, {0.3}, {0.4}}));
 }
 
 TEST(RngTest, DeterministicAndInRange) {

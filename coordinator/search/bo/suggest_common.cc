@@ -86,10 +86,8 @@ SuggestionBatch::SuggestionBatch(const GpOptions& options, const Problem& proble
     : problem_(problem),
       n_init_(options.initial_design > 0 ? options.initial_design
                                          : std::max(5, 2 * static_cast<int>(problem.dims.size()))),
-      design_(static_cast<int>(problem.dims.size()), MixSeed(seed, 0xD5)) {
-  for (const auto& o : problem.completed) seen_.push_back(o.x);
-  for (const auto& p : problem.failed) seen_.push_back(p.x);
-  for (const auto& p : problem.pending) seen_.push_back(p.x);
+      design_(static_cast<int>(problem.dims.size()), MixSeed(seed, 0xD5)),
+      seen_(problem.KnownPoints()) {
   known_ = seen_.size();
   design_.Skip(known_);
 }

@@ -49,7 +49,7 @@ Status ValidateSuggestRequest(const GpOptions& options, const Problem& problem, 
 Status CheckCancelled(const std::atomic<bool>* cancelled, const char* what);
 
 // The batch one Suggest call builds: the points it must differ from (the
-// problem's completed, failed and pending points), the points chosen so far
+// problem's known points: Problem::KnownPoints), the points chosen so far
 // and where each came from, and the scrambled Sobol initial design, which
 // continues across calls because it skips the points the problem knows.
 class SuggestionBatch {
@@ -66,7 +66,7 @@ class SuggestionBatch {
   // batch) as a model point; when none is, the next design point.
   const std::vector<double>& AddFirstNew(std::vector<std::vector<double>> ranked);
 
-  // Points the problem knows (completed, failed, pending).
+  // Points the problem knows (Problem::KnownPoints).
   size_t known() const { return known_; }
   size_t size() const { return out_.size(); }
   const std::vector<std::vector<double>>& points() const { return out_; }

@@ -350,10 +350,7 @@ StatusOr<std::vector<std::vector<double>>> TpeSuggester::Suggest(const Problem& 
   HPS_RETURN_IF_ERROR(ValidateProblem(problem));
   if (count < 1) return InvalidArgumentError("count must be >= 1", "count");
   const auto& dims = problem.dims;
-  std::vector<std::vector<double>> seen;
-  for (const auto& o : problem.completed) seen.push_back(o.x);
-  for (const auto& p : problem.failed) seen.push_back(p.x);
-  for (const auto& p : problem.pending) seen.push_back(p.x);
+  std::vector<std::vector<double>> seen = problem.KnownPoints();
   const size_t known = seen.size();
   std::vector<IntegerBins> bins(dims.size());
   for (size_t i = 0; i < dims.size(); ++i) {

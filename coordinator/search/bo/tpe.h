@@ -40,7 +40,7 @@
 namespace hpsweep::coordinator::bo {
 
 struct TpeOptions {
-  // Trials (completed, failed and pending) drawn from the Sobol design before
+  // Trials (every known point: Problem::KnownPoints) drawn from the Sobol design before
   // TPE takes over. Default: 10 (Optuna's n_startup_trials).
   int startup_trials = 10;
   // Candidates drawn from the good estimator per suggestion. Default: 24.
