@@ -133,7 +133,7 @@ Coordinator::~Coordinator() {
 }
 
 StatusOr<std::unique_ptr<Store>> Coordinator::OpenStore() {
-  const std::string dir = (fs::path(options_.data_dir) / "db").string();
+  const std::string dir = StoreDirIn(options_.data_dir);
   StatusOr<std::unique_ptr<Store>> store = OpenRocksStore(dir, options_.store);
   if (store.ok() || !IsStorageIoError(store.status())) return store;
   // A full disk must not keep the data from being read.

@@ -403,6 +403,10 @@ StatusOr<std::unique_ptr<Store>> OpenRocksStoreReadOnly(const std::string& dir,
   return std::unique_ptr<Store>(std::make_unique<RocksStore>(std::move(rdb), why));
 }
 
+std::string StoreDirIn(const std::string& data_dir) {
+  return (std::filesystem::path(data_dir) / "db").string();
+}
+
 StatusOr<std::unique_ptr<Store>> OpenRocksStore(const std::string& dir,
                                                 const RocksStoreOptions& options) {
   HPS_RETURN_IF_ERROR(options.Validate());

@@ -23,6 +23,9 @@ struct RocksStoreOptions {
   Status Validate() const;
 };
 
+// The store's folder inside a coordinator's data directory: `data_dir`/db.
+std::string StoreDirIn(const std::string& data_dir);
+
 // Opens (creating if needed) a RocksDB store in `dir`. ABORTED naming the
 // folder when another process holds it open ("locked by another
 // coordinator"); FAILED_PRECONDITION when its schema version is not this

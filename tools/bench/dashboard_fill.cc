@@ -23,7 +23,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -88,9 +87,8 @@ class Batcher {
 };
 
 Status Fill(const FillOptions& o) {
-  // Where the coordinator keeps its store in a data directory (coordinator.cc).
-  const std::string db = (std::filesystem::path(o.data_dir) / "db").string();
-  HPS_ASSIGN_OR_RETURN(std::unique_ptr<coordinator::Store> store, coordinator::OpenRocksStore(db));
+  HPS_ASSIGN_OR_RETURN(std::unique_ptr<coordinator::Store> store,
+                       coordinator::OpenRocksStore(coordinator::StoreDirIn(o.data_dir)));
   RealClock clock;
   coordinator::SweepService service(&clock, coordinator::SweepServiceOptions(), nullptr,
                                     coordinator::DefaultSearcherFactory());

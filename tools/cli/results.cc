@@ -121,7 +121,7 @@ Status CheckDataDir(const std::string& dir) {
   if (!fs::exists(dir, ec)) {
     return NotFoundError("data directory " + dir + " does not exist");
   }
-  if (!fs::exists(fs::path(dir) / "db", ec)) {
+  if (!fs::exists(coordinator::StoreDirIn(dir), ec)) {
     return NotFoundError(dir + " holds no hpsweep data (no db/ folder): pass the --data-dir of "
                          "`hpsweep run` or `hpsweep-coordinator`");
   }
@@ -133,7 +133,7 @@ Status CheckDataDir(const std::string& dir) {
 bool StoreLockHeld(const std::string& data_dir) {
   // RocksDB locks DIR/db/LOCK with fcntl; F_GETLK reports another process's
   // lock without taking it.
-  const std::string lock = (fs::path(data_dir) / "db" / "LOCK").string();
+  const std::string lock = (fs::path(coordinator::StoreDirIn(data_dir)) / "LOCK").string();
   const int fd = open(lock.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   struct flock probe {};
@@ -146,7 +146,7 @@ bool StoreLockHeld(const std::string& data_dir) {
 
 StatusOr<std::unique_ptr<ResultSource>> OpenStoreResultSource(const std::string& data_dir) {
   HPS_RETURN_IF_ERROR(CheckDataDir(data_dir));
-  auto store = coordinator::OpenRocksStoreReadOnly((fs::path(data_dir) / "db").string(), {},
+  auto store = coordinator::OpenRocksStoreReadOnly(coordinator::StoreDirIn(data_dir), {},
                                                    "opened by the hpsweep CLI to read results");
   if (!store.ok()) {
     return Status(store.status().code(),
