@@ -174,8 +174,8 @@ class BoSearcher final : public Searcher {
     std::vector<bool> from_model;
     HPS_ASSIGN_OR_RETURN(std::vector<std::vector<double>> points,
                          suggester_.Suggest(problem, count, space_.spec().seed, &from_model, cancelled));
-    origin.observations =
-        static_cast<int64_t>(problem.completed.size() + problem.failed.size() + problem.unfitted.size());
+    origin.observations = static_cast<int64_t>(problem.completed.size() + problem.failed.size() +
+                                               problem.unfitted.size());
     origin.pending = static_cast<int64_t>(problem.pending.size());
     std::vector<Suggestion> out;
     for (size_t i = 0; i < points.size(); ++i) {
