@@ -14,8 +14,9 @@
 // as failed.
 //
 // bayes (PrunedTrials::kUntilFullFidelity) stops fitting them once
-// dimensions + 1 trials have completed, as BOHB fits the highest budget with
-// that many observations (Falkner et al. 2018): its GP models the value at
+// parameters + 1 trials have completed (parameters: the space's blocks, not
+// its coordinates), as BOHB fits the highest budget with that many
+// observations (Falkner et al. 2018): its GP models the value at
 // the end of training, and an early value says little about that for a
 // configuration that starts slowly (a low learning rate stopped at epoch 1
 // looks worse than any finished trial, and a GP that believes it never goes

@@ -361,8 +361,7 @@ def aggregate(a, workload, repeats):
         f"target {'n/a' if target is None else f'{target:.6g}'} (median of hpsweep random's ends)")
     log(f"{'contender':<26}{'median time':>13}{'median end':>13}   per repeat: time to target / best at end")
     out = {}
-    names = [c for c in repeats[0]["contenders"]]
-    for c in names:
+    for c in repeats[0]["contenders"]:
         runs = [r["contenders"].get(c, {}) for r in repeats]
         if not all(run.get("available") for run in runs):
             out[c] = {"available": False, "why": next(run.get("why") for run in runs if not run.get("available"))}

@@ -40,8 +40,8 @@
 namespace hpsweep::coordinator::bo {
 
 struct TpeOptions {
-  // Trials (every known point: Problem::KnownPoints) drawn from the Sobol design before
-  // TPE takes over. Default: 10 (Optuna's n_startup_trials).
+  // Trials (every known point: Problem::KnownPoints) drawn from the Sobol
+  // design before TPE takes over. Default: 10 (Optuna's n_startup_trials).
   int startup_trials = 10;
   // Candidates drawn from the good estimator per suggestion. Default: 24.
   int ei_candidates = 24;
