@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -60,6 +61,13 @@ class SuccessiveHalving final : public StoppingPolicy {
 
   StopDecision Report(uint64_t number, int64_t step, double value) override {
     StopDecision d;
+    // Every milestone the report reaches, in every bracket: what searchers
+    // fit at (Levels). Milestones a report passes at once get its value.
+    std::map<int64_t, double>& seen_at = observed_[number];
+    const std::vector<double>& all = brackets_.front().milestones;
+    for (size_t j = 0; j < all.size() && Reached(step, all[j]); ++j) {
+      seen_at.emplace(static_cast<int64_t>(j), value);
+    }
     const int64_t b = BracketOf(number);
     Bracket& bracket = brackets_[b];
     int64_t k = -1;
@@ -96,13 +104,10 @@ class SuccessiveHalving final : public StoppingPolicy {
 
   std::vector<RungValue> Levels(uint64_t number) const override {
     std::vector<RungValue> out;
-    const int64_t b = BracketOf(number);
-    const Bracket& bracket = brackets_[b];
-    for (size_t k = 0; k < bracket.records.size(); ++k) {
-      auto it = bracket.records[k].find(number);
-      if (it == bracket.records[k].end()) continue;
-      out.push_back(RungValue{b + static_cast<int64_t>(k), bracket.milestones[k],
-                              orient_.Score(it->second)});  // Score is its own inverse
+    auto it = observed_.find(number);
+    if (it == observed_.end()) return out;
+    for (const auto& [level, value] : it->second) {
+      out.push_back(RungValue{level, brackets_.front().milestones[level], value});
     }
     return out;
   }
@@ -156,6 +161,9 @@ class SuccessiveHalving final : public StoppingPolicy {
   std::vector<Bracket> brackets_;
   std::vector<int64_t> schedule_;                  // trial number % size -> bracket
   std::unordered_map<uint64_t, int64_t> highest_;  // trial number -> highest rung recorded
+  // trial number -> milestone index (bracket 0's milestones: all of them) ->
+  // value (user's direction) of the first report at or past it.
+  std::unordered_map<uint64_t, std::map<int64_t, double>> observed_;
 };
 
 class MedianStopping final : public StoppingPolicy {

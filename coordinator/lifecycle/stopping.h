@@ -59,7 +59,7 @@ struct StopDecision {
 };
 
 // What a trial showed at one level of training, for searchers that learn
-// from stopped trials (bo_searchers.cc): its value (user's direction) at
+// from stopped trials (bo_history.h): its value (user's direction) at
 // `step`, the `level`-th milestone min_iter * eta^level (median stopping:
 // level = the step itself).
 struct RungValue {
@@ -82,8 +82,10 @@ class StoppingPolicy {
   virtual StopDecision Rejudge(uint64_t /*number*/) { return StopDecision(); }
   // The trial ended in `state` (a terminal state). Idempotent.
   virtual void Finished(uint64_t number, proto::TrialState state) = 0;
-  // The values the trial recorded at rungs (median: at every reported
-  // step), in increasing level.
+  // What the trial showed at every level it reached, in increasing level:
+  // ASHA and Hyperband, at each milestone min_iter * eta^level whatever its
+  // bracket (the first report at or past it; a bracket judges only at its
+  // own rungs); median, at every reported step.
   virtual std::vector<RungValue> Levels(uint64_t number) const = 0;
   // The Hyperband bracket trial `number` belongs to (0 for ASHA and median).
   virtual int64_t BracketOf(uint64_t /*number*/) const { return 0; }

@@ -3,6 +3,7 @@
 // minimized and a maximized metric.
 #include "coordinator/lifecycle/stopping.h"
 
+#include <cmath>
 #include <map>
 #include <memory>
 #include <set>
@@ -99,13 +100,42 @@ TEST_P(StoppingTest, AshaReasonNamesRungRankAndMetric) {
   EXPECT_NE(d.reason.find(maximize ? "acc" : "loss"), std::string::npos) << d.reason;
   EXPECT_NE(d.reason.find("ranks 2 of 2"), std::string::npos) << d.reason;
   // No max_iter: rungs go on (2, 4, 8, ...); one report past several rungs
-  // records at the highest of them only.
+  // is judged at the highest of them only (rank 1 of 1 at step 8: trial 1,
+  // stopped, never reported there), but the levels a searcher reads hold
+  // its value at every milestone it passed.
   EXPECT_FALSE(policy->Report(0, 9, Curve(1, 9, maximize)).stop);
   std::vector<RungValue> levels = policy->Levels(0);
-  ASSERT_EQ(levels.size(), 2u);
+  ASSERT_EQ(levels.size(), 3u);
   EXPECT_EQ(levels[0].step, 2);
-  EXPECT_EQ(levels[1].step, 8);
+  EXPECT_DOUBLE_EQ(levels[0].value, Curve(1, 2, maximize));
+  EXPECT_EQ(levels[1].step, 4);
+  EXPECT_EQ(levels[2].step, 8);
+  EXPECT_EQ(levels[2].level, 2);
   EXPECT_DOUBLE_EQ(levels[1].value, Curve(1, 9, maximize));
+  EXPECT_DOUBLE_EQ(levels[2].value, Curve(1, 9, maximize));
+  EXPECT_EQ(policy->Levels(1).size(), 1u) << "trial 1 reached step 2 only";
+  EXPECT_TRUE(policy->Levels(7).empty()) << "never reported";
+}
+
+TEST_P(StoppingTest, HyperbandLevelsCoverMilestonesBelowATrialsBracket) {
+  const bool maximize = GetParam();
+  // Brackets start at 1, 3, 9; a trial of the last is judged at 9 only, but
+  // what it showed at steps 1 and 3 is at levels 0 and 1, where trials of
+  // the first bracket were judged.
+  auto policy =
+      Make({{"type", "hyperband"}, {"min_iter", 1}, {"eta", 3}, {"max_iter", 27}}, maximize);
+  uint64_t last = 0;
+  while (policy->BracketOf(last) != 2) ++last;
+  for (int64_t step = 1; step <= 10; ++step) {
+    EXPECT_FALSE(policy->Report(last, step, Curve(1, step, maximize)).stop);
+  }
+  std::vector<RungValue> levels = policy->Levels(last);
+  ASSERT_EQ(levels.size(), 3u);
+  for (int64_t k = 0; k < 3; ++k) {
+    EXPECT_EQ(levels[k].level, k);
+    EXPECT_DOUBLE_EQ(levels[k].step, std::pow(3.0, static_cast<double>(k)));
+    EXPECT_DOUBLE_EQ(levels[k].value, Curve(1, static_cast<int64_t>(levels[k].step), maximize));
+  }
 }
 
 TEST_P(StoppingTest, AshaJudgesEachRungOnceAndIgnoresRepeatedReports) {

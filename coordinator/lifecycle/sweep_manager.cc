@@ -89,6 +89,13 @@ int64_t SweepRun::SearcherTrialLimit() const {
              : sweep.spec.max_trials;
 }
 
+void SweepRun::FillLevels(uint64_t number) {
+  if (!stopper || number >= history.size()) return;
+  std::vector<TrialView::LevelValue>& levels = history[number].levels;
+  levels.clear();
+  for (const RungValue& r : stopper->Levels(number)) levels.push_back({r.level, r.value});
+}
+
 Status SweepManagerOptions::Validate() const {
   if (max_page_size < 1) return InvalidArgumentError("max_page_size must be >= 1");
   if (max_page_bytes < 1) return InvalidArgumentError("max_page_bytes must be >= 1");
@@ -384,6 +391,7 @@ void SweepManager::SetTrialState(SweepRun& run, Trial& trial, TrialState state) 
   if (run.pbt && proto::IsTerminal(state)) run.pbt->Finished(trial.id);
   FillOutcomes(run.sweep.spec, trial, &run.history[trial.number]);
   run.history[trial.number].pruned_value = PrunedValue(trial, run.sweep.spec.metric.name);
+  if (proto::IsTerminal(state)) run.FillLevels(trial.number);
 }
 
 std::set<int64_t> SweepManager::CheckpointsInUse(uint64_t trial_id) const {

@@ -96,6 +96,9 @@ struct SweepRun {
   // How many trials the searcher may create: max_trials, or a pbt sweep's
   // population_size (its children come from exploits).
   int64_t SearcherTrialLimit() const;
+  // Copies what the stopping policy saw of trial `number` at its levels into
+  // the trial's history entry (TrialView::levels); nothing without a policy.
+  void FillLevels(uint64_t number);
 };
 
 struct SweepManagerOptions {

@@ -107,6 +107,9 @@ Status SweepManager::Recover(Store& store) {
       run->trials.emplace(t.id, std::move(t));
     }
     HPS_RETURN_IF_ERROR(ReplayStopping(store, *run));
+    for (const auto& [trial_id, t] : run->trials) {
+      if (proto::IsTerminal(t.state)) run->FillLevels(t.number);
+    }
     next_sweep_id_ = std::max(next_sweep_id_, id + 1);
     AddRun(std::move(run));
   }

@@ -3,6 +3,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -204,6 +205,40 @@ TEST_F(SweepManagerTest, ListTrialsFiltersByState) {
   EXPECT_EQ(leased->trials[0].id, live);
   EXPECT_EQ(manager_->ListTrials(id, "", 0, std::nullopt)->trials.size(), 2u);
   EXPECT_EQ(manager_->ListTrials(7, "", 0, std::nullopt).status().code(), StatusCode::kNotFound);
+}
+
+// What the stopping policy saw of an ended trial at its levels reaches the
+// searcher's history (bayes estimates pruned trials' finals from it,
+// bo_history.h), and again after a restart, from the stored curve.
+TEST_F(SweepManagerTest, EndedTrialsCarryTheirStoppingLevelsIntoTheHistory) {
+  Json spec = SweepJson();
+  spec["early_terminate"] = {{"type", "asha"}, {"min_iter", 1}, {"eta", 3}, {"max_iter", 9}};
+  const uint64_t id = Apply(manager_->CreateSweep(spec)).id;
+  SweepRun& run = Run(id);
+  ASSERT_NE(run.stopper, nullptr);
+  Trial& t = Lease(run, "c1");
+  WriteSet curve;
+  for (const auto& [step, loss] :
+       std::vector<std::pair<int64_t, double>>{{1, 0.8}, {2, 0.6}, {4, 0.3}}) {
+    run.stopper->Report(t.number, step, loss);
+    curve.metrics.emplace_back(t.id,
+                               proto::MetricPoint{step, {{"loss", loss}}, clock_.NowMicros()});
+  }
+  t.last_step = 4;
+  ASSERT_TRUE(store_->Commit(curve).ok());
+  EXPECT_TRUE(run.history[t.number].levels.empty()) << "filled when the trial ends";
+  Complete(run, t, 0.25);
+  auto levels_of = [](const TrialView& v) {
+    std::vector<std::pair<int64_t, double>> out;
+    for (const auto& l : v.levels) out.emplace_back(l.level, l.value);
+    return out;
+  };
+  const std::vector<std::pair<int64_t, double>> want = {{0, 0.8}, {1, 0.3}};  // steps 1 and 3
+  EXPECT_EQ(levels_of(run.history[t.number]), want);
+
+  auto reborn = MakeManager();
+  ASSERT_TRUE(reborn->Recover(*store_).ok());
+  EXPECT_EQ(levels_of(reborn->FindRun(id).value()->history[t.number]), want);
 }
 
 TEST_F(SweepManagerTest, RecoverRebuildsRunsFromTheStore) {

@@ -39,6 +39,15 @@ struct TrialView {
   // A pruned trial: the sweep metric's value at the step it was stopped
   // (user's direction); bayes and tpe learn from it (bo_history.h).
   std::optional<double> pruned_value;
+  // An ended trial of a sweep with a stopping policy: the sweep metric
+  // (user's direction) at each of the policy's levels the trial reached, in
+  // increasing level (StoppingPolicy::Levels); bayes estimates a pruned
+  // trial's final value from them (bo_history.h). Empty otherwise.
+  struct LevelValue {
+    int64_t level = 0;
+    double value = 0;
+  };
+  std::vector<LevelValue> levels;
 };
 
 // What a pruned trial showed: the sweep metric `metric` among the values it

@@ -42,7 +42,7 @@ void SuggestionQueue::Request(int count) {
   uint64_t number = history.size();
   for (const Suggestion& s : ready_) {
     history.push_back(TrialView{
-        number++, s.params, proto::TrialState::kPending, std::nullopt, {}, {}, std::nullopt});
+        number++, s.params, proto::TrialState::kPending, std::nullopt, {}, {}, std::nullopt, {}});
   }
   cancel_ = std::make_shared<std::atomic<bool>>(false);
   executor_.background([searcher = searcher_, history = std::move(history), number, want,

@@ -142,7 +142,8 @@ TEST_F(SuggestionQueueTest, AResultStopsTheRunningFitEarly) {
 }
 
 TEST_F(SuggestionQueueTest, ReadySuggestionsArePendingForTheNextFit) {
-  history_ = {TrialView{0, Json{{"i", 0}}, proto::TrialState::kCompleted, 1.0, {}, {}, std::nullopt}};
+  history_ = {
+      TrialView{0, Json{{"i", 0}}, proto::TrialState::kCompleted, 1.0, {}, {}, std::nullopt, {}}};
   queue_->Request(1);
   RunFits();
   Deliver();
