@@ -13,16 +13,21 @@
 // pruned trial without a value (stored before pruning recorded one) counts
 // as failed.
 //
-// bayes (PrunedTrials::kUntilFullFidelity) stops fitting them once
+// bayes (PrunedTrials::kUntilFullFidelity) stops fitting them that way once
 // parameters + 1 trials have completed (parameters: the space's blocks, not
 // its coordinates), as BOHB fits the highest budget with that many
-// observations (Falkner et al. 2018): its GP models the value at
-// the end of training, and an early value says little about that for a
+// observations (Falkner et al. 2018): its GP models the value at the end of
+// training, and an early value taken as final misleads it about a
 // configuration that starts slowly (a low learning rate stopped at epoch 1
 // looks worse than any finished trial, and a GP that believes it never goes
-// back there). They become Problem::unfitted: never suggested again, never
-// fitted. tpe (kAsObservations) keeps them: it uses only the order of
-// values, and what it needs of a pruned trial is that it was worse, as
+// back there). From then on a pruned trial enters at the final value its
+// value at its last stopping level predicts (TrialView::levels), where the
+// completed trials' values at that level predict their finals
+// (pruned_estimate.h: a rank regression, fitted per level on the completed
+// trials' curves); elsewhere, and without levels, it becomes
+// Problem::unfitted: never suggested again, never fitted. tpe
+// (kAsObservations) keeps the rule above throughout: it uses only the order
+// of values, and what it needs of a pruned trial is that it was worse, as
 // Optuna's TPE ranks pruned trials below completed ones.
 #ifndef HPSWEEP_COORDINATOR_SEARCH_BO_HISTORY_H_
 #define HPSWEEP_COORDINATOR_SEARCH_BO_HISTORY_H_

@@ -1,9 +1,11 @@
 // The bayes/tpe reading of a sweep's history: pruned trials are observations
 // at the value they were stopped with, never better than the worst completed
-// trial, for a minimized and a maximized metric; bayes stops fitting them
-// once parameters + 1 trials have completed.
+// trial, for a minimized and a maximized metric; once parameters + 1 trials
+// have completed, bayes fits them only at the final value their early one
+// predicts, and leaves them unfitted where early values do not predict.
 #include "coordinator/search/bo_history.h"
 
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -24,8 +26,10 @@ SearchSpace Space(bool maximize) {
 }
 
 TrialView View(uint64_t n, TrialState state, std::optional<double> objective,
-               std::optional<double> pruned = std::nullopt) {
-  return TrialView{n, Json{{"x", 0.1 * static_cast<double>(n)}}, state, objective, {}, {}, pruned};
+               std::optional<double> pruned = std::nullopt,
+               std::vector<TrialView::LevelValue> levels = {}) {
+  return TrialView{n,      Json{{"x", 0.1 * static_cast<double>(n)}}, state, objective, {}, {},
+                   pruned, std::move(levels)};
 }
 
 TEST(BoHistoryTest, PrunedTrialsAreObservationsCappedAtTheWorstCompleted) {
@@ -90,6 +94,35 @@ TEST(BoHistoryTest, UntilFullFidelityLeavesPrunedTrialsUnfittedOnceDPlusOneCompl
   bo::Problem tpe = EncodeHistory(Space(false), history, PrunedTrials::kAsObservations);
   EXPECT_EQ(tpe.completed.size(), 4u);
   EXPECT_TRUE(tpe.unfitted.empty());
+}
+
+// Past d + 1 completions, bayes fits a pruned trial at the final value its
+// value at its last level predicts, when the completed trials' values at that
+// level predict their finals (pruned_estimate.h), and leaves it unfitted
+// when they do not.
+TEST(BoHistoryTest, UntilFullFidelityEstimatesPrunedTrialsWhereEarlyRanksPredict) {
+  for (const bool maximize : {false, true}) {
+    SCOPED_TRACE(maximize ? "maximize" : "minimize");
+    const double s = maximize ? -1 : 1;  // user's direction
+    // Four completed trials; at level 0 (say epoch 1) their order is their
+    // final order, at level 1 (epoch 3) the reverse.
+    std::vector<TrialView> history;
+    for (int i = 0; i < 4; ++i) {
+      history.push_back(View(i, TrialState::kCompleted, s * (0.1 + 0.1 * i), std::nullopt,
+                             {{0, s * (1.0 + i)}, {1, s * (0.9 - 0.1 * i)}}));
+    }
+    // Stopped at level 0, worse there than every completed trial: predicted
+    // to end as the worst did. Stopped at level 1: nothing to say.
+    history.push_back(View(4, TrialState::kPruned, std::nullopt, s * 9.0, {{0, s * 9.0}}));
+    history.push_back(
+        View(5, TrialState::kPruned, std::nullopt, s * 0.95, {{0, s * 1.5}, {1, s * 0.95}}));
+    bo::Problem p = EncodeHistory(Space(maximize), history, PrunedTrials::kUntilFullFidelity);
+    ASSERT_EQ(p.completed.size(), 5u);
+    EXPECT_NEAR(p.completed[4].x[0], 0.4, 1e-12) << "trial 4";
+    EXPECT_NEAR(p.completed[4].y, 0.4, 1e-12) << "the worst completed trial's final (minimized)";
+    ASSERT_EQ(p.unfitted.size(), 1u);
+    EXPECT_NEAR(p.unfitted[0].x[0], 0.5, 1e-12) << "trial 5";
+  }
 }
 
 TEST(BoHistoryTest, PrunedValueReadsTheMetricAPrunedTrialStoppedWith) {

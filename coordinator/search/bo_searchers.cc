@@ -3,6 +3,7 @@
 // (model fits), so the coordinator runs them off the lease path.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <optional>
 
 #include "common/logging.h"
@@ -10,6 +11,7 @@
 #include "coordinator/search/bo/mo_gp_suggester.h"
 #include "coordinator/search/bo/tpe.h"
 #include "coordinator/search/bo_history.h"
+#include "coordinator/search/pruned_estimate.h"
 #include "coordinator/search/searcher.h"
 
 namespace hpsweep::coordinator {
@@ -211,6 +213,32 @@ bo::Problem EncodeHistory(const SearchSpace& space, const std::vector<TrialView>
   // BOHB's d + 1, d the number of parameters (blocks), not coordinates.
   const bool fit_pruned = pruned == PrunedTrials::kAsObservations ||
                           finished < static_cast<int64_t>(space.blocks().size()) + 1;
+  // Past that, a pruned trial is fitted at the final value its early one
+  // predicts, where completed trials' curves show early values predict
+  // (pruned_estimate.h): one estimator per level, from the completed trials
+  // that recorded a value there.
+  std::map<int64_t, std::vector<EarlyAndFinal>> completed_at;
+  if (!fit_pruned) {
+    for (const TrialView& t : history) {
+      if (t.state != TrialState::kCompleted || !t.objective || !std::isfinite(*t.objective)) {
+        continue;
+      }
+      for (const TrialView::LevelValue& l : t.levels) {
+        completed_at[l.level].push_back({minimized(l.value), minimized(*t.objective)});
+      }
+    }
+  }
+  std::map<int64_t, FinalValueEstimator> estimators;
+  auto estimate = [&](const TrialView& t) -> std::optional<double> {
+    if (t.levels.empty()) return std::nullopt;
+    const TrialView::LevelValue& last = t.levels.back();
+    auto it = estimators.find(last.level);
+    if (it == estimators.end()) {
+      it = estimators.emplace(last.level, FinalValueEstimator(completed_at[last.level])).first;
+    }
+    if (!it->second.informative() || !std::isfinite(last.value)) return std::nullopt;
+    return it->second.Estimate(minimized(last.value));
+  };
   const std::vector<proto::MetricSpec> objectives = proto::Objectives(space.spec());
   const auto& constraints = space.spec().constraints;
   const bool outcomes = objectives.size() > 1 || !constraints.empty();
@@ -245,7 +273,11 @@ bo::Problem EncodeHistory(const SearchSpace& space, const std::vector<TrialView>
         if (outcomes || !t.pruned_value || !std::isfinite(*t.pruned_value)) {
           problem.failed.push_back({x, active});
         } else if (!fit_pruned) {
-          problem.unfitted.push_back({x, active});
+          if (std::optional<double> y = estimate(t)) {
+            problem.completed.push_back({x, *y, active});
+          } else {
+            problem.unfitted.push_back({x, active});
+          }
         } else {
           const double y = minimized(*t.pruned_value);
           problem.completed.push_back({x, worst ? std::max(y, *worst) : y, active});

@@ -131,8 +131,8 @@ double PositiveExponent(std::vector<double>* v) {
   return lambda;
 }
 
-// Standard normal quantile: Acklam's rational approximation refined by one
-// Halley step on erfc, accurate to double precision. REQUIRES: 0 < p < 1.
+}  // namespace
+
 double NormalQuantile(double p) {
   static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
                                  -2.759285104469687e+02, 1.383577518672690e+02,
@@ -164,8 +164,6 @@ double NormalQuantile(double p) {
   const double u = e * std::sqrt(2 * M_PI) * std::exp(0.5 * x * x);
   return x - u / (1 + 0.5 * x * u);
 }
-
-}  // namespace
 
 std::vector<double> HalfRankWarp(const std::vector<double>& y) {
   const size_t n = y.size();

@@ -51,6 +51,11 @@ struct WarpedOutcomes {
   double box_cox_lambda = 1.0;  // the positive outcomes' Box-Cox exponent (1: not applied)
 };
 
+// The standard normal quantile Phi^-1(p): Acklam's rational approximation
+// refined by one Halley step on erfc, accurate to double precision.
+// REQUIRES: 0 < p < 1.
+double NormalQuantile(double p);
+
 // The half-rank step alone (lower is better): values at or below the median
 // unchanged, the rest replaced as described above. Fewer than 3 values, or a
 // better half with no spread: unchanged.
