@@ -62,7 +62,7 @@ class SuccessiveHalving final : public StoppingPolicy {
   StopDecision Report(uint64_t number, int64_t step, double value) override {
     StopDecision d;
     // Every milestone the report reaches, in every bracket: what searchers
-    // fit at (Levels). Milestones a report passes at once get its value.
+    // learn from (Levels). Milestones a report passes at once get its value.
     std::map<int64_t, double>& seen_at = observed_[number];
     const std::vector<double>& all = brackets_.front().milestones;
     for (size_t j = 0; j < all.size() && Reached(step, all[j]); ++j) {
