@@ -40,8 +40,6 @@ double Spearman(const std::vector<double>& a, const std::vector<double>& b) {
   return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
 }
 
-double NormCdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
-
 }  // namespace
 
 FinalValueEstimator::FinalValueEstimator(std::vector<EarlyAndFinal> completed) {
@@ -64,7 +62,7 @@ double FinalValueEstimator::Estimate(double early) const {
   const auto hi = std::upper_bound(early_.begin(), early_.end(), early) - early_.begin();
   // Mid rank among the completed values, as a plotting position in (0, 1).
   const double q = (0.5 * static_cast<double>(lo + hi) + 0.5) / static_cast<double>(n + 1);
-  const double p = NormCdf(rho_ * bo::NormalQuantile(q));
+  const double p = bo::NormalCdf(rho_ * bo::NormalQuantile(q));
   // The finals' quantile at p, with final i at position (i + 1/2) / n and
   // linear interpolation between positions (the ends held flat).
   const double h = p * static_cast<double>(n) - 0.5;

@@ -133,6 +133,8 @@ double PositiveExponent(std::vector<double>* v) {
 
 }  // namespace
 
+double NormalCdf(double x) { return 0.5 * std::erfc(-x * M_SQRT1_2); }
+
 double NormalQuantile(double p) {
   static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
                                  -2.759285104469687e+02, 1.383577518672690e+02,

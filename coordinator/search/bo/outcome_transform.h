@@ -51,6 +51,9 @@ struct WarpedOutcomes {
   double box_cox_lambda = 1.0;  // the positive outcomes' Box-Cox exponent (1: not applied)
 };
 
+// The standard normal distribution function Phi(x).
+double NormalCdf(double x);
+
 // The standard normal quantile Phi^-1(p): Acklam's rational approximation
 // refined by one Halley step on erfc, accurate to double precision.
 // REQUIRES: 0 < p < 1.

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <optional>
 
+#include "coordinator/search/bo/outcome_transform.h"
 #include "coordinator/search/bo/sobol.h"
 #include "coordinator/search/bo/tpe_split.h"
 
@@ -13,14 +14,11 @@ namespace hpsweep::coordinator::bo {
 namespace {
 
 constexpr double kSamePoint = 1e-9;
-constexpr double kInvSqrt2 = 0.70710678118654752440;
 constexpr double kLogInvSqrt2Pi = -0.91893853320467274178;
 // Optuna's SIGMA0_MAGNITUDE, its fixed spread for every group: one of the
 // two widths a kernel's bandwidth averages (see Parzen), and the spread of
 // a group with no active member along a Dimension.
 constexpr double kSigma0 = 0.2;
-
-double NormCdf(double x) { return 0.5 * std::erfc(-x * kInvSqrt2); }
 
 bool IsNew(const std::vector<double>& x, const std::vector<std::vector<double>>& seen) {
   for (const auto& s : seen) {
@@ -218,8 +216,9 @@ class Parzen {
                      b.levels.begin();
     const double lo = b.edges.front(), hi = b.edges.back();
     const double sd = sigma * (hi - lo);
-    const double mass = (NormCdf((b.edges[k + 1] - mu) / sd) - NormCdf((b.edges[k] - mu) / sd)) /
-                        (NormCdf((hi - mu) / sd) - NormCdf((lo - mu) / sd));
+    const double mass =
+        (NormalCdf((b.edges[k + 1] - mu) / sd) - NormalCdf((b.edges[k] - mu) / sd)) /
+        (NormalCdf((hi - mu) / sd) - NormalCdf((lo - mu) / sd));
     return std::log(std::max(mass, 1e-300));
   }
 
@@ -284,7 +283,7 @@ class Parzen {
 
   static double LogTruncatedNormalPdf(double x, double mu, double sd, double lo, double hi) {
     const double z = (x - mu) / sd;
-    const double mass = NormCdf((hi - mu) / sd) - NormCdf((lo - mu) / sd);
+    const double mass = NormalCdf((hi - mu) / sd) - NormalCdf((lo - mu) / sd);
     return kLogInvSqrt2Pi - 0.5 * z * z - std::log(sd) - std::log(std::max(mass, 1e-300));
   }
 
