@@ -51,8 +51,20 @@ struct RawParams {
   torch::Tensor log_os;            // [R]
   torch::Tensor log_noise_excess;  // [R]
   torch::Tensor mean;              // [R]
-  std::vector<torch::Tensor> All() const { return {log_ls, log_os, log_noise_excess, mean}; }
+  torch::Tensor log_add_ls;        // [R,d]; undefined without the additive part
+  torch::Tensor log_add_s;         // [R]; likewise
+  std::vector<torch::Tensor> All() const {
+    std::vector<torch::Tensor> all = {log_ls, log_os, log_noise_excess, mean};
+    if (log_add_ls.defined()) all.insert(all.end(), {log_add_ls, log_add_s});
+    return all;
+  }
 };
+
+// The Matern-5/2 correlation at scaled distance r: (1 + sqrt5 r + 5 r^2 / 3) exp(-sqrt5 r).
+torch::Tensor Matern52Correlation(const torch::Tensor& r) {
+  const auto sr = kSqrt5 * r;
+  return (1.0 + sr + sr.pow(2) / 3.0) * torch::exp(-sr);
+}
 
 // log density of LogNormal(loc, scale) at exp(log_v), summed over the last
 // dimension.
@@ -71,18 +83,28 @@ torch::Tensor NegLogPosterior(const torch::Tensor& x, const torch::Tensor& y, co
   const auto xs = x.unsqueeze(0) / p.log_ls.exp().unsqueeze(1);  // [R,n,d]
   const auto sq = xs.pow(2).sum(-1);                               // [R,n]
   const auto r2 = sq.unsqueeze(2) + sq.unsqueeze(1) - 2.0 * xs.bmm(xs.transpose(1, 2));
-  const auto sr = kSqrt5 * r2.clamp_min(1e-30).sqrt();
-  const auto k = os.view({-1, 1, 1}) * (1.0 + sr + sr.pow(2) / 3.0) * torch::exp(-sr) +
-                 log_noise.exp().view({-1, 1, 1}) * torch::eye(n, F64());
+  auto k = os.view({-1, 1, 1}) * Matern52Correlation(r2.clamp_min(1e-30).sqrt()) +
+           log_noise.exp().view({-1, 1, 1}) * torch::eye(n, F64());
+  if (p.log_add_ls.defined()) {
+    const auto diff = (x.unsqueeze(1) - x.unsqueeze(0)).abs();  // [n,n,d]
+    const auto r = diff.unsqueeze(0) / p.log_add_ls.exp().view({-1, 1, 1, d});
+    k = k + p.log_add_s.exp().view({-1, 1, 1}) * Matern52Correlation(r).mean(-1);
+  }
   auto [l, info] = torch::linalg_cholesky_ex(k);
   if (info.ne(0).any().item<bool>()) return {};
   const auto r = (y.unsqueeze(0) - p.mean.unsqueeze(1)).unsqueeze(2);  // [R,n,1]
   const auto a = torch::linalg_solve_triangular(l, r, /*upper=*/false);
   const auto mll = -0.5 * a.pow(2).sum({1, 2}) - l.diagonal(0, -2, -1).log().sum(-1) - 0.5 * n * kLog2Pi;
-  const auto prior = LogNormalLogPdfRows(p.log_ls, LengthscalePriorLoc(d), LengthscalePriorScale()) +
-                     LogNormalLogPdfRows(p.log_os.unsqueeze(1), kOutputscalePriorLoc, kOutputscalePriorScale) +
-                     LogNormalLogPdfRows(log_noise.unsqueeze(1), kNoisePriorLoc, kNoisePriorScale) -
-                     0.5 * p.mean.pow(2);
+  auto prior =
+      LogNormalLogPdfRows(p.log_ls, LengthscalePriorLoc(d), LengthscalePriorScale()) +
+      LogNormalLogPdfRows(p.log_os.unsqueeze(1), kOutputscalePriorLoc, kOutputscalePriorScale) +
+      LogNormalLogPdfRows(log_noise.unsqueeze(1), kNoisePriorLoc, kNoisePriorScale) -
+      0.5 * p.mean.pow(2);
+  if (p.log_add_ls.defined()) {
+    prior =
+        prior + LogNormalLogPdfRows(p.log_add_ls, LengthscalePriorLoc(1), LengthscalePriorScale()) +
+        LogNormalLogPdfRows(p.log_add_s.unsqueeze(1), kOutputscalePriorLoc, kOutputscalePriorScale);
+  }
   return -(mll + prior) / static_cast<double>(n);
 }
 
@@ -90,6 +112,8 @@ struct Start {
   std::vector<double> log_ls;
   double log_os;
   double noise;
+  std::vector<double> log_add_ls;  // empty without the additive part
+  double log_add_s = 0;
 };
 
 RawParams MakeParams(const std::vector<Start>& starts, double min_noise) {
@@ -104,6 +128,14 @@ RawParams MakeParams(const std::vector<Start>& starts, double min_noise) {
     for (int64_t j = 0; j < d; ++j) p.log_ls[i][j] = starts[i].log_ls[j];
     p.log_os[i] = starts[i].log_os;
     p.log_noise_excess[i] = std::log(std::max(starts[i].noise - min_noise, 1e-12));
+  }
+  if (!starts[0].log_add_ls.empty()) {
+    p.log_add_ls = torch::empty({r, d}, F64());
+    p.log_add_s = torch::empty({r}, F64());
+    for (int64_t i = 0; i < r; ++i) {
+      for (int64_t j = 0; j < d; ++j) p.log_add_ls[i][j] = starts[i].log_add_ls[j];
+      p.log_add_s[i] = starts[i].log_add_s;
+    }
   }
   return p;
 }
@@ -122,15 +154,161 @@ torch::Tensor Matern52(const torch::Tensor& a, const torch::Tensor& b,
   return outputscale * (1.0 + sr + sr.pow(2) / 3.0) * torch::exp(-sr);
 }
 
-StatusOr<GpHyperparameters> FitGpHyperparameters(const torch::Tensor& x_all, const torch::Tensor& y_all,
+torch::Tensor AdditiveMatern52(const torch::Tensor& a, const torch::Tensor& b,
+                               const torch::Tensor& lengthscales, const torch::Tensor& scale) {
+  // One [n,m] matrix per coordinate: the [n,m,d] difference tensor would
+  // hold d times the memory for the same arithmetic.
+  const int64_t d = a.size(1);
+  auto sum = torch::zeros({a.size(0), b.size(0)}, a.options());
+  for (int64_t c = 0; c < d; ++c) {
+    const auto r =
+        (a.select(1, c).unsqueeze(1) - b.select(1, c).unsqueeze(0)).abs() / lengthscales[c];
+    sum = sum + Matern52Correlation(r);
+  }
+  return scale * sum / static_cast<double>(d);
+}
+
+namespace {
+
+// MAP hyperparameters of the product kernel, with the additive part when
+// `additive`: options.restarts L-BFGS starts (the prior medians or
+// `warm_start`, then the best of 8x as many prior draws from `rng`) refined
+// together as one batch.
+StatusOr<GpHyperparameters> FitKernel(const torch::Tensor& x, const torch::Tensor& y,
+                                      const GpFitOptions& options, bool additive,
+                                      const GpHyperparameters* warm_start, Rng* rng_ptr) {
+  Rng& rng = *rng_ptr;
+  const int64_t d = x.size(1);
+  // Candidate starts: the prior medians, then draws from the priors; the
+  // best by initial objective are refined, all in one batched L-BFGS.
+  const double ls_loc = LengthscalePriorLoc(d);
+  const double add_ls_loc = LengthscalePriorLoc(1);
+  std::vector<Start> starts = {
+      {std::vector<double>(d, ls_loc), 0.0, std::exp(kNoisePriorLoc), {}, 0}};
+  if (additive) {
+    starts[0].log_add_ls.assign(d, add_ls_loc);
+    starts[0].log_add_s = kOutputscalePriorLoc;
+  }
+  auto clamp_log_ls = [](double v) {
+    return std::clamp(v, kMinLogLengthscale, kMaxLogLengthscale);
+  };
+  if (warm_start != nullptr && static_cast<int64_t>(warm_start->lengthscales.size()) == d) {
+    Start& w = starts[0];
+    for (int64_t j = 0; j < d; ++j) {
+      w.log_ls[j] = clamp_log_ls(std::log(warm_start->lengthscales[j]));
+    }
+    w.log_os = std::log(warm_start->outputscale);
+    w.noise = std::max(warm_start->noise, options.min_noise * 1.01);
+    if (additive && static_cast<int64_t>(warm_start->additive_lengthscales.size()) == d) {
+      for (int64_t j = 0; j < d; ++j) {
+        w.log_add_ls[j] = clamp_log_ls(std::log(warm_start->additive_lengthscales[j]));
+      }
+      w.log_add_s = std::log(std::max(warm_start->additive_scale, 1e-12));
+    }
+  }
+  const int draws = options.restarts > 1 ? 8 * options.restarts : 0;
+  for (int i = 0; i < draws; ++i) {
+    Start s{std::vector<double>(d),
+            kOutputscalePriorLoc + kOutputscalePriorScale * rng.Normal(),
+            0,
+            {},
+            0};
+    for (double& v : s.log_ls) v = clamp_log_ls(ls_loc + LengthscalePriorScale() * rng.Normal());
+    s.noise = options.min_noise + std::exp(kNoisePriorLoc + kNoisePriorScale * rng.Normal());
+    if (additive) {
+      s.log_add_ls.resize(d);
+      for (double& v : s.log_add_ls) {
+        v = clamp_log_ls(add_ls_loc + LengthscalePriorScale() * rng.Normal());
+      }
+      s.log_add_s = kOutputscalePriorLoc + kOutputscalePriorScale * rng.Normal();
+    }
+    starts.push_back(std::move(s));
+  }
+  std::vector<Start> chosen = {starts[0]};
+  if (starts.size() > 1) {
+    const auto loss =
+        NegLogPosterior(x, y, MakeParams(starts, options.min_noise), options.min_noise);
+    std::vector<std::pair<double, size_t>> scored;
+    for (size_t i = 1; i < starts.size(); ++i) {
+      const double v = loss.defined() ? loss[i].item<double>() : 0.0;
+      scored.push_back({std::isfinite(v) ? v : std::numeric_limits<double>::infinity(), i});
+    }
+    std::stable_sort(scored.begin(), scored.end());
+    for (int r = 1; r < options.restarts; ++r) chosen.push_back(starts[scored[r - 1].second]);
+  }
+
+  RawParams best = MakeParams(chosen, options.min_noise);
+  for (auto& t : best.All()) t.set_requires_grad(true);
+  torch::optim::LBFGS opt(best.All(), torch::optim::LBFGSOptions(1.0)
+                                          .max_iter(options.max_iterations)
+                                          .max_eval(options.max_iterations * 5 / 4)
+                                          .tolerance_grad(1e-6)
+                                          .tolerance_change(1e-9)
+                                          .history_size(10)
+                                          .line_search_fn("strong_wolfe"));
+  auto closure = [&]() -> torch::Tensor {
+    torch::AutoGradMode grad(true);
+    opt.zero_grad();
+    torch::Tensor loss = NegLogPosterior(x, y, best, options.min_noise);
+    if (!loss.defined() || !torch::isfinite(loss).all().item<bool>()) {
+      // A large flat value makes the line search back off.
+      return torch::full({}, 1e10, F64());
+    }
+    loss = loss.sum();
+    loss.backward();
+    return loss.detach();
+  };
+  opt.step(closure);
+  const auto final_loss = NegLogPosterior(x, y, best, options.min_noise);
+  if (!final_loss.defined()) {
+    return InternalError("GP hyperparameter fit ended on a singular kernel");
+  }
+  const auto finite = torch::isfinite(final_loss);
+  if (!finite.any().item<bool>()) {
+    return InternalError("GP hyperparameter fit diverged at every start");
+  }
+  const int64_t b = torch::where(finite, final_loss, torch::full_like(final_loss, INFINITY))
+                        .argmin()
+                        .item<int64_t>();
+  GpHyperparameters hp;
+  const auto log_ls =
+      best.log_ls[b].detach().clamp(kMinLogLengthscale, kMaxLogLengthscale).exp().contiguous();
+  hp.lengthscales.assign(log_ls.data_ptr<double>(), log_ls.data_ptr<double>() + d);
+  hp.outputscale = best.log_os[b].detach().exp().item<double>();
+  hp.noise = options.min_noise + best.log_noise_excess[b].detach().exp().item<double>();
+  hp.mean = best.mean[b].detach().item<double>();
+  if (best.log_add_ls.defined()) {
+    const auto add_ls = best.log_add_ls[b]
+                            .detach()
+                            .clamp(kMinLogLengthscale, kMaxLogLengthscale)
+                            .exp()
+                            .contiguous();
+    hp.additive_lengthscales.assign(add_ls.data_ptr<double>(), add_ls.data_ptr<double>() + d);
+    hp.additive_scale = best.log_add_s[b].detach().exp().item<double>();
+  }
+  return hp;
+}
+
+// Per point, log p(y_i | y without i) under `hp` (GpModel::LooLogPredictive).
+StatusOr<torch::Tensor> LooLogPredictive(const torch::Tensor& x, const torch::Tensor& y,
+                                         const GpHyperparameters& hp) {
+  HPS_ASSIGN_OR_RETURN(const GpModel model, GpModel::Create(x, y, hp));
+  return model.LooLogPredictive();
+}
+
+}  // namespace
+
+StatusOr<GpHyperparameters> FitGpHyperparameters(const torch::Tensor& x_all,
+                                                 const torch::Tensor& y_all,
                                                  const GpFitOptions& options, uint64_t seed,
                                                  const GpHyperparameters* warm_start) {
   HPS_RETURN_IF_ERROR(options.Validate());
   try {
     torch::NoGradGuard outer_no_grad;  // re-enabled inside the closure
     const int64_t n_all = x_all.size(0);
-    const int64_t d = x_all.size(1);
-    if (n_all < 1 || y_all.size(0) != n_all) return InvalidArgumentError("x and y must have n >= 1 rows");
+    if (n_all < 1 || y_all.size(0) != n_all) {
+      return InvalidArgumentError("x and y must have n >= 1 rows");
+    }
     Rng rng(MixSeed(seed, 0x6F17));
     torch::Tensor x = x_all, y = y_all;
     if (n_all > options.max_fit_points) {
@@ -139,7 +317,8 @@ StatusOr<GpHyperparameters> FitGpHyperparameters(const torch::Tensor& x_all, con
       std::vector<int64_t> order(n_all);
       std::iota(order.begin(), order.end(), 0);
       const auto ya = y_all.accessor<double, 1>();
-      std::stable_sort(order.begin(), order.end(), [&](int64_t i, int64_t j) { return ya[i] < ya[j]; });
+      std::stable_sort(order.begin(), order.end(),
+                       [&](int64_t i, int64_t j) { return ya[i] < ya[j]; });
       const int64_t best = options.max_fit_points / 4;
       std::vector<int64_t> rest(order.begin() + best, order.end());
       for (size_t i = rest.size() - 1; i > 0; --i) std::swap(rest[i], rest[rng.Below(i + 1)]);
@@ -151,73 +330,25 @@ StatusOr<GpHyperparameters> FitGpHyperparameters(const torch::Tensor& x_all, con
       y = y_all.index_select(0, idx);
     }
 
-    // Candidate starts: the prior medians, then draws from the priors; the
-    // best by initial objective are refined, all in one batched L-BFGS.
-    const double ls_loc = LengthscalePriorLoc(d);
-    std::vector<Start> starts = {{std::vector<double>(d, ls_loc), 0.0, std::exp(kNoisePriorLoc)}};
-    if (warm_start != nullptr && static_cast<int64_t>(warm_start->lengthscales.size()) == d) {
-      Start& w = starts[0];
-      for (int64_t j = 0; j < d; ++j) {
-        w.log_ls[j] = std::clamp(std::log(warm_start->lengthscales[j]), kMinLogLengthscale, kMaxLogLengthscale);
-      }
-      w.log_os = std::log(warm_start->outputscale);
-      w.noise = std::max(warm_start->noise, options.min_noise * 1.01);
+    // The product kernel alone, and with the additive part: the one whose
+    // leave-one-out predictions are better is kept (Rasmussen & Williams
+    // 2006, 5.4.2). The joint fit nests the product one, so its marginal
+    // likelihood is always at least as high; held-out predictions show
+    // whether the additive part generalizes or only fits.
+    // A warm start keeps its kernel: a short refit after a few more points
+    // refines the choice made by the full fit it starts from.
+    Rng joint_rng(MixSeed(seed, 0xADD1));
+    if (warm_start != nullptr && options.additive && !warm_start->additive_lengthscales.empty()) {
+      return FitKernel(x, y, options, /*additive=*/true, warm_start, &joint_rng);
     }
-    const int draws = options.restarts > 1 ? 8 * options.restarts : 0;
-    for (int i = 0; i < draws; ++i) {
-      Start s{std::vector<double>(d), kOutputscalePriorLoc + kOutputscalePriorScale * rng.Normal(), 0};
-      for (double& v : s.log_ls) {
-        v = std::clamp(ls_loc + LengthscalePriorScale() * rng.Normal(), kMinLogLengthscale, kMaxLogLengthscale);
-      }
-      s.noise = options.min_noise + std::exp(kNoisePriorLoc + kNoisePriorScale * rng.Normal());
-      starts.push_back(std::move(s));
-    }
-    std::vector<Start> chosen = {starts[0]};
-    if (starts.size() > 1) {
-      const auto loss = NegLogPosterior(x, y, MakeParams(starts, options.min_noise), options.min_noise);
-      std::vector<std::pair<double, size_t>> scored;
-      for (size_t i = 1; i < starts.size(); ++i) {
-        const double v = loss.defined() ? loss[i].item<double>() : 0.0;
-        scored.push_back({std::isfinite(v) ? v : std::numeric_limits<double>::infinity(), i});
-      }
-      std::stable_sort(scored.begin(), scored.end());
-      for (int r = 1; r < options.restarts; ++r) chosen.push_back(starts[scored[r - 1].second]);
-    }
-
-    RawParams best = MakeParams(chosen, options.min_noise);
-    for (auto& t : best.All()) t.set_requires_grad(true);
-    torch::optim::LBFGS opt(best.All(), torch::optim::LBFGSOptions(1.0)
-                                            .max_iter(options.max_iterations)
-                                            .max_eval(options.max_iterations * 5 / 4)
-                                            .tolerance_grad(1e-6)
-                                            .tolerance_change(1e-9)
-                                            .history_size(10)
-                                            .line_search_fn("strong_wolfe"));
-    auto closure = [&]() -> torch::Tensor {
-      torch::AutoGradMode grad(true);
-      opt.zero_grad();
-      torch::Tensor loss = NegLogPosterior(x, y, best, options.min_noise);
-      if (!loss.defined() || !torch::isfinite(loss).all().item<bool>()) {
-        // A large flat value makes the line search back off.
-        return torch::full({}, 1e10, F64());
-      }
-      loss = loss.sum();
-      loss.backward();
-      return loss.detach();
-    };
-    opt.step(closure);
-    const auto final_loss = NegLogPosterior(x, y, best, options.min_noise);
-    if (!final_loss.defined()) return InternalError("GP hyperparameter fit ended on a singular kernel");
-    const auto finite = torch::isfinite(final_loss);
-    if (!finite.any().item<bool>()) return InternalError("GP hyperparameter fit diverged at every start");
-    const int64_t b = torch::where(finite, final_loss, torch::full_like(final_loss, INFINITY)).argmin().item<int64_t>();
-    GpHyperparameters hp;
-    const auto log_ls = best.log_ls[b].detach().clamp(kMinLogLengthscale, kMaxLogLengthscale).exp().contiguous();
-    hp.lengthscales.assign(log_ls.data_ptr<double>(), log_ls.data_ptr<double>() + d);
-    hp.outputscale = best.log_os[b].detach().exp().item<double>();
-    hp.noise = options.min_noise + best.log_noise_excess[b].detach().exp().item<double>();
-    hp.mean = best.mean[b].detach().item<double>();
-    return hp;
+    HPS_ASSIGN_OR_RETURN(GpHyperparameters product,
+                         FitKernel(x, y, options, /*additive=*/false, warm_start, &rng));
+    if (!options.additive || warm_start != nullptr) return product;
+    HPS_ASSIGN_OR_RETURN(GpHyperparameters joint,
+                         FitKernel(x, y, options, /*additive=*/true, warm_start, &joint_rng));
+    HPS_ASSIGN_OR_RETURN(const torch::Tensor product_loo, LooLogPredictive(x, y, product));
+    HPS_ASSIGN_OR_RETURN(const torch::Tensor joint_loo, LooLogPredictive(x, y, joint));
+    return (joint_loo - product_loo).sum().item<double>() > 0 ? joint : product;
   } catch (const c10::Error& e) {
     return TorchError(e, "FitGpHyperparameters");
   }
@@ -227,7 +358,9 @@ StatusOr<GpModel> GpModel::Create(torch::Tensor x, torch::Tensor y, GpHyperparam
   try {
     torch::NoGradGuard no_grad;
     if (x.dim() != 2 || y.dim() != 1 || x.size(0) != y.size(0) ||
-        static_cast<int64_t>(hp.lengthscales.size()) != x.size(1)) {
+        static_cast<int64_t>(hp.lengthscales.size()) != x.size(1) ||
+        (!hp.additive_lengthscales.empty() &&
+         static_cast<int64_t>(hp.additive_lengthscales.size()) != x.size(1))) {
       return InvalidArgumentError("GpModel: x [n,d], y [n] and d lengthscales required");
     }
     GpModel m;
@@ -235,24 +368,36 @@ StatusOr<GpModel> GpModel::Create(torch::Tensor x, torch::Tensor y, GpHyperparam
     m.y_ = y.to(torch::kFloat64).contiguous();
     m.lengthscales_ = torch::tensor(hp.lengthscales, F64());
     m.outputscale_ = torch::full({}, hp.outputscale, F64());
-    const int64_t n = m.x_.size(0);
-    const auto k = Matern52(m.x_, m.x_, m.lengthscales_, m.outputscale_) + hp.noise * torch::eye(n, F64());
-    HPS_ASSIGN_OR_RETURN(const torch::Tensor l, RobustCholesky(k, hp.outputscale));
-    m.chol_ = l;
-    m.alpha_ = torch::cholesky_solve((m.y_ - hp.mean).unsqueeze(1), l).squeeze(1);
+    if (!hp.additive_lengthscales.empty()) {
+      m.additive_lengthscales_ = torch::tensor(hp.additive_lengthscales, F64());
+      m.additive_scale_ = torch::full({}, hp.additive_scale, F64());
+    }
     m.hp_ = std::move(hp);
+    const int64_t n = m.x_.size(0);
+    const auto k = m.Kernel(m.x_, m.x_) + m.hp_.noise * torch::eye(n, F64());
+    HPS_ASSIGN_OR_RETURN(const torch::Tensor l, RobustCholesky(k, m.PriorVariance()));
+    m.chol_ = l;
+    m.alpha_ = torch::cholesky_solve((m.y_ - m.hp_.mean).unsqueeze(1), l).squeeze(1);
     return m;
   } catch (const c10::Error& e) {
     return TorchError(e, "GpModel::Create");
   }
 }
 
+torch::Tensor GpModel::Kernel(const torch::Tensor& a, const torch::Tensor& b) const {
+  auto k = Matern52(a, b, lengthscales_, outputscale_);
+  if (additive_lengthscales_.defined()) {
+    k = k + AdditiveMatern52(a, b, additive_lengthscales_, additive_scale_);
+  }
+  return k;
+}
+
 std::pair<torch::Tensor, torch::Tensor> GpModel::Posterior(const torch::Tensor& x) const {
-  const auto ks = Matern52(x, x_, lengthscales_, outputscale_);  // [m,n]
+  const auto ks = Kernel(x, x_);  // [m,n]
   const auto mean = ks.matmul(alpha_) + hp_.mean;
   // A triangular solve costs half the multiply by an explicit inverse.
   const auto v = torch::linalg_solve_triangular(chol_, ks.t(), /*upper=*/false);  // [n,m]
-  const auto var = (outputscale_ - v.pow(2).sum(0)).clamp_min(kMinVariance);
+  const auto var = (PriorVariance() - v.pow(2).sum(0)).clamp_min(kMinVariance);
   return {mean, var};
 }
 
@@ -266,23 +411,54 @@ GpModel::PosteriorGradient GpModel::PosteriorWithGradient(const torch::Tensor& x
   const auto r2 = as.pow(2).sum(1, true) + bs.pow(2).sum(1).unsqueeze(0) - 2.0 * as.matmul(bs.t());
   const auto sr = kSqrt5 * r2.clamp_min(0.0).sqrt();
   const auto e = outputscale_ * torch::exp(-sr);
-  const auto k = (1.0 + sr + sr.pow(2) / 3.0) * e;  // [m,n]
-  const auto g = (5.0 / 3.0) * (1.0 + sr) * e;      // [m,n]
+  auto k = (1.0 + sr + sr.pow(2) / 3.0) * e;    // [m,n]
+  const auto g = (5.0 / 3.0) * (1.0 + sr) * e;  // [m,n]
+  // The additive part, coordinate by coordinate: k_c(r) with r = |x_c - X_c| / l_c,
+  // and d k_c / d x_c = -g_c(r) (x_c - X_c) / l_c^2, scaled by s / d.
+  std::vector<torch::Tensor> add_g;  // per coordinate, [m,n]
+  if (additive_lengthscales_.defined()) {
+    const int64_t d = x.size(1);
+    const double per = hp_.additive_scale / static_cast<double>(d);
+    for (int64_t c = 0; c < d; ++c) {
+      const double l = hp_.additive_lengthscales[c];
+      const auto src =
+          kSqrt5 * (x.select(1, c).unsqueeze(1) - x_.select(1, c).unsqueeze(0)).abs() / l;
+      const auto ec = per * torch::exp(-src);
+      k = k + (1.0 + src + src.pow(2) / 3.0) * ec;
+      add_g.push_back((5.0 / 3.0) * (1.0 + src) * ec / (l * l));
+    }
+  }
   // sum_i c_i dk_i/dx = -(x sum_i c_i - c X) / l^2 for weights c [m,n].
   auto weighted = [&](const torch::Tensor& c) {
     const auto gc = g * c;
-    return -(x * gc.sum(1, true) - gc.matmul(x_)) * inv_l2;
+    auto out = -(x * gc.sum(1, true) - gc.matmul(x_)) * inv_l2;
+    for (size_t j = 0; j < add_g.size(); ++j) {
+      const auto gcj = add_g[j] * c;  // [m,n]
+      const auto col = x.select(1, j) * gcj.sum(1) - gcj.matmul(x_.select(1, j));
+      out.select(1, j).sub_(col);
+    }
+    return out;
   };
   PosteriorGradient out;
   out.mean = k.matmul(alpha_) + hp_.mean;
   out.d_mean = weighted(alpha_.unsqueeze(0));
   const auto v = torch::linalg_solve_triangular(chol_, k.t(), /*upper=*/false);  // [n,m]
-  const auto raw_var = outputscale_ - v.pow(2).sum(0);
+  const auto raw_var = PriorVariance() - v.pow(2).sum(0);
   out.variance = raw_var.clamp_min(kMinVariance);
   // var = s - k^T K^-1 k: d var = -2 (K^-1 k)^T dk; zero where clamped.
   const auto w = torch::linalg_solve_triangular(chol_.t(), v, /*upper=*/true).t();  // [m,n]
   out.d_variance = (-2.0 * weighted(w)) * (raw_var > kMinVariance).unsqueeze(1);
   return out;
+}
+
+torch::Tensor GpModel::LooLogPredictive() const {
+  torch::NoGradGuard no_grad;
+  // With K^-1 the inverse of the noisy kernel matrix and alpha = K^-1 (y - m):
+  // the held-out mean is y_i - alpha_i / [K^-1]_ii, its variance 1 / [K^-1]_ii.
+  const auto inv_diag = torch::cholesky_inverse(chol_).diagonal();
+  const auto var = 1.0 / inv_diag;
+  const auto resid = alpha_ / inv_diag;
+  return -0.5 * var.log() - resid.pow(2) / (2.0 * var) - 0.5 * kLog2Pi;
 }
 
 StatusOr<GpModel> GpModel::Condition(const torch::Tensor& x_new, const torch::Tensor& y_new) const {

@@ -4,13 +4,26 @@
 // coordinate)), e ~ N(0, noise). The caller standardizes y. Hyperparameters
 // (lengthscales, outputscale s, noise, constant mean m) are fitted by
 // maximizing log marginal likelihood + log prior with L-BFGS from several
-// starts. Priors (on standardized data, d = number of coordinates):
+// starts.
+//
+// The additive part (GpFitOptions::additive): f may also hold a sum of
+// one-coordinate functions, s_a / d * sum_c Matern52(x_c, x'_c; its own
+// lengthscale l_c), as the mixed sum-and-product kernels of CoCaBO (Ru et
+// al. 2020) do. A product kernel alone generalizes only to points near
+// those seen: from a good point with one coordinate in a poor basin it
+// cannot tell that the coordinate's good value, seen elsewhere with other
+// companions, would be good here too; an additive part can. Whether a fit
+// keeps it is decided by leave-one-out predictions (FitGpHyperparameters).
+//
+// Priors (on standardized data, d = number of coordinates):
 //   lengthscale ~ LogNormal(sqrt(2) + log(d)/2, sqrt(3))   (Hvarfner et al.
 //     2024, BoTorch's default since 0.12: lengthscales grow with sqrt(d) so
 //     that high-dimensional fits do not start out as white noise)
 //   outputscale ~ LogNormal(0, 1)   (standardized outcomes have variance 1)
 //   noise       ~ LogNormal(-4, 1), noise >= GpFitOptions::min_noise
 //   mean        ~ N(0, 1)
+//   additive lengthscale ~ LogNormal(sqrt(2), sqrt(3))  (the d = 1 case above)
+//   additive variance s_a ~ LogNormal(0, 1)               (as the outputscale)
 //
 // Everything takes and returns double tensors on the CPU; functions that can
 // fail (a non positive-definite kernel, a LibTorch error) return a Status.
@@ -34,6 +47,10 @@ struct GpHyperparameters {
   double outputscale = 1.0;          // > 0
   double noise = 1e-4;               // > 0, variance on the standardized scale
   double mean = 0.0;
+  // The additive part (GpFitOptions::additive): the lengthscales of its
+  // one-coordinate kernels and its variance. Empty and 0 without it.
+  std::vector<double> additive_lengthscales;  // one per coordinate, > 0
+  double additive_scale = 0.0;                // >= 0
 };
 
 
@@ -42,10 +59,20 @@ struct GpHyperparameters {
 torch::Tensor Matern52(const torch::Tensor& a, const torch::Tensor& b,
                        const torch::Tensor& lengthscales, const torch::Tensor& outputscale);
 
+// Additive Matern-5/2 cross-covariance s / d * sum_c k(|a_ic - b_jc| / l_c)
+// over the d coordinates, a: [n,d], b: [m,d] → [n,m]; `lengthscales` [d].
+// Differentiable in every argument.
+torch::Tensor AdditiveMatern52(const torch::Tensor& a, const torch::Tensor& b,
+                               const torch::Tensor& lengthscales, const torch::Tensor& scale);
+
 // Maximum a-posteriori hyperparameters for x [n,d] (n >= 1), standardized y [n].
-// With `warm_start`, the first L-BFGS start is those hyperparameters instead
-// of the prior medians (a refit after a few more points needs few
-// iterations from there). Deterministic for a given seed and warm start.
+// With GpFitOptions::additive, the product kernel is fitted alone and with
+// the additive part, and the fit whose leave-one-out predictions are better
+// (GpModel::LooLogPredictive) is returned.
+// With `warm_start`, only the warm start's kernel is fitted (additive or
+// not), its first L-BFGS start those hyperparameters instead of the prior
+// medians (a refit after a few more points needs few iterations from
+// there). Deterministic for a given seed and warm start.
 StatusOr<GpHyperparameters> FitGpHyperparameters(const torch::Tensor& x, const torch::Tensor& y,
                                                  const GpFitOptions& options, uint64_t seed,
                                                  const GpHyperparameters* warm_start = nullptr);
@@ -73,6 +100,11 @@ class GpModel {
   // The model with (x_new [k,d], y_new [k]) added, same hyperparameters.
   StatusOr<GpModel> Condition(const torch::Tensor& x_new, const torch::Tensor& y_new) const;
 
+  // Per training point i, the log density of y_i under the posterior
+  // predictive (observation noise included) conditioned on every other
+  // point: the leave-one-out fit, in closed form. [n].
+  torch::Tensor LooLogPredictive() const;
+
   const GpHyperparameters& hyperparameters() const { return hp_; }
   const torch::Tensor& train_x() const { return x_; }
   const torch::Tensor& train_y() const { return y_; }
@@ -82,7 +114,13 @@ class GpModel {
 
   GpHyperparameters hp_;
   torch::Tensor x_, y_;
+  // Prior covariance of the model's f between a [n,d] and b [m,d].
+  torch::Tensor Kernel(const torch::Tensor& a, const torch::Tensor& b) const;
+  // Prior variance of f at any point.
+  double PriorVariance() const { return hp_.outputscale + hp_.additive_scale; }
+
   torch::Tensor lengthscales_, outputscale_;
+  torch::Tensor additive_lengthscales_, additive_scale_;  // undefined without the part
   torch::Tensor alpha_;  // (K + noise I)^-1 (y - mean)
   torch::Tensor chol_;   // lower Cholesky factor of K + noise I
 };

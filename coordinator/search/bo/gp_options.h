@@ -21,6 +21,10 @@ struct GpFitOptions {
   // best quarter plus a seeded random sample of the rest); the posterior
   // always uses every point. Bounds the O(n^3) cost of fitting. Default: 200.
   int max_fit_points = 200;
+  // Adds an additive part to the kernel: f = f_product + f_additive, the
+  // second a sum of one-coordinate Matern-5/2 functions with their own
+  // lengthscales and variance, both fitted (see gp.h). Default: true.
+  bool additive = true;
 
   Status Validate() const;
 };
