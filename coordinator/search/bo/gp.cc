@@ -53,12 +53,22 @@ struct RawParams {
   torch::Tensor mean;              // [R]
   torch::Tensor log_add_ls;        // [R,d]; undefined without the additive part
   torch::Tensor log_add_s;         // [R]; likewise
-  std::vector<torch::Tensor> All() const {
+  // [n,n]: the additive part's mean correlation at fixed lengthscales
+  // (log_add_ls), computed once for a fit that does not move them.
+  torch::Tensor fixed_add_corr;
+  // The tensors L-BFGS moves.
+  std::vector<torch::Tensor> Optimized() const {
     std::vector<torch::Tensor> all = {log_ls, log_os, log_noise_excess, mean};
-    if (log_add_ls.defined()) all.insert(all.end(), {log_add_ls, log_add_s});
+    if (log_add_ls.defined() && !fixed_add_corr.defined()) all.push_back(log_add_ls);
+    if (log_add_s.defined()) all.push_back(log_add_s);
     return all;
   }
 };
+
+// The additive part's correlation matrices for x [n,d] at R sets of
+// log-lengthscales [R,d]: the mean over coordinates of the Matern-5/2
+// correlations, [R,n,n].
+torch::Tensor AdditiveCorrelation(const torch::Tensor& x, const torch::Tensor& log_add_ls);
 
 // The Matern-5/2 correlation at scaled distance r: (1 + sqrt5 r + 5 r^2 / 3) exp(-sqrt5 r).
 torch::Tensor Matern52Correlation(const torch::Tensor& r) {
@@ -86,9 +96,9 @@ torch::Tensor NegLogPosterior(const torch::Tensor& x, const torch::Tensor& y, co
   auto k = os.view({-1, 1, 1}) * Matern52Correlation(r2.clamp_min(1e-30).sqrt()) +
            log_noise.exp().view({-1, 1, 1}) * torch::eye(n, F64());
   if (p.log_add_ls.defined()) {
-    const auto diff = (x.unsqueeze(1) - x.unsqueeze(0)).abs();  // [n,n,d]
-    const auto r = diff.unsqueeze(0) / p.log_add_ls.exp().view({-1, 1, 1, d});
-    k = k + p.log_add_s.exp().view({-1, 1, 1}) * Matern52Correlation(r).mean(-1);
+    const auto corr = p.fixed_add_corr.defined() ? p.fixed_add_corr.unsqueeze(0)
+                                                 : AdditiveCorrelation(x, p.log_add_ls);
+    k = k + p.log_add_s.exp().view({-1, 1, 1}) * corr;
   }
   auto [l, info] = torch::linalg_cholesky_ex(k);
   if (info.ne(0).any().item<bool>()) return {};
@@ -106,6 +116,12 @@ torch::Tensor NegLogPosterior(const torch::Tensor& x, const torch::Tensor& y, co
         LogNormalLogPdfRows(p.log_add_s.unsqueeze(1), kOutputscalePriorLoc, kOutputscalePriorScale);
   }
   return -(mll + prior) / static_cast<double>(n);
+}
+
+torch::Tensor AdditiveCorrelation(const torch::Tensor& x, const torch::Tensor& log_add_ls) {
+  const auto diff = (x.unsqueeze(1) - x.unsqueeze(0)).abs();  // [n,n,d]
+  const auto r = diff.unsqueeze(0) / log_add_ls.exp().view({-1, 1, 1, x.size(1)});
+  return Matern52Correlation(r).mean(-1);
 }
 
 struct Start {
@@ -238,14 +254,21 @@ StatusOr<GpHyperparameters> FitKernel(const torch::Tensor& x, const torch::Tenso
   }
 
   RawParams best = MakeParams(chosen, options.min_noise);
-  for (auto& t : best.All()) t.set_requires_grad(true);
-  torch::optim::LBFGS opt(best.All(), torch::optim::LBFGSOptions(1.0)
-                                          .max_iter(options.max_iterations)
-                                          .max_eval(options.max_iterations * 5 / 4)
-                                          .tolerance_grad(1e-6)
-                                          .tolerance_change(1e-9)
-                                          .history_size(10)
-                                          .line_search_fn("strong_wolfe"));
+  // A warm fit with the additive part keeps its lengthscales (a refit after a
+  // few more points moves them little) and so computes its correlations
+  // once: half the cost of a fit that moves them.
+  if (additive && warm_start != nullptr && !warm_start->additive_lengthscales.empty() &&
+      best.log_add_ls.size(0) == 1) {
+    best.fixed_add_corr = AdditiveCorrelation(x, best.log_add_ls)[0];
+  }
+  for (auto& t : best.Optimized()) t.set_requires_grad(true);
+  torch::optim::LBFGS opt(best.Optimized(), torch::optim::LBFGSOptions(1.0)
+                                                .max_iter(options.max_iterations)
+                                                .max_eval(options.max_iterations * 5 / 4)
+                                                .tolerance_grad(1e-6)
+                                                .tolerance_change(1e-9)
+                                                .history_size(10)
+                                                .line_search_fn("strong_wolfe"));
   auto closure = [&]() -> torch::Tensor {
     torch::AutoGradMode grad(true);
     opt.zero_grad();
@@ -413,30 +436,22 @@ GpModel::PosteriorGradient GpModel::PosteriorWithGradient(const torch::Tensor& x
   const auto e = outputscale_ * torch::exp(-sr);
   auto k = (1.0 + sr + sr.pow(2) / 3.0) * e;    // [m,n]
   const auto g = (5.0 / 3.0) * (1.0 + sr) * e;  // [m,n]
-  // The additive part, coordinate by coordinate: k_c(r) with r = |x_c - X_c| / l_c,
-  // and d k_c / d x_c = -g_c(r) (x_c - X_c) / l_c^2, scaled by s / d.
-  std::vector<torch::Tensor> add_g;  // per coordinate, [m,n]
+  // The additive part: per coordinate c, k_c(r) with r = |x_c - X_c| / l_c,
+  // and d k_c / d x_c = -g_c(r) (x_c - X_c) / l_c^2, scaled by s_a / d; as
+  // [m,n,d] tensors (m is a handful of points being refined).
+  torch::Tensor add_diff, add_g;  // [m,n,d]; undefined without the part
   if (additive_lengthscales_.defined()) {
-    const int64_t d = x.size(1);
-    const double per = hp_.additive_scale / static_cast<double>(d);
-    for (int64_t c = 0; c < d; ++c) {
-      const double l = hp_.additive_lengthscales[c];
-      const auto src =
-          kSqrt5 * (x.select(1, c).unsqueeze(1) - x_.select(1, c).unsqueeze(0)).abs() / l;
-      const auto ec = per * torch::exp(-src);
-      k = k + (1.0 + src + src.pow(2) / 3.0) * ec;
-      add_g.push_back((5.0 / 3.0) * (1.0 + src) * ec / (l * l));
-    }
+    add_diff = x.unsqueeze(1) - x_.unsqueeze(0);
+    const auto src = kSqrt5 * add_diff.abs() / additive_lengthscales_;
+    const auto ec = (hp_.additive_scale / static_cast<double>(x.size(1))) * torch::exp(-src);
+    k = k + ((1.0 + src + src.pow(2) / 3.0) * ec).sum(2);
+    add_g = (5.0 / 3.0) * (1.0 + src) * ec * additive_lengthscales_.pow(-2);
   }
   // sum_i c_i dk_i/dx = -(x sum_i c_i - c X) / l^2 for weights c [m,n].
   auto weighted = [&](const torch::Tensor& c) {
     const auto gc = g * c;
     auto out = -(x * gc.sum(1, true) - gc.matmul(x_)) * inv_l2;
-    for (size_t j = 0; j < add_g.size(); ++j) {
-      const auto gcj = add_g[j] * c;  // [m,n]
-      const auto col = x.select(1, j) * gcj.sum(1) - gcj.matmul(x_.select(1, j));
-      out.select(1, j).sub_(col);
-    }
+    if (add_g.defined()) out = out - (add_g * add_diff * c.unsqueeze(2)).sum(1);
     return out;
   };
   PosteriorGradient out;

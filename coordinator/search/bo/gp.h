@@ -72,7 +72,9 @@ torch::Tensor AdditiveMatern52(const torch::Tensor& a, const torch::Tensor& b,
 // With `warm_start`, only the warm start's kernel is fitted (additive or
 // not), its first L-BFGS start those hyperparameters instead of the prior
 // medians (a refit after a few more points needs few iterations from
-// there). Deterministic for a given seed and warm start.
+// there); with one start (restarts 1) the additive lengthscales stay the
+// warm start's, which halves the cost of the refit. Deterministic for a
+// given seed and warm start.
 StatusOr<GpHyperparameters> FitGpHyperparameters(const torch::Tensor& x, const torch::Tensor& y,
                                                  const GpFitOptions& options, uint64_t seed,
                                                  const GpHyperparameters* warm_start = nullptr);

@@ -244,6 +244,15 @@ TEST(GpTest, WarmStartKeepsItsKernel) {
   ASSERT_TRUE(from_joint.ok()) << from_joint.status();
   EXPECT_EQ(from_joint->additive_lengthscales.size(), 3u);
   EXPECT_GT(from_joint->additive_scale, 0.0);
+  // One start (the checkpoints' warm refits): the additive lengthscales stay
+  // as they were; the rest moves.
+  GpFitOptions one;
+  one.restarts = 1;
+  auto refit = FitGpHyperparameters(x, y, one, 1, &joint);
+  ASSERT_TRUE(refit.ok()) << refit.status();
+  EXPECT_EQ(refit->additive_lengthscales, joint.additive_lengthscales);
+  EXPECT_NE(refit->additive_scale, joint.additive_scale);
+  EXPECT_NE(refit->lengthscales, joint.lengthscales);
 }
 
 // Where the function is one narrow bump (no coordinate matters alone), the
