@@ -65,15 +65,19 @@ struct RawParams {
   }
 };
 
-// The additive part's correlation matrices for x [n,d] at R sets of
-// log-lengthscales [R,d]: the mean over coordinates of the Matern-5/2
-// correlations, [R,n,n].
-torch::Tensor AdditiveCorrelation(const torch::Tensor& x, const torch::Tensor& log_add_ls);
-
 // The Matern-5/2 correlation at scaled distance r: (1 + sqrt5 r + 5 r^2 / 3) exp(-sqrt5 r).
 torch::Tensor Matern52Correlation(const torch::Tensor& r) {
   const auto sr = kSqrt5 * r;
   return (1.0 + sr + sr.pow(2) / 3.0) * torch::exp(-sr);
+}
+
+// The additive part's correlation matrices for x [n,d] at R sets of
+// log-lengthscales [R,d]: the mean over coordinates of the Matern-5/2
+// correlations, [R,n,n].
+torch::Tensor AdditiveCorrelation(const torch::Tensor& x, const torch::Tensor& log_add_ls) {
+  const auto diff = (x.unsqueeze(1) - x.unsqueeze(0)).abs();  // [n,n,d]
+  const auto r = diff.unsqueeze(0) / log_add_ls.exp().view({-1, 1, 1, x.size(1)});
+  return Matern52Correlation(r).mean(-1);
 }
 
 // log density of LogNormal(loc, scale) at exp(log_v), summed over the last
@@ -116,12 +120,6 @@ torch::Tensor NegLogPosterior(const torch::Tensor& x, const torch::Tensor& y, co
         LogNormalLogPdfRows(p.log_add_s.unsqueeze(1), kOutputscalePriorLoc, kOutputscalePriorScale);
   }
   return -(mll + prior) / static_cast<double>(n);
-}
-
-torch::Tensor AdditiveCorrelation(const torch::Tensor& x, const torch::Tensor& log_add_ls) {
-  const auto diff = (x.unsqueeze(1) - x.unsqueeze(0)).abs();  // [n,n,d]
-  const auto r = diff.unsqueeze(0) / log_add_ls.exp().view({-1, 1, 1, x.size(1)});
-  return Matern52Correlation(r).mean(-1);
 }
 
 struct Start {
