@@ -163,9 +163,7 @@ torch::Tensor Matern52(const torch::Tensor& a, const torch::Tensor& b,
   const auto r2 = as.pow(2).sum(1, true) + bs.pow(2).sum(1).unsqueeze(0) - 2.0 * as.matmul(bs.t());
   // r = 0 has an infinite d r / d r2; clamping gives those entries zero
   // gradient, which is the true gradient of k at r = 0.
-  const auto r = r2.clamp_min(1e-30).sqrt();
-  const auto sr = kSqrt5 * r;
-  return outputscale * (1.0 + sr + sr.pow(2) / 3.0) * torch::exp(-sr);
+  return outputscale * Matern52Correlation(r2.clamp_min(1e-30).sqrt());
 }
 
 torch::Tensor AdditiveMatern52(const torch::Tensor& a, const torch::Tensor& b,

@@ -68,6 +68,30 @@ TEST(GpTest, PosteriorInterpolatesWithSmallNoiseAndGradientIsFinite) {
   EXPECT_TRUE(torch::isfinite(xq.grad()).all().item<bool>());
 }
 
+// PosteriorWithGradient at q equals Posterior there, and its gradients equal
+// autograd through Posterior.
+void ExpectClosedFormGradientMatchesAutograd(const GpModel& model, const torch::Tensor& q) {
+  auto xq = q.clone().requires_grad_(true);
+  {
+    torch::AutoGradMode grad(true);
+    model.Posterior(xq).first.sum().backward();
+  }
+  const auto want_d_mean = xq.grad().clone();
+  xq.mutable_grad().zero_();
+  {
+    torch::AutoGradMode grad(true);
+    model.Posterior(xq).second.sum().backward();
+  }
+  const auto want_d_var = xq.grad().clone();
+  const auto got = model.PosteriorWithGradient(q);
+  const auto [mean, var] = model.Posterior(q);
+  EXPECT_TRUE(torch::allclose(got.mean, mean, 1e-10, 1e-12));
+  EXPECT_TRUE(torch::allclose(got.variance, var, 1e-9, 1e-12));
+  EXPECT_TRUE(torch::allclose(got.d_mean, want_d_mean, 1e-7, 1e-9)) << got.d_mean << want_d_mean;
+  EXPECT_TRUE(torch::allclose(got.d_variance, want_d_var, 1e-7, 1e-9))
+      << got.d_variance << want_d_var;
+}
+
 // The closed-form gradient equals autograd through Posterior, away from the
 // training points (where the variance is clamped and r = 0).
 TEST(GpTest, PosteriorWithGradientMatchesAutograd) {
@@ -81,26 +105,7 @@ TEST(GpTest, PosteriorWithGradientMatchesAutograd) {
   const auto y = torch::sin(6 * x.select(1, 0)) + x.select(1, 1);
   auto model = GpModel::Create(x, y, hp);
   ASSERT_TRUE(model.ok());
-  const auto q = torch::rand({6, 3}, F64());
-  auto xq = q.clone().requires_grad_(true);
-  {
-    torch::AutoGradMode grad(true);
-    const auto [mean, var] = model->Posterior(xq);
-    mean.sum().backward();
-  }
-  const auto want_d_mean = xq.grad().clone();
-  xq.mutable_grad().zero_();
-  {
-    torch::AutoGradMode grad(true);
-    model->Posterior(xq).second.sum().backward();
-  }
-  const auto want_d_var = xq.grad().clone();
-  const auto got = model->PosteriorWithGradient(q);
-  const auto [mean, var] = model->Posterior(q);
-  EXPECT_TRUE(torch::allclose(got.mean, mean, 1e-10, 1e-12));
-  EXPECT_TRUE(torch::allclose(got.variance, var, 1e-9, 1e-12));
-  EXPECT_TRUE(torch::allclose(got.d_mean, want_d_mean, 1e-7, 1e-9)) << got.d_mean << want_d_mean;
-  EXPECT_TRUE(torch::allclose(got.d_variance, want_d_var, 1e-7, 1e-9)) << got.d_variance << want_d_var;
+  ExpectClosedFormGradientMatchesAutograd(*model, torch::rand({6, 3}, F64()));
 }
 
 // A model with the additive part (GpFitOptions::additive) on 25 points in 3-D.
@@ -157,26 +162,7 @@ TEST(GpTest, PosteriorWithGradientMatchesAutogradWithTheAdditivePart) {
   const auto y = torch::sin(6 * x.select(1, 0)) + x.select(1, 1);
   auto model = GpModel::Create(x, y, AdditiveHyperparameters());
   ASSERT_TRUE(model.ok());
-  const auto q = torch::rand({6, 3}, F64());
-  auto xq = q.clone().requires_grad_(true);
-  {
-    torch::AutoGradMode grad(true);
-    model->Posterior(xq).first.sum().backward();
-  }
-  const auto want_d_mean = xq.grad().clone();
-  xq.mutable_grad().zero_();
-  {
-    torch::AutoGradMode grad(true);
-    model->Posterior(xq).second.sum().backward();
-  }
-  const auto want_d_var = xq.grad().clone();
-  const auto got = model->PosteriorWithGradient(q);
-  const auto [mean, var] = model->Posterior(q);
-  EXPECT_TRUE(torch::allclose(got.mean, mean, 1e-10, 1e-12));
-  EXPECT_TRUE(torch::allclose(got.variance, var, 1e-9, 1e-12));
-  EXPECT_TRUE(torch::allclose(got.d_mean, want_d_mean, 1e-7, 1e-9)) << got.d_mean << want_d_mean;
-  EXPECT_TRUE(torch::allclose(got.d_variance, want_d_var, 1e-7, 1e-9))
-      << got.d_variance << want_d_var;
+  ExpectClosedFormGradientMatchesAutograd(*model, torch::rand({6, 3}, F64()));
 }
 
 // The closed form equals refitting without each point in turn (same
