@@ -108,7 +108,9 @@ echo "ok: sweep 1 completed on a 2-rank gang of Slurm job $JOB"
 # --- 2. preemption: SIGTERM mid-trial, resumed by the next job -----------------
 # The trial must outlast the checkpoint poll (0.5 s) plus scancel: with 40
 # epochs it took 0.4 s and once completed before the signal came (a CI
-# failure). 1500 epochs run 15-40 s, so the signal lands mid-trial.
+# failure). At the 10-25 ms per epoch seen on CI (estimated from those runs,
+# not timed here), 1500 epochs last about 15-40 s, so the signal lands
+# mid-trial.
 write_sweep preempt 1 1500
 JOB=$(submit "$ROOT/preempt.json")
 trial_of_sweep2() { TRIAL=$(api GET "$URL" /api/v1/sweeps/2/trials | json "j['trials'][0]['id']"); [[ -n "$TRIAL" ]]; }
